@@ -46,8 +46,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "$VENV/bin/pip" install -q --no-deps --require-hashes --only-binary :all: \
       --no-binary pyscard,pycups,sdnotify -r requirements/lock.txt
   unset PIP_CONSTRAINT
-  "$VENV/bin/pip" install -q --no-deps --no-build-isolation -e . 2>/dev/null \
-    || "$VENV/bin/pip" install -q --no-deps -e .
+  "$VENV/bin/pip" install -q --no-deps -e . --config-settings editable_mode=compat
   "$VENV/bin/python" scripts/check_deps.py
   echo "$want" > "$stamp"
 fi

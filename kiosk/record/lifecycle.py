@@ -1,0 +1,77 @@
+"""The record's lifecycle: explicit transitions, each producing an audit entry.
+
+draft -> submitted -> printed -> signed (locked). Before signing the candidate may go back to draft to fix what
+the printed proof shows. After signing, only a correction request (with reason) that an approver accepts reopens
+the record as a new draft version; a rejected request returns it to signed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from kiosk.errors import KioskError
+
+from .model import Record, RecordState as S
+
+# action -> (allowed from-states, to-state)
+TRANSITIONS: dict[str, tuple[frozenset[S], S]] = {
+    "submit": (frozenset({S.DRAFT}), S.SUBMITTED),
+    "revise": (frozenset({S.SUBMITTED, S.PRINTED}), S.DRAFT),
+    "print": (frozenset({S.SUBMITTED, S.PRINTED}), S.PRINTED),  # again from printed = a counted reprint
+    "sign": (frozenset({S.PRINTED}), S.SIGNED),
+    "request_correction": (frozenset({S.SIGNED}), S.CORRECTION_REQUESTED),
+    "approve_correction": (frozenset({S.CORRECTION_REQUESTED}), S.DRAFT),
+    "reject_correction": (frozenset({S.CORRECTION_REQUESTED}), S.SIGNED),
+}
+REQUIRED_DETAILS = {"request_correction": ("reason",), "approve_correction": ("approver",), "sign": ()}
+
+STATE_LABELS = {S.DRAFT: "填写中", S.SUBMITTED: "已提交", S.PRINTED: "已打印", S.SIGNED: "已签字确认（锁定）",
+                S.CORRECTION_REQUESTED: "更正申请中"}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    record_id: str
+    action: str
+    actor: str  # "student", "operator:<id>", "system", "central"
+    from_state: str
+    to_state: str
+    version: int
+    at: dt.datetime
+    details: dict = field(default_factory=dict)  # never personal data: reasons, counts, printer names
+
+
+def transition(record: Record, action: str, actor: str, now: dt.datetime | None = None,
+               **details) -> tuple[Record, AuditEntry]:
+    if action not in TRANSITIONS:
+        raise KioskError("不支持的操作", detail=f"unknown action {action!r}")
+    allowed, target = TRANSITIONS[action]
+    if record.state not in allowed:
+        raise KioskError(f"当前状态（{STATE_LABELS[record.state]}）不能执行此操作",
+                         detail=f"{action} not allowed from {record.state.value}")
+    for key in REQUIRED_DETAILS.get(action, ()):
+        if not str(details.get(key, "")).strip():
+            raise KioskError({"reason": "请填写更正原因", "approver": "须由审核人批准"}[key],
+                             detail=f"{action} needs {key}")
+    now = now or dt.datetime.now(dt.timezone.utc)
+    changes: dict = {"state": target, "updated_at": now}
+    if action == "print":
+        changes["print_count"] = record.print_count + 1
+        details = {**details, "print_count": record.print_count + 1}
+    if action == "approve_correction":
+        changes["version"] = record.version + 1  # the corrected content is a new version
+    new = record.model_copy(update=changes)
+    entry = AuditEntry(str(record.record_id), action, actor, record.state.value, target.value, new.version, now,
+                       dict(details))
+    return new, entry
+
+
+def edit(record: Record, **changes) -> Record:
+    """Changes the student's entries; only in draft, never the chip's identity or bookkeeping fields."""
+    forbidden = set(changes) & {"identity", "record_id", "state", "version", "print_count", "created_at"}
+    if forbidden:
+        raise KioskError("身份证信息等字段不能修改", detail=f"edit of protected fields {sorted(forbidden)}")
+    if record.state is not S.DRAFT:
+        raise KioskError(f"当前状态（{STATE_LABELS[record.state]}）不能修改信息",
+                         detail=f"edit in state {record.state.value}")
+    return record.model_validate({**record.model_dump(), **changes, "updated_at": dt.datetime.now(dt.timezone.utc)})

@@ -1,0 +1,94 @@
+"""The candidate record: identity from the chip (read-only), the student's entries, attachments by hash, state.
+
+This is also the wire schema shared with central/ (see `kiosk record example` for a complete instance).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kiosk.identity import IdentityCard
+
+
+class RecordState(str, enum.Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PRINTED = "printed"
+    SIGNED = "signed"  # locked: changes only through an approved correction request
+    CORRECTION_REQUESTED = "correction_requested"
+
+
+Relation = Literal["父亲", "母亲", "祖父", "祖母", "外祖父", "外祖母", "其他监护人"]
+
+
+class Guardian(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str
+    relation: Relation
+    phone: str
+    work_unit: str = ""
+
+
+class StudyEntry(BaseModel):
+    """One line of 学习简历: months as YYYY-MM, both inclusive."""
+
+    model_config = ConfigDict(frozen=True)
+    start: str
+    end: str
+    school: str
+    role: str = "无"  # 任何职务
+    witness: str  # 证明人
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    record_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    version: int = 1
+    state: RecordState = RecordState.DRAFT
+    policy: str  # policy name, e.g. henan-2024
+    category: str  # category code of that policy
+    terminal_id: str = ""
+    identity: dict  # IdentityCard.as_json() as read from the chip; never edited
+    school_code: str = ""
+    school_name: str = ""
+    student_number: str = ""  # 学籍号
+    guardians: list[Guardian] = []
+    study_history: list[StudyEntry] = []
+    contact_phone: str = ""
+    phone_confirmed: bool = False
+    home_address: str = ""
+    claims: list[str] = []  # qualification claims by code (see the policy's `claims`)
+    photo_sha256: str = ""
+    document_sha256: str = ""
+    password_hash: str = ""  # set by the student only; see kiosk.record.password
+    print_count: int = 0
+    created_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    updated_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+    @property
+    def card(self) -> IdentityCard:
+        return IdentityCard.from_json(self.identity)
+
+    @property
+    def id_number(self) -> str:
+        return self.identity["id_number"]
+
+    @property
+    def name(self) -> str:
+        return self.identity["name"]
+
+    @property
+    def locked(self) -> bool:
+        return self.state in (RecordState.SIGNED, RecordState.CORRECTION_REQUESTED)
+
+    def content_hash(self) -> str:
+        """SHA-256 over what the candidate declared (everything but bookkeeping): the form's QR and sync use it."""
+        data = self.model_dump(mode="json", exclude={"state", "print_count", "updated_at", "terminal_id", "version"})
+        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

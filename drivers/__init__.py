@@ -1,0 +1,1 @@
+"""Device drivers: implementations of the kiosk.devices Protocols for real hardware and their simulators."""

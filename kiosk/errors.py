@@ -5,7 +5,7 @@ class KioskError(Exception):
     exit_code = 1
 
     def __init__(self, message: str, *, detail: str = ""):
-        super().__init__(detail or message)
+        super().__init__(message)
         self.message = message  # Chinese, shown to people
         self.detail = detail  # English, for logs (never personal data)
 

@@ -1,0 +1,296 @@
+"""Per-frame analysis of a face: MediaPipe FaceMesh landmarks, then geometry and image-quality measurements.
+
+One FaceAnalyser owns the model (loaded once); analyse() is cheap enough to run on every camera frame. Landmarks
+are found on a copy scaled to at most `work_width` pixels wide; sharpness is measured on the full-size face.
+Left/right are in image coordinates: the camera faces the student, so the image's left is the student's right.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from kiosk.policy import PhotoSpec
+
+from .problems import Problem, problem
+from .thresholds import Thresholds
+
+# FaceMesh landmark indices
+RIGHT_EYE = (33, 160, 158, 133, 153, 144)  # image-left eye: outer, upper x2, inner, lower x2
+LEFT_EYE = (362, 385, 387, 263, 373, 380)
+RIGHT_IRIS, LEFT_IRIS = 468, 473
+UPPER_LIP, LOWER_LIP = 13, 14
+CHIN, FOREHEAD, NOSE_TIP = 152, 10, 1
+RIGHT_CHEEK_EDGE, LEFT_CHEEK_EDGE = 234, 454
+RIGHT_CHEEK, LEFT_CHEEK = 205, 425
+
+
+@dataclass
+class Analysis:
+    width: int
+    height: int
+    faces: int
+    landmarks: np.ndarray | None = None  # 478 x 2, full-frame pixels
+    crown_y: float = 0.0
+    chin_y: float = 0.0
+    eye_y: float = 0.0
+    center_x: float = 0.0
+    crown_from_backdrop: bool = False
+    head_ratio: float = 0.0  # head height / frame height
+    center_offset: float = 0.0  # (face centre - frame centre) / frame width; negative: face on the image's left
+    crop: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1 of the 3:4 photo in frame pixels
+    roll_deg: float = 0.0
+    turn: float = 0.0
+    pitch: float = 0.0
+    eye_open: float = 0.0  # the smaller eye aspect ratio
+    lip_gap: float = 0.0
+    face_luma: float = 0.0
+    clipped: float = 0.0
+    cheek_ratio: float = 1.0
+    saturation: float = 0.0
+    sharpness: float = 0.0
+    background: dict = field(default_factory=dict)  # blue (share), std (V), rgb (mean)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def head_px(self) -> float:
+        return self.chin_y - self.crown_y
+
+    def codes(self) -> set[str]:
+        return {p.code for p in self.problems}
+
+
+def _load_face_mesh(static: bool, max_faces: int):
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    import mediapipe as mp  # the models ship inside the 0.10.21 wheel: no download
+
+    return mp.solutions.face_mesh.FaceMesh(static_image_mode=static, max_num_faces=max_faces, refine_landmarks=True,
+                                           min_detection_confidence=0.5, min_tracking_confidence=0.5)
+
+
+def crop_box(crown_y: float, chin_y: float, center_x: float, spec: PhotoSpec, top_margin: float):
+    """The 3:4 (spec aspect) photo rectangle: head (crown..chin) = spec.head_ratio of the height, centred."""
+    height = (chin_y - crown_y) / spec.head_ratio
+    width = height * spec.width / spec.height
+    y0 = crown_y - top_margin * height
+    x0 = center_x - width / 2
+    return x0, y0, x0 + width, y0 + height
+
+
+def blue_mask(hsv: np.ndarray, t: Thresholds) -> np.ndarray:
+    lo = np.array([t.blue_hue[0], t.blue_min_s, t.blue_min_v], np.uint8)
+    hi = np.array([t.blue_hue[1], 255, 255], np.uint8)
+    return cv2.inRange(hsv, lo, hi) > 0
+
+
+def eye_aspect(points: np.ndarray, idx: tuple[int, ...]) -> float:
+    p = points[list(idx)]
+    horizontal = np.linalg.norm(p[0] - p[3])
+    vertical = np.linalg.norm(p[1] - p[5]) + np.linalg.norm(p[2] - p[4])
+    return float(vertical / (2 * horizontal)) if horizontal else 0.0
+
+
+class FaceAnalyser:
+    """Owns the face model; analyse(frame) measures one BGR frame and lists its problems (live-guidance view)."""
+
+    def __init__(self, spec: PhotoSpec, thresholds: Thresholds | None = None, *, tracking: bool = True,
+                 work_width: int = 640):
+        self.spec = spec
+        self.t = thresholds or Thresholds()
+        self.work_width = work_width
+        self._mesh = _load_face_mesh(static=not tracking, max_faces=2)
+
+    def close(self) -> None:
+        self._mesh.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def analyse(self, image: np.ndarray) -> Analysis:
+        h, w = image.shape[:2]
+        scale = min(1.0, self.work_width / w)
+        work = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) \
+            if scale < 1.0 else image
+        rgb = cv2.cvtColor(work, cv2.COLOR_BGR2RGB)
+        result = self._mesh.process(rgb)
+        faces = result.multi_face_landmarks or []
+        a = Analysis(width=w, height=h, faces=len(faces))
+        if not faces:
+            a.problems = [problem("no_face")]
+            return a
+        if len(faces) > 1:
+            a.problems = [problem("multiple_faces")]
+            return a
+        ww, wh = work.shape[1], work.shape[0]
+        pts = np.array([(p.x * ww, p.y * wh) for p in faces[0].landmark], np.float32)
+        hsv = cv2.cvtColor(work, cv2.COLOR_BGR2HSV)
+        self._geometry(a, pts, hsv, scale)
+        self._pose(a, pts)
+        self._light(a, pts, work, hsv)
+        self._sharpness(a, image)
+        self._background(a, hsv, scale)
+        a.landmarks = pts / scale
+        a.problems = frame_problems(a, self.t)
+        return a
+
+    # --- measurements (work-image coordinates in, frame coordinates stored) ---
+    def _geometry(self, a: Analysis, pts: np.ndarray, hsv: np.ndarray, scale: float) -> None:
+        t = self.t
+        eye_y = float((pts[RIGHT_IRIS, 1] + pts[LEFT_IRIS, 1]) / 2)
+        chin_y = float(pts[CHIN, 1])
+        center_x = float((pts[RIGHT_CHEEK_EDGE, 0] + pts[LEFT_CHEEK_EDGE, 0]) / 2)
+        face_w = float(abs(pts[LEFT_CHEEK_EDGE, 0] - pts[RIGHT_CHEEK_EDGE, 0]))
+        crown_y, from_backdrop = self._crown(hsv, pts, eye_y, chin_y, center_x, face_w)
+        a.eye_y, a.chin_y, a.center_x = eye_y / scale, chin_y / scale, center_x / scale
+        a.crown_y, a.crown_from_backdrop = crown_y / scale, from_backdrop
+        a.head_ratio = a.head_px / a.height
+        a.center_offset = (a.center_x - a.width / 2) / a.width
+        a.crop = crop_box(a.crown_y, a.chin_y, a.center_x, self.spec, t.top_margin)
+
+    def _crown(self, hsv, pts, eye_y, chin_y, center_x, face_w) -> tuple[float, bool]:
+        """Scans down the head's column band for the first row that is not backdrop blue (hair)."""
+        t = self.t
+        estimate = eye_y - t.crown_ratio * (chin_y - eye_y)
+        top = int(max(0, eye_y - 2.5 * (chin_y - eye_y)))
+        bottom = int(max(top + 1, pts[FOREHEAD, 1]))
+        x0, x1 = int(max(0, center_x - face_w / 4)), int(min(hsv.shape[1], center_x + face_w / 4))
+        if x1 <= x0 or bottom <= top:
+            return estimate, False
+        band = blue_mask(hsv[top:bottom, x0:x1], t)
+        non_blue = 1.0 - band.mean(axis=1)
+        rows = np.flatnonzero(non_blue >= t.crown_min_non_blue)
+        if not len(rows) or rows[0] == 0:  # no backdrop above the head (or it is not blue): estimate
+            return estimate, False
+        return float(top + rows[0]), True
+
+    def _pose(self, a: Analysis, pts: np.ndarray) -> None:
+        r_eye, l_eye = pts[RIGHT_IRIS], pts[LEFT_IRIS]
+        a.roll_deg = math.degrees(math.atan2(l_eye[1] - r_eye[1], l_eye[0] - r_eye[0]))
+        face_w = float(np.linalg.norm(pts[LEFT_CHEEK_EDGE] - pts[RIGHT_CHEEK_EDGE])) or 1.0
+        mid = (pts[LEFT_CHEEK_EDGE] + pts[RIGHT_CHEEK_EDGE]) / 2
+        a.turn = float((pts[NOSE_TIP, 0] - mid[0]) / face_w)
+        eye_y = (r_eye[1] + l_eye[1]) / 2
+        eye_chin = float(pts[CHIN, 1] - eye_y) or 1.0
+        a.pitch = float((pts[NOSE_TIP, 1] - eye_y) / eye_chin)
+        a.eye_open = min(eye_aspect(pts, RIGHT_EYE), eye_aspect(pts, LEFT_EYE))
+        a.lip_gap = float((pts[LOWER_LIP, 1] - pts[UPPER_LIP, 1]) / eye_chin)
+
+    def _light(self, a: Analysis, pts: np.ndarray, work: np.ndarray, hsv: np.ndarray) -> None:
+        x0, x1 = int(pts[RIGHT_CHEEK_EDGE, 0]), int(pts[LEFT_CHEEK_EDGE, 0])
+        y0, y1 = int(min(pts[RIGHT_EYE[1], 1], pts[LEFT_EYE[1], 1])), int(pts[LOWER_LIP, 1])
+        x0, y0 = max(0, x0), max(0, y0)
+        luma = hsv[y0:y1, x0:x1, 2]
+        if luma.size == 0:
+            return
+        gray = cv2.cvtColor(work[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
+        a.face_luma = float(gray.mean())
+        a.clipped = float((gray >= 247).mean())
+        a.saturation = float(hsv[y0:y1, x0:x1, 1].mean())
+        r = max(2, int((x1 - x0) * 0.08))
+
+        def patch(i: int) -> float:
+            cx, cy = int(pts[i, 0]), int(pts[i, 1])
+            region = hsv[max(0, cy - r):cy + r, max(0, cx - r):cx + r, 2]
+            return float(region.mean()) if region.size else 0.0
+
+        left, right = patch(LEFT_CHEEK), patch(RIGHT_CHEEK)
+        a.cheek_ratio = left / right if right else 0.0
+
+    def _sharpness(self, a: Analysis, image: np.ndarray) -> None:
+        if a.crop is None:
+            return
+        eye_chin = a.chin_y - a.eye_y
+        x0, x1 = int(max(0, a.center_x - eye_chin)), int(min(a.width, a.center_x + eye_chin))
+        y0, y1 = int(max(0, a.eye_y - 0.5 * eye_chin)), int(min(a.height, a.chin_y))
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return
+        face = cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
+        face = cv2.resize(face, (128, 128), interpolation=cv2.INTER_AREA).astype(np.float32)
+        face = (face - face.mean()) * (50.0 / max(1.0, float(face.std())))  # contrast-normalised: dim is not blur
+        a.sharpness = float(cv2.Laplacian(face, cv2.CV_32F).var())
+
+    def _background(self, a: Analysis, hsv: np.ndarray, scale: float) -> None:
+        """Backdrop colour and uniformity on the photo's top strip and side strips (above the eyes)."""
+        x0, y0, x1, y1 = (v * scale for v in a.crop)
+        side = (x1 - x0) * 0.06
+        strip_h = (y1 - y0) * 0.06
+        eye = a.eye_y * scale
+        regions = [(x0, y0, x1, y0 + strip_h), (x0, y0, x0 + side, eye), (x1 - side, y0, x1, eye)]
+        h, w = hsv.shape[:2]
+        pixels = []
+        for rx0, ry0, rx1, ry1 in regions:
+            rx0, ry0 = int(max(0, rx0)), int(max(0, ry0))
+            rx1, ry1 = int(min(w, rx1)), int(min(h, ry1))
+            if rx1 > rx0 and ry1 > ry0:
+                pixels.append(hsv[ry0:ry1, rx0:rx1].reshape(-1, 3))
+        if not pixels:
+            a.background = {"blue": 0.0, "std": 0.0, "rgb": [0, 0, 0]}
+            return
+        px = np.concatenate(pixels)[None]
+        mean_bgr = cv2.cvtColor(px.mean(axis=1, keepdims=True).astype(np.uint8), cv2.COLOR_HSV2BGR)[0, 0]
+        a.background = {
+            "blue": round(float(blue_mask(px, self.t).mean()), 3),
+            "std": round(float(px[..., 2].std()), 2),
+            "rgb": [int(mean_bgr[2]), int(mean_bgr[1]), int(mean_bgr[0])],
+        }
+
+
+def quality_problems(a: Analysis, t: Thresholds) -> list[Problem]:
+    """Pose, expression, light, sharpness, colour and background: the same for a frame and a finished photo."""
+    out = []
+    if abs(a.turn) > t.max_turn:
+        out.append(problem("turned"))
+    if abs(a.roll_deg) > t.max_roll_deg:
+        out.append(problem("tilted"))
+    if a.pitch > t.pitch_range[1]:
+        out.append(problem("head_down"))
+    elif a.pitch < t.pitch_range[0]:
+        out.append(problem("head_up"))
+    if a.eye_open < t.min_eye_open:
+        out.append(problem("eyes_closed"))
+    if a.lip_gap > t.max_lip_gap:
+        out.append(problem("mouth_open"))
+    if not a.background or a.background["blue"] < t.min_blue or a.background["std"] > t.max_background_std:
+        out.append(problem("background"))
+    if a.face_luma < t.face_luma[0]:
+        out.append(problem("too_dark"))
+    elif a.face_luma > t.face_luma[1] or a.clipped > t.max_clipped:
+        out.append(problem("too_bright"))
+    if not t.cheek_ratio[0] <= a.cheek_ratio <= t.cheek_ratio[1]:
+        out.append(problem("uneven_light"))
+    if a.sharpness < t.min_sharpness:
+        out.append(problem("blurry"))
+    if a.saturation < t.min_saturation:
+        out.append(problem("not_color"))
+    return out
+
+
+def frame_problems(a: Analysis, t: Thresholds) -> list[Problem]:
+    """Problems of a camera frame: can a compliant photo be cut from it? Framing first, then quality."""
+    out = []
+    x0, y0, x1, y1 = a.crop
+    if y1 - y0 > a.height or x1 - x0 > a.width:
+        out.append(problem("too_close"))
+    elif a.head_px < t.min_head_px:
+        out.append(problem("too_far"))
+    if "too_close" not in {p.code for p in out}:
+        if y0 < 0 or not a.crown_from_backdrop and a.crown_y <= 0:
+            out.append(problem("too_high"))
+        elif y1 > a.height:
+            out.append(problem("too_low"))
+        if x0 < 0 or a.center_offset < -t.frame_center_offset:
+            out.append(problem("move_left"))
+        elif x1 > a.width or a.center_offset > t.frame_center_offset:
+            out.append(problem("move_right"))
+    return out + quality_problems(a, t)

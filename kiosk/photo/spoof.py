@@ -1,0 +1,48 @@
+"""Signs that the camera sees a printed photo or a screen (翻拍): moire and a rectangle framing the face.
+
+No offline anti-spoof model ships in a package; these are hints for the operator, never a refusal.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .problems import Problem
+
+
+def moire_score(gray_face: np.ndarray) -> float:
+    """Peak-to-median of the face's spectrum beyond the low frequencies: a screen's pixel grid makes sharp peaks."""
+    face = cv2.resize(gray_face, (128, 128), interpolation=cv2.INTER_AREA).astype(np.float32)
+    face = (face - face.mean()) * np.hanning(128)[:, None] * np.hanning(128)[None, :]
+    spectrum = np.abs(np.fft.fftshift(np.fft.fft2(face)))
+    yy, xx = np.mgrid[-64:64, -64:64]
+    high = spectrum[np.hypot(yy, xx) > 16]
+    return float(high.max() / (np.median(high) + 1e-6))
+
+
+def framing_rectangle(image: np.ndarray, face_center: tuple[float, float]) -> bool:
+    """True when a large four-cornered outline (a phone, a tablet, a print's edge) surrounds the face."""
+    h, w = image.shape[:2]
+    scale = 480 / max(h, w)
+    small = cv2.resize(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), None, fx=scale, fy=scale)
+    edges = cv2.dilate(cv2.Canny(small, 50, 150), np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    cx, cy = face_center[0] * scale, face_center[1] * scale
+    area = small.shape[0] * small.shape[1]
+    for c in contours:
+        quad = cv2.approxPolyDP(c, 0.03 * cv2.arcLength(c, True), True)
+        if len(quad) == 4 and 0.10 * area < cv2.contourArea(quad) < 0.92 * area and cv2.isContourConvex(quad) \
+                and cv2.pointPolygonTest(quad, (cx, cy), False) > 0:
+            return True
+    return False
+
+
+def recapture_warnings(image: np.ndarray, face_box: tuple[int, int, int, int], moire_peak: float) -> list[Problem]:
+    x0, y0, x1, y1 = face_box
+    warnings = []
+    face = cv2.cvtColor(image[max(0, y0):y1, max(0, x0):x1], cv2.COLOR_BGR2GRAY)
+    if face.size and moire_score(face) > moire_peak:
+        warnings.append(Problem("moire", "照片上有网纹，可能是翻拍屏幕或打印照片，请工作人员核实"))
+    if framing_rectangle(image, ((x0 + x1) / 2, (y0 + y1) / 2)):
+        warnings.append(Problem("frame_edge", "人脸周围有矩形边框，可能是手持照片或屏幕，请工作人员核实"))
+    return warnings

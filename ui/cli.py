@@ -16,6 +16,7 @@ from kiosk.logs import configure_logging
 COMMAND_MODULES = [
     "ui.commands.identity",
     "ui.commands.policy",
+    "ui.commands.idcard",
 ]
 
 

@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 WLT_MAGIC = bytes.fromhex("574C66007E003200")
 FAULTS = ("garbage", "bad_checksum", "truncated", "silence", "status", "remove_mid_read")
+# Reads back as 05.01-20101118-0012345678-1234567890 (see SamReader.sam_id).
+DEFAULT_SAM_ID = b"".join(n.to_bytes(w, "little") for n, w in ((5, 2), (1, 2), (20101118, 4), (12345678, 4),
+                                                             (1234567890, 4)))
 _SPEEDS = {getattr(termios, f"B{b}"): b for b in BAUD_RATES}
 
 
@@ -68,7 +71,7 @@ class Fault:
 
 class Simulator:
     def __init__(self, link: str | Path, card: SimCard | None = None, *, baud: int = 115200, warmup: float = 2.0,
-                 control: str | Path | None = None, sam_id: bytes = bytes(range(16)), read_delay: float = 0.0):
+                 control: str | Path | None = None, sam_id: bytes = DEFAULT_SAM_ID, read_delay: float = 0.0):
         self.link = Path(link)
         self.card = card
         self.baud = baud

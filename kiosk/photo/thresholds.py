@@ -29,4 +29,4 @@ class Thresholds:
     top_margin: float = 0.10  # gap above the crown, of the photo height
     crown_ratio: float = 1.38  # (eye->crown)/(eye->chin) when the backdrop scan fails
     crown_min_non_blue: float = 0.10  # a row in the head band with this share of non-blue is hair
-    moire_peak: float = 65.0  # FFT peak-to-median on the face: above it, suspect a screen
+    moire_peak: float = 5.0  # spectral peak over its neighbourhood on the face (spoof.moire_score)

@@ -1,0 +1,111 @@
+"""The finished photo: cut the 3:4 crop (head = policy ratio of the height, centred), check it, encode it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from kiosk.errors import KioskError
+from kiosk.policy import PhotoSpec
+
+from . import jpeg
+from .analysis import Analysis, FaceAnalyser, quality_problems
+from .problems import Problem, problem
+from .spoof import recapture_warnings
+from .thresholds import Thresholds
+
+# What a heuristic cannot judge reliably: asked of the student, answered yes to go on.
+CONFIRMATIONS: tuple[Problem, ...] = (
+    Problem("ears_eyebrows", "头发没有遮住眉毛和耳朵"),
+    Problem("no_headwear", "没有戴帽子、头饰或发箍"),
+    Problem("no_jewellery", "没有佩戴耳环、项链等饰品，没有戴有色眼镜"),
+    Problem("collar", "衣领露出，衣服颜色不是蓝色"),
+)
+
+
+@dataclass
+class FinalPhoto:
+    jpeg: bytes
+    quality: int
+    image: np.ndarray  # the 450x600 BGR pixels before encoding
+    analysis: Analysis  # of the finished photo
+    operator_warnings: list[Problem] = field(default_factory=list)
+    confirmations: tuple[Problem, ...] = CONFIRMATIONS
+
+
+def photo_problems(a: Analysis, spec: PhotoSpec, t: Thresholds) -> list[Problem]:
+    """Problems of an image judged as the finished photo: head share, centring, then every quality rule."""
+    if a.faces != 1:
+        return a.problems
+    out = []
+    if abs(a.head_ratio - spec.head_ratio) > t.head_ratio_tolerance:
+        out.append(problem("head_size"))
+    if abs(a.center_offset) > t.max_center_offset:
+        out.append(problem("off_center"))
+    return out + quality_problems(a, t)
+
+
+def file_problems(data: bytes, spec: PhotoSpec) -> list[Problem]:
+    """The numeric rules of the file itself: JPEG, pixels, bytes, JFIF density."""
+    out = []
+    density = jpeg.jfif_density(data)
+    if data[:2] != b"\xff\xd8":
+        return [problem("format")]
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if img is None:
+        return [problem("format")]
+    if (img.shape[1], img.shape[0]) != (spec.width, spec.height):
+        out.append(problem("pixels", f"照片尺寸应为 {spec.width}×{spec.height} 像素"))
+    if len(data) > spec.max_bytes:
+        out.append(problem("file_size", f"照片文件不能超过 {spec.max_bytes // 1000}KB"))
+    if density is None or density[0] != 1 or min(density[1:]) < spec.min_dpi:
+        out.append(problem("dpi", f"照片分辨率应不低于 {spec.min_dpi} dpi"))
+    return out
+
+
+def cut(image: np.ndarray, a: Analysis, spec: PhotoSpec) -> np.ndarray:
+    """The crop scaled to the spec's pixels; KioskError when it does not lie inside the frame."""
+    x0, y0, x1, y1 = (round(v) for v in a.crop)
+    if x0 < 0 or y0 < 0 or x1 > a.width or y1 > a.height:
+        raise KioskError("人像不完整或不在画面中央，无法裁剪出合格照片，请调整位置后重新拍摄",
+                         detail=f"crop {a.crop} outside frame {a.width}x{a.height}")
+    region = image[y0:y1, x0:x1]
+    interp = cv2.INTER_AREA if region.shape[0] > spec.height else cv2.INTER_CUBIC
+    return cv2.resize(region, (spec.width, spec.height), interpolation=interp)
+
+
+class PhotoMaker:
+    """Turns a frame (with its analysis) into the finished photo; owns a still-image analyser for the re-check."""
+
+    def __init__(self, spec: PhotoSpec, thresholds: Thresholds | None = None, *, denoise: bool = True):
+        self.spec, self.t, self.denoise = spec, thresholds or Thresholds(), denoise
+        self.still = FaceAnalyser(spec, self.t, tracking=False)
+
+    def close(self) -> None:
+        self.still.close()
+
+    def analyse_still(self, image: np.ndarray) -> Analysis:
+        return self.still.analyse(image)
+
+    def make(self, image: np.ndarray, a: Analysis | None = None) -> FinalPhoto:
+        """Raises KioskError (Chinese, says what to do) when no compliant photo can be cut from the image."""
+        a = a or self.still.analyse(image)
+        blocking = [p for p in a.problems if p.code not in ("move_left", "move_right", "too_high", "too_low")]
+        if blocking:
+            raise KioskError("无法生成合格照片：" + "；".join(p.message for p in blocking),
+                             detail=f"frame problems {sorted(a.codes())}")
+        out = cut(image, a, self.spec)
+        if self.denoise:
+            out = cv2.bilateralFilter(out, 5, 12, 5)
+        final = self.still.analyse(out)
+        problems = photo_problems(final, self.spec, self.t)
+        if problems:
+            raise KioskError("无法生成合格照片：" + "；".join(p.message for p in problems),
+                             detail=f"photo problems {sorted(p.code for p in problems)}")
+        data, quality = jpeg.encode_under(out, self.spec.max_bytes, self.spec.min_dpi)
+        eye_chin = a.chin_y - a.eye_y
+        face_box = (int(a.center_x - eye_chin), int(a.eye_y - 0.6 * eye_chin), int(a.center_x + eye_chin),
+                    int(a.chin_y))
+        warnings = recapture_warnings(image, face_box, self.t.moire_peak)
+        return FinalPhoto(data, quality, out, final, warnings)

@@ -1,0 +1,187 @@
+"""The live photo step: feed camera frames, get steady Chinese guidance, auto-capture, two shots to choose from.
+
+A Kivy screen or a test robot drives it the same way:
+    session = PhotoSession(spec)
+    state = session.feed(frame)        # every frame: state.message is what to show
+    session.retake(); session.choose(0) -> FinalPhoto
+Time comes from the frames' timestamps, so a scripted camera gives deterministic runs.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from kiosk.devices.camera import Frame
+from kiosk.errors import KioskError
+from kiosk.policy import PhotoSpec
+
+from .analysis import Analysis, FaceAnalyser
+from .final import FinalPhoto, PhotoMaker
+from .problems import PRIORITY, Problem, problem
+from .thresholds import Thresholds
+
+MAX_SHOTS = 2
+
+
+class Phase(enum.Enum):
+    LIVE = "live"  # guiding the student
+    REVIEW = "review"  # a shot was taken: choose it or retake
+    DONE = "done"  # a shot was chosen
+
+
+class Hysteresis:
+    """A problem becomes active after `on` seconds present and stays active until `off` seconds absent."""
+
+    def __init__(self, on: float = 0.25, off: float = 0.5):
+        self.on, self.off = on, off
+        self._since: dict[str, float] = {}  # code -> first seen (continuously present)
+        self._gone: dict[str, float] = {}  # code -> first absent
+        self.active: set[str] = set()
+
+    def update(self, codes: set[str], now: float) -> set[str]:
+        for code in codes:
+            self._since.setdefault(code, now)
+            self._gone.pop(code, None)
+            if now - self._since[code] >= self.on:
+                self.active.add(code)
+        for code in list(self._since):
+            if code not in codes:
+                self._gone.setdefault(code, now)
+                if now - self._gone[code] >= self.off or code not in self.active:
+                    self._since.pop(code)
+                    self._gone.pop(code, None)
+                    self.active.discard(code)
+        return self.active
+
+    def reset(self) -> None:
+        self._since.clear(), self._gone.clear(), self.active.clear()
+
+
+@dataclass
+class BlinkDetector:
+    """A blink: eyes shut (aspect below the open threshold) for at most `longest` seconds, then open again."""
+
+    threshold: float
+    longest: float = 0.6
+    closed_at: float | None = None
+    last_blink: float | None = None
+
+    def update(self, eye_open: float, now: float) -> None:
+        if eye_open < self.threshold:
+            if self.closed_at is None:
+                self.closed_at = now
+        elif self.closed_at is not None:
+            if now - self.closed_at <= self.longest:
+                self.last_blink = now
+            self.closed_at = None
+
+    def reset(self) -> None:
+        self.closed_at = self.last_blink = None
+
+
+@dataclass
+class Shot:
+    photo: FinalPhoto
+    timestamp: float
+
+
+@dataclass
+class SessionState:
+    phase: Phase
+    message: str  # Chinese, what to show now
+    code: str | None  # the guidance's problem code, None when all is well
+    progress: float = 0.0  # 0..1 of the stable period before the auto-capture
+    shots: int = 0
+    analysis: Analysis | None = None
+    active: list[str] = field(default_factory=list)  # every active problem code, by priority
+
+
+class PhotoSession:
+    def __init__(self, spec: PhotoSpec, thresholds: Thresholds | None = None, *, stable_seconds: float = 1.0,
+                 blink_window: float = 8.0, analyser: FaceAnalyser | None = None, maker: PhotoMaker | None = None):
+        self.spec, self.t = spec, thresholds or Thresholds()
+        self.analyser = analyser or FaceAnalyser(spec, self.t, tracking=True)
+        self.maker = maker or PhotoMaker(spec, self.t)
+        self.stable_seconds, self.blink_window = stable_seconds, blink_window
+        self.hysteresis = Hysteresis()
+        self.blink = BlinkDetector(self.t.min_eye_open)
+        self.shots: list[Shot] = []
+        self.phase = Phase.LIVE
+        self.chosen: FinalPhoto | None = None
+        self._good_since: float | None = None
+        self._shown: str | None = None
+
+    def close(self) -> None:
+        self.analyser.close()
+        self.maker.close()
+
+    def feed(self, frame: Frame) -> SessionState:
+        if self.phase is not Phase.LIVE:
+            return self._state(None, "请选择一张照片，或重新拍摄" if self.phase is Phase.REVIEW else "照片已确认")
+        now = frame.timestamp
+        a = self.analyser.analyse(frame.image)
+        raw = a.codes()
+        if a.faces == 1:
+            self.blink.update(a.eye_open, now)
+        active = self.hysteresis.update(raw, now)
+        shown = self._pick(active)
+        if shown:
+            self._good_since = None
+            return self._state(a, problem(shown).message, shown)
+        if self._good_since is None:
+            self._good_since = now
+        held = now - self._good_since
+        progress = min(1.0, held / self.stable_seconds)
+        blinked = self.blink.last_blink is not None and now - self.blink.last_blink <= self.blink_window
+        if raw - {"eyes_closed"}:  # not yet steady enough to name: no advice, no praise
+            return self._state(a, "请正对镜头坐好", None, progress)
+        if raw or held < self.stable_seconds:
+            return self._state(a, "很好，请保持不动", None, progress)
+        if not blinked:
+            return self._state(a, "请自然地眨一下眼睛", None, progress)
+        try:
+            photo = self.maker.make(frame.image, a)
+        except KioskError as exc:
+            self._good_since = None
+            return self._state(a, exc.message, "capture_failed")
+        self.shots.append(Shot(photo, now))
+        self.phase = Phase.REVIEW
+        return self._state(a, "拍摄完成，请选择照片或重新拍摄", None, 1.0)
+
+    def _pick(self, active: set[str]) -> str | None:
+        """Keeps showing the current message while it is active, unless a more important one appears."""
+        if not active:
+            self._shown = None
+            return None
+        best = min(active, key=lambda c: PRIORITY.get(c, 99))
+        if self._shown in active and PRIORITY.get(self._shown, 99) <= PRIORITY.get(best, 99):
+            return self._shown
+        self._shown = best
+        return best
+
+    def _state(self, a: Analysis | None, message: str, code: str | None, progress: float = 0.0) -> SessionState:
+        active = sorted(self.hysteresis.active, key=lambda c: PRIORITY.get(c, 99))
+        return SessionState(self.phase, message, code, progress, len(self.shots), a, active)
+
+    @property
+    def can_retake(self) -> bool:
+        return self.phase is Phase.REVIEW and len(self.shots) < MAX_SHOTS
+
+    def retake(self) -> None:
+        """Back to live guidance for the second shot (a fresh blink is needed)."""
+        if not self.can_retake:
+            raise KioskError(f"最多拍摄 {MAX_SHOTS} 张，请从已拍的照片中选择一张")
+        self.phase = Phase.LIVE
+        self.hysteresis.reset()
+        self.blink.reset()
+        self._good_since = None
+
+    def choose(self, index: int) -> FinalPhoto:
+        if not 0 <= index < len(self.shots):
+            raise KioskError("请选择一张已拍摄的照片")
+        self.chosen = self.shots[index].photo
+        self.phase = Phase.DONE
+        return self.chosen
+
+    def warnings_for_operator(self) -> list[Problem]:
+        return list(self.chosen.operator_warnings) if self.chosen else []

@@ -19,8 +19,8 @@ def example_card() -> IdentityCard:
         address="河南省商丘市睢阳区文化路88号",
         id_number="41140320090315003X",
         authority="商丘市公安局睢阳分局",
-        valid_from=dt.date(2024, 5, 10),
-        valid_until=dt.date(2029, 5, 10),
+        valid_from=dt.date(2023, 5, 10),
+        valid_until=dt.date(2028, 5, 10),
     )
 
 

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "ui.commands.identity",
     "ui.commands.policy",
     "ui.commands.idcard",
+    "ui.commands.photo",
 ]
 
 

@@ -58,8 +58,10 @@ def transition(record: Record, action: str, actor: str, now: dt.datetime | None 
     if action == "print":
         changes["print_count"] = record.print_count + 1
         details = {**details, "print_count": record.print_count + 1}
-    if action == "approve_correction":
-        changes["version"] = record.version + 1  # the corrected content is a new version
+    if action in ("approve_correction", "revise"):
+        # the changed content is a new version: within one version the submitted content never changes, which
+        # is what sync's idempotency (same id + version + different content = conflict) relies on
+        changes["version"] = record.version + 1
     new = record.model_copy(update=changes)
     entry = AuditEntry(str(record.record_id), action, actor, record.state.value, target.value, new.version, now,
                        dict(details))

@@ -1,0 +1,199 @@
+"""The FastAPI application factory: terminal API under /api/v1, OpenAPI at /openapi.json."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import random
+import threading
+from dataclasses import dataclass
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from kiosk.policy import load_policies
+from kiosk.sync import wire
+from kiosk.sync.wire import (API, Ack, ConfigResponse, EnrollRequest, EnrollResponse, Heartbeat, Problem,
+                             PushRequest, PushResponse, PushResult, SelfTestReport)
+
+from . import ingest, models, terminals
+from .db import make_engine, migrate, session_factory
+from .security import AuthError, ConcurrencyGate, NonceCache, RateLimiter, retry_after_header, verify_signature
+from .settings import Settings
+from .storage import open_storage
+
+log = logging.getLogger(__name__)
+PUSH_PATH = f"{API}/records"
+TX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Caller:
+    terminal_id: str
+
+
+def _problems(*codes: int) -> dict:
+    return {code: {"model": Problem} for code in codes}
+
+
+AUTH_PROBLEMS = _problems(401, 403, 429)
+
+
+class Central:
+    """Everything a request needs: database, storage, limits. One per app."""
+
+    def __init__(self, settings: Settings):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings = settings
+        self.engine = make_engine(settings.database_url)
+        migrate(self.engine)
+        self.sessions = session_factory(self.engine)
+        self.storage = open_storage(settings.attachments, settings.data_dir, settings.s3_endpoint)
+        self.nonces = NonceCache(settings.clock_skew_s)
+        self.rates = RateLimiter(settings.rate_per_terminal, settings.burst_per_terminal)
+        self.uploads = ConcurrencyGate(settings.max_concurrent_uploads)
+        # SQLite takes one writer at a time: serialise writers here instead of failing on "database is locked".
+        self._write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else None
+
+    def write(self, work):
+        """Runs work(session) in a write transaction, retried on a serialisation failure or duplicate key."""
+        for attempt in range(TX_ATTEMPTS):
+            try:
+                with self._write_lock or contextlib.nullcontext(), self.sessions.begin() as session:
+                    return work(session)
+            except (IntegrityError, DBAPIError) as exc:
+                if attempt == TX_ATTEMPTS - 1 or not _retryable(exc):
+                    raise
+                log.info("write retried", extra={"fields": {"error": type(exc.orig).__name__}})
+
+    def policies(self) -> list[dict]:
+        return [p.model_dump(mode="json") for p in load_policies(self.settings.policy_dir).values()]
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    return isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", "") in ("40001", "40P01")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    central = Central(settings)
+    app = FastAPI(title="河南省初中学业水平考试考生信息采集 中心服务", version="1", description=__doc__)
+    app.state.central = central
+
+    @app.middleware("http")
+    async def upload_gate(request: Request, call_next):
+        if request.url.path != PUSH_PATH:
+            return await call_next(request)
+        if not central.uploads.try_enter():
+            return JSONResponse({"detail": "too many uploads in progress"}, status_code=503,
+                                headers={"Retry-After": retry_after_header(random.uniform(1, 5))})
+        try:
+            return await call_next(request)
+        finally:
+            central.uploads.leave()
+
+    async def caller(request: Request,
+                     x_terminal_id: str = Header(max_length=40), x_timestamp: str = Header(max_length=40),
+                     x_nonce: str = Header(min_length=8, max_length=64),
+                     x_signature: str = Header(max_length=200)) -> Caller:
+        body = await request.body()
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        try:
+            terminal = await run_in_threadpool(_terminal, central, x_terminal_id)
+            try:
+                signature, timestamp = bytes.fromhex(x_signature), float(x_timestamp)
+            except ValueError:
+                raise AuthError(401, "malformed signature headers") from None
+            verify_signature(terminal.public_key, signature, request.method, path, x_timestamp, x_nonce, body)
+            if terminal.revoked_at is not None:
+                raise AuthError(403, "terminal revoked")
+            central.nonces.check_and_add(x_terminal_id, x_nonce, timestamp)
+        except AuthError as exc:
+            log.warning("request refused", extra={"fields": {"terminal": x_terminal_id, "reason": exc.reason}})
+            raise HTTPException(exc.status, exc.reason) from None
+        wait = central.rates.take(x_terminal_id)
+        if wait:
+            raise HTTPException(429, "rate limit", headers={"Retry-After": retry_after_header(wait)})
+        return Caller(x_terminal_id)
+
+    @app.get(f"{API}/health", tags=["ops"])
+    def health() -> dict:
+        return {"ok": True}
+
+    @app.post(f"{API}/enroll", status_code=201, response_model=EnrollResponse, tags=["terminal"],
+              responses=_problems(403, 409))
+    def enroll(request: EnrollRequest, response: Response) -> EnrollResponse:
+        try:
+            answer, created = central.write(lambda session: terminals.enroll(session, request))
+        except terminals.EnrollError as exc:
+            raise HTTPException(exc.status, exc.reason) from None
+        if not created:
+            response.status_code = 200
+        log.info("terminal enrolled", extra={"fields": {"terminal": answer.terminal_id, "new": created}})
+        return answer
+
+    @app.get(f"{API}/config", response_model=ConfigResponse, tags=["terminal"],
+             responses={**AUTH_PROBLEMS, 304: {"description": "not modified (If-None-Match)"}})
+    def config(request: Request, who: Caller = Depends(caller)):
+        with central.sessions() as session:
+            terminal = session.get(models.Terminal, who.terminal_id)
+            body = ConfigResponse(terminal_id=terminal.terminal_id, role=terminal.role,
+                                  school_code=terminal.school_code, county_code=terminal.county_code,
+                                  server_time=models.utcnow(), policies=central.policies(),
+                                  schools=terminals.schools_for(session, terminal),
+                                  roster=terminals.roster_for(session, terminal))
+        content = body.model_dump(mode="json", exclude={"server_time"})
+        etag = '"' + hashlib.sha256(repr(content).encode()).hexdigest()[:32] + '"'
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers={"ETag": etag})
+        return JSONResponse(body.model_dump(mode="json"), headers={"ETag": etag})
+
+    @app.post(PUSH_PATH, response_model=PushResponse, tags=["terminal"], responses={**AUTH_PROBLEMS, **_problems(503)})
+    def push(request: PushRequest, who: Caller = Depends(caller)) -> PushResponse:
+        rejections = [ingest.store_attachments(item, central.storage) for item in request.items]
+
+        def work(session):
+            terminal = session.get(models.Terminal, who.terminal_id)
+            return [PushResult(record_id=str(item.record.record_id), version=item.record.version,
+                               outcome="rejected", reason=rejected) if rejected
+                    else ingest.ingest(session, terminal, item)
+                    for item, rejected in zip(request.items, rejections)]
+
+        results = central.write(work)
+        for r in results:
+            log.info("record pushed", extra={"fields": {"terminal": who.terminal_id, "record_id": r.record_id,
+                                                         "version": r.version, "outcome": r.outcome}})
+        return PushResponse(results=results)
+
+    @app.post(f"{API}/heartbeat", response_model=Ack, tags=["terminal"], responses=AUTH_PROBLEMS)
+    def heartbeat(beat: Heartbeat, who: Caller = Depends(caller)) -> Ack:
+        def work(session):
+            terminal = session.get(models.Terminal, who.terminal_id)
+            terminal.app_version, terminal.peripherals = beat.app_version, beat.peripherals
+            terminal.outbox_depth, terminal.last_sync_error = beat.outbox_depth, beat.last_sync_error
+            terminal.last_seen_at = models.utcnow()
+            session.add(models.Heartbeat(terminal_id=who.terminal_id, app_version=beat.app_version,
+                                         peripherals=beat.peripherals, outbox_depth=beat.outbox_depth))
+
+        central.write(work)
+        return Ack(server_time=models.utcnow())
+
+    @app.post(f"{API}/self-tests", response_model=Ack, status_code=201, tags=["terminal"], responses=AUTH_PROBLEMS)
+    def self_test(report: SelfTestReport, who: Caller = Depends(caller)) -> Ack:
+        central.write(lambda session: session.add(models.SelfTest(
+            terminal_id=who.terminal_id, ok=report.ok, report=report.model_dump(mode="json"))))
+        return Ack(server_time=models.utcnow())
+
+    return app
+
+
+def _terminal(central: Central, terminal_id: str) -> models.Terminal:
+    with central.sessions() as session:
+        terminal = session.get(models.Terminal, terminal_id)
+    if terminal is None:
+        raise AuthError(401, "unknown terminal")
+    return terminal
+
+
+__all__ = ["create_app", "Central", "wire"]

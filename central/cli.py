@@ -1,0 +1,102 @@
+"""`kiosk-central`: serve the terminal API, print one-time enrollment codes, revoke terminals, load schools."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kiosk.logs import configure_logging
+
+from .settings import Settings
+
+
+def _settings(args) -> Settings:
+    return Settings(data_dir=Path(args.data), db_url=args.db or "", attachments=getattr(args, "attachments", ""),
+                    s3_endpoint=getattr(args, "s3_endpoint", None))
+
+
+def _central(args):
+    from .app import Central
+
+    return Central(_settings(args))
+
+
+def serve(args) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    settings = _settings(args)
+    settings.max_concurrent_uploads, settings.rate_per_terminal = args.max_uploads, args.rate
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
+    return 0
+
+
+def enroll_code(args) -> int:
+    from . import terminals
+
+    central = _central(args)
+    code = central.write(lambda s: terminals.create_code(s, args.role, args.school, args.county, args.ttl_hours))
+    print(json.dumps({"code": code, "role": args.role, "school": args.school, "county": args.county})
+          if args.json else code)
+    return 0
+
+
+def revoke(args) -> int:
+    from . import terminals
+
+    found = _central(args).write(lambda s: terminals.revoke(s, args.terminal_id))
+    print("已吊销" if found else "找不到该终端", file=sys.stderr)
+    return 0 if found else 1
+
+
+def load_schools(args) -> int:
+    """JSON file: {"schools": [{code, name, county_code}], "roster": [{student_number, id_number, name, school_code}]}"""
+    from . import terminals
+
+    data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    _central(args).write(lambda s: terminals.load_schools(s, data.get("schools", []), data.get("roster", [])))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk-central", description="考生信息采集中心服务")
+    parser.add_argument("--log-level", default="INFO")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name, handler, help_text):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--db", help="database URL (default: SQLite file in --data), e.g. postgresql://user@host/db")
+        p.add_argument("--data", default="central-data", help="data directory (database, attachments)")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("serve", serve, "运行中心服务")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8800)
+    p.add_argument("--attachments", default="", help="'' = files in --data; s3://bucket/prefix = object store")
+    p.add_argument("--s3-endpoint", help="endpoint URL of an S3-compatible store")
+    p.add_argument("--max-uploads", type=int, default=32, help="concurrent uploads before 503")
+    p.add_argument("--rate", type=float, default=20.0, help="requests per second per terminal before 429")
+    p = command("enroll-code", enroll_code, "生成一次性终端注册码")
+    p.add_argument("--role", required=True, choices=["school", "point"])
+    p.add_argument("--school", required=True, help="school code (学校代码) or point code")
+    p.add_argument("--county", required=True, help="county code (县区代码, 6 digits)")
+    p.add_argument("--ttl-hours", type=int, default=72)
+    p.add_argument("--json", action="store_true")
+    p = command("revoke", revoke, "吊销终端")
+    p.add_argument("terminal_id")
+    p = command("load-schools", load_schools, "导入学校与学籍名单（JSON）")
+    p.add_argument("file")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.log_level)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Server settings: one dataclass, filled from the command line (see central/cli.py) or by tests."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Settings:
+    data_dir: Path = Path("central-data")
+    db_url: str = ""  # default: a SQLite file in data_dir
+    attachments: str = ""  # "" = files under data_dir/attachments; "s3://bucket[/prefix]" = object store
+    s3_endpoint: str | None = None  # e.g. http://127.0.0.1:9000 for an S3-compatible server
+    policy_dir: Path | None = None  # extra policy files served to terminals (besides the shipped ones)
+    max_concurrent_uploads: int = 32  # more pushes in flight than this -> 503 + Retry-After
+    rate_per_terminal: float = 20.0  # requests per second per terminal (token bucket) -> 429 + Retry-After
+    burst_per_terminal: int = 40
+    clock_skew_s: int = 300
+    enroll_code_ttl_h: int = 72
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.data_dir = Path(self.data_dir)
+
+    @property
+    def database_url(self) -> str:
+        if not self.db_url:
+            return f"sqlite:///{(self.data_dir / 'central.db').resolve()}"
+        if self.db_url.startswith("postgresql://"):
+            return "postgresql+psycopg://" + self.db_url.removeprefix("postgresql://")
+        return self.db_url

@@ -1,0 +1,102 @@
+"""Terminal identity: one-time enrollment codes, enrollment, revocation, and what a terminal may pull."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.sync.wire import EnrollRequest, EnrollResponse, RosterEntry as WireRoster, School as WireSchool
+
+from .models import EnrollmentCode, RosterEntry, School, Terminal, utcnow
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by a technician
+
+
+class EnrollError(Exception):
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.replace("-", "").strip().upper().encode()).hexdigest()
+
+
+def create_code(session: Session, role: str, school_code: str, county_code: str, ttl_hours: int = 72) -> str:
+    if role not in ("school", "point"):
+        raise ValueError("role must be school or point")
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    session.add(EnrollmentCode(code_hash=_code_hash(raw), role=role, school_code=school_code,
+                               county_code=county_code, expires_at=utcnow() + dt.timedelta(hours=ttl_hours)))
+    return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+
+
+def enroll(session: Session, request: EnrollRequest) -> tuple[EnrollResponse, bool]:
+    """Uses the code once; a resend by the same key (lost reply) gets the same answer. Returns (answer, created)."""
+    if len(request.public_key) != 32:
+        raise EnrollError(422, "public key must be 32 bytes")
+    code = session.get(EnrollmentCode, _code_hash(request.code), with_for_update=True)
+    if code is None:
+        raise EnrollError(403, "unknown enrollment code")
+    if code.used_by:
+        terminal = session.get(Terminal, code.used_by)
+        if terminal and terminal.public_key == bytes(request.public_key) and not terminal.revoked_at:
+            return _answer(terminal), False
+        raise EnrollError(403, "enrollment code already used")
+    if _aware(code.expires_at) < utcnow():
+        raise EnrollError(403, "enrollment code expired")
+    if session.scalar(select(Terminal).where(Terminal.public_key == bytes(request.public_key))):
+        raise EnrollError(409, "public key already enrolled")
+    terminal = Terminal(terminal_id=f"T-{code.county_code}-{secrets.token_hex(4).upper()}",
+                        public_key=bytes(request.public_key), role=code.role, school_code=code.school_code,
+                        county_code=code.county_code, app_version=request.app_version, peripherals={},
+                        outbox_depth=0, last_sync_error="")
+    session.add(terminal)
+    session.flush()
+    code.used_by = terminal.terminal_id
+    return _answer(terminal), True
+
+
+def revoke(session: Session, terminal_id: str) -> bool:
+    terminal = session.get(Terminal, terminal_id)
+    if terminal is None:
+        return False
+    terminal.revoked_at = terminal.revoked_at or utcnow()
+    return True
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)  # SQLite drops the offset
+
+
+def _answer(terminal: Terminal) -> EnrollResponse:
+    return EnrollResponse(terminal_id=terminal.terminal_id, role=terminal.role, school_code=terminal.school_code,
+                          county_code=terminal.county_code)
+
+
+def schools_for(session: Session, terminal: Terminal) -> list[WireSchool]:
+    rows = session.scalars(select(School).where(School.county_code == terminal.county_code).order_by(School.code))
+    return [WireSchool(code=s.code, name=s.name, county_code=s.county_code) for s in rows]
+
+
+def roster_for(session: Session, terminal: Terminal) -> list[WireRoster]:
+    """School terminals get the students whose 学籍 is at their school; designated points get none."""
+    if terminal.role != "school":
+        return []
+    rows = session.scalars(select(RosterEntry).where(RosterEntry.school_code == terminal.school_code)
+                           .order_by(RosterEntry.student_number))
+    return [WireRoster(student_number=r.student_number, id_number=r.id_number, name=r.name,
+                       school_code=r.school_code) for r in rows]
+
+
+def load_schools(session: Session, schools: list[dict], roster: list[dict] = ()) -> None:
+    """Imports (upserts) schools and roster entries, e.g. from the provincial platform's export."""
+    for s in schools:
+        session.merge(School(code=s["code"], name=s["name"], county_code=s["county_code"]))
+    session.flush()
+    for r in roster:
+        session.merge(RosterEntry(student_number=r["student_number"], id_number=r["id_number"], name=r["name"],
+                                  school_code=r["school_code"]))

@@ -18,6 +18,8 @@ COMMAND_MODULES = [
     "ui.commands.policy",
     "ui.commands.idcard",
     "ui.commands.photo",
+    "ui.commands.record",
+    "ui.commands.form",
 ]
 
 

@@ -69,7 +69,8 @@ class Printer(Protocol):
         """The printer's current state, translated."""
 
     def submit(self, pdf: bytes, title: str) -> PrintJob:
-        """Queues one PDF; raises KioskError (with a Chinese message) when the printer refuses the job."""
+        """Queues one PDF. A refused job (service down, queue missing or not accepting) comes back as job_id 0,
+        state ABORTED, with its messages filled in: printer trouble is data, never an exception."""
 
     def wait(self, job: PrintJob, timeout: float) -> PrintJob:
         """Follows the job until it ends, the printer stops, or `timeout` seconds pass; a job that cannot finish

@@ -1,6 +1,9 @@
 """The registration form (报名登记表): rendering, the signed QR payload, verification of paper, printing."""
 from .payload import FormPayload, make_payload, parse_payload
+from .printing import PrintOutcome, PrintService, print_form
 from .render import RenderedForm, render_form
 from .signing import HmacSigner, Signer
+from .verify import Verification, verify
 
-__all__ = ["FormPayload", "HmacSigner", "RenderedForm", "Signer", "make_payload", "parse_payload", "render_form"]
+__all__ = ["FormPayload", "HmacSigner", "PrintOutcome", "PrintService", "RenderedForm", "Signer", "Verification",
+           "make_payload", "parse_payload", "print_form", "render_form", "verify"]

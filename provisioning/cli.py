@@ -1,0 +1,77 @@
+"""The `kiosk-provision` command: the field technician's tool."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kiosk.config import TerminalConfig
+from kiosk.errors import KioskError
+from kiosk.logs import configure_logging
+from kiosk.store import DeviceKey
+
+from .checks import CORE_CHECKS
+
+
+def _init(args) -> int:
+    path = Path(args.config)
+    if path.exists() and not args.force:
+        raise KioskError(f"配置文件已存在：{path}（覆盖请加 --force）")
+    config = TerminalConfig(data_dir=Path(args.data_dir).resolve(), terminal_id=args.terminal_id, role=args.role,
+                            school_code=args.school, county_code=args.county, policy=args.policy,
+                            server_url=args.server or "")
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.data_dir.chmod(0o700)
+    DeviceKey.load_or_create(config.data_dir / "kiosk.db.key")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(config.to_toml(), encoding="utf-8")
+    print(f"已写入终端配置 {path}，数据目录 {config.data_dir}")
+    return 0
+
+
+def _selftest(args) -> int:
+    config = TerminalConfig.load(args.config)
+    results = [check(config) for check in CORE_CHECKS]
+    ok = all(r.ok for r in results)
+    if args.json:
+        print(json.dumps({"ok": ok, "checks": [r.as_json() for r in results]}, ensure_ascii=False))
+    else:
+        for r in results:
+            print(f"[{'通过' if r.ok else '失败'}] {r.name}: {r.message}  ({r.detail})")
+    return 0 if ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk-provision", description="采集终端技术人员工具")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    init = sub.add_parser("init", help="写入终端配置并生成设备密钥")
+    init.add_argument("--config", required=True)
+    init.add_argument("--data-dir", required=True)
+    init.add_argument("--terminal-id", required=True)
+    init.add_argument("--role", choices=["school", "point"], required=True)
+    init.add_argument("--school", default="", help="学校终端：本校代码")
+    init.add_argument("--county", required=True, help="县（区）代码")
+    init.add_argument("--policy", default="henan-2024")
+    init.add_argument("--server", default="", help="中心服务器地址（空：内置服务器）")
+    init.add_argument("--force", action="store_true")
+    init.set_defaults(handler=_init)
+    test = sub.add_parser("selftest", help="外设与本地数据自检")
+    test.add_argument("--config")
+    test.add_argument("--json", action="store_true")
+    test.set_defaults(handler=_selftest)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging("WARNING")
+    try:
+        return int(args.handler(args) or 0)
+    except KioskError as exc:
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

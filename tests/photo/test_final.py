@@ -1,0 +1,79 @@
+"""The finished photo: every produced file meets every numeric rule; no compliant photo means a clear refusal."""
+import cv2
+import numpy as np
+import pytest
+
+from drivers.camera.scripted import Pose
+from kiosk.errors import KioskError
+from kiosk.photo import file_problems, photo_problems, Thresholds
+from kiosk.photo.jpeg import has_metadata, jfif_density
+
+FRAME = (960, 1280)
+MAKEABLE = {"centred": Pose(), "shifted": Pose(face_x=0.42), "smaller": Pose(head=0.32), "larger": Pose(head=0.55),
+            "landscape": Pose(face_x=0.55, head=0.6)}
+
+
+def assert_meets_every_rule(photo, spec, analyser):
+    data = photo.jpeg
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert (img.shape[1], img.shape[0]) == (spec.width, spec.height)
+    assert len(data) <= spec.max_bytes
+    assert jfif_density(data) == (1, spec.min_dpi, spec.min_dpi)
+    assert not has_metadata(data)
+    assert file_problems(data, spec) == []
+    a = analyser.analyse(img)  # the decoded file, judged afresh
+    assert a.head_ratio == pytest.approx(spec.head_ratio, abs=0.03)
+    assert abs(a.center_offset) <= 0.02
+    assert photo_problems(a, spec, Thresholds()) == []
+
+
+@pytest.mark.parametrize("name", MAKEABLE)
+def test_made_photo_meets_every_rule(subject, maker, analyser, policy, name):
+    size = (1280, 960) if name == "landscape" else FRAME
+    photo = maker.make(subject.render(MAKEABLE[name], size))
+    assert_meets_every_rule(photo, policy.photo, analyser)
+    assert photo.quality >= 75  # the search found a high quality, not a blind low one
+    assert photo.operator_warnings == []
+    assert {c.code for c in photo.confirmations} >= {"ears_eyebrows", "no_jewellery", "collar"}
+
+
+@pytest.mark.parametrize("pose, word", [
+    (Pose(head=0.2), "靠近"), (Pose(head=0.9), "后退"), (Pose(angle=12), "摆正"), (Pose(blur=5), "模糊"),
+    (Pose(gain=0.35), "光线"), (Pose(backdrop=(230, 230, 230)), "蓝色"), (Pose(eye_y=0.12), "裁剪"),
+])
+def test_no_compliant_photo_is_refused_clearly(subject, maker, pose, word):
+    with pytest.raises(KioskError) as err:
+        maker.make(subject.render(pose, FRAME))
+    assert word in err.value.message
+
+
+def test_two_faces_refused(subject, maker):
+    half = subject.render(Pose(head=0.35), (640, 960))
+    with pytest.raises(KioskError) as err:
+        maker.make(np.hstack([half, half]))
+    assert "一人" in err.value.message
+
+
+def test_photo_of_a_screen_warns_the_operator(subject, maker):
+    """A screen's pixel grating over the whole view: the photo is made, and the operator is warned."""
+    frame = subject.render(Pose(), FRAME).astype(np.float32)
+    yy, xx = np.mgrid[0:FRAME[1], 0:FRAME[0]]
+    frame *= (0.94 + 0.06 * np.sin(xx * 2 * np.pi / 5.3 + yy * 0.3))[..., None]
+    photo = maker.make(np.clip(frame, 0, 255).astype(np.uint8))
+    assert "moire" in {w.code for w in photo.operator_warnings}
+
+
+def test_held_up_print_edge_is_seen(subject):
+    from kiosk.photo.spoof import framing_rectangle
+
+    frame = subject.render(Pose(), FRAME)
+    assert not framing_rectangle(frame, (480, 500))
+    cv2.rectangle(frame, (100, 150), (860, 1200), (250, 250, 250), 12)  # a print's white edge
+    assert framing_rectangle(frame, (480, 500))
+
+
+def test_quality_search_beats_fixed_steps(subject, maker, policy):
+    from kiosk.photo import jpeg
+
+    photo = maker.make(subject.render(Pose(), FRAME))
+    assert len(jpeg.encode(photo.image, photo.quality + 1, 300)) > policy.photo.max_bytes or photo.quality == 95

@@ -213,6 +213,7 @@ class Simulator:
         self.requests.append(name)
         if not self._line_ok():
             return
+        time.sleep(wire_time(len(payload) + 8, self.baud))  # the request's own time on the line
         fault = self._take_fault(name)
         frame = self._answer(name, payload, fault)
         if fault and fault.name == "silence":

@@ -4,11 +4,13 @@ central/ imports this module (and kiosk.record) and nothing else of the kiosk, s
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Base64Bytes, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from kiosk.record import TRANSITIONS, Record, RecordState
 
@@ -23,6 +25,21 @@ MAX_CLOCK_SKEW_S = 300
 def signing_message(method: str, path: str, timestamp: str, nonce: str, body: bytes) -> bytes:
     """What a terminal signs: method, path (with query), its timestamp and nonce, and the body's SHA-256."""
     return "\n".join([method.upper(), path, timestamp, nonce, hashlib.sha256(body).hexdigest()]).encode()
+
+
+def _from_base64(value):
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except binascii.Error:
+            raise ValueError("not valid base64") from None
+    return value
+
+
+# Raw bytes in Python, base64 text on the wire.
+Base64Bytes = Annotated[bytes, BeforeValidator(_from_base64),
+                        PlainSerializer(lambda b: base64.b64encode(b).decode(), return_type=str, when_used="json"),
+                        WithJsonSchema({"type": "string", "contentEncoding": "base64"})]
 
 
 class _Wire(BaseModel):

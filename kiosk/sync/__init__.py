@@ -1,0 +1,10 @@
+"""Terminal side of sync: enrollment and key, signed HTTP client, outbox worker, pulled configuration.
+
+The wire schema shared with central/ is kiosk.sync.wire.
+"""
+from .client import SignedAuth, open_client
+from .config import ConfigCache
+from .identity import TerminalIdentity, enroll
+from .worker import SyncStatus, SyncWorker
+
+__all__ = ["ConfigCache", "SignedAuth", "SyncStatus", "SyncWorker", "TerminalIdentity", "enroll", "open_client"]

@@ -1,0 +1,32 @@
+"""An httpx client whose every request is signed with the terminal's key (timestamp + nonce + body hash)."""
+from __future__ import annotations
+
+import secrets
+import time
+
+import httpx
+
+from .identity import TerminalIdentity
+from .wire import H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP, signing_message
+
+
+class SignedAuth(httpx.Auth):
+    requires_request_body = True
+
+    def __init__(self, identity: TerminalIdentity):
+        self.identity = identity
+
+    def auth_flow(self, request: httpx.Request):
+        timestamp, nonce = f"{time.time():.3f}", secrets.token_hex(16)
+        path = request.url.raw_path.decode()
+        message = signing_message(request.method, path, timestamp, nonce, request.content)
+        request.headers.update({H_TERMINAL: self.identity.terminal_id, H_TIMESTAMP: timestamp, H_NONCE: nonce,
+                                H_SIGNATURE: self.identity.key.sign(message).hex()})
+        yield request
+
+
+def open_client(identity: TerminalIdentity, timeout: float = 20.0, server: str | None = None,
+                transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """Fresh nonce per attempt: httpx calls auth_flow for every request, so a retry is never a replay."""
+    return httpx.Client(base_url=server or identity.server, auth=SignedAuth(identity),
+                        timeout=httpx.Timeout(timeout, connect=5.0), transport=transport)

@@ -1,0 +1,80 @@
+"""The terminal's identity: an Ed25519 key made on the terminal (private part in a 0600 file) and what enrollment
+returned (terminal id, role, scope, server URL), kept in the sync directory.
+"""
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kiosk.errors import KioskError
+
+from .files import read_json, write_atomic, write_json
+from .wire import API, EnrollResponse
+
+KEY_FILE, TERMINAL_FILE = "terminal.key", "terminal.json"
+
+
+def load_or_create_key(path: Path) -> Ed25519PrivateKey:
+    if not path.exists():
+        raw = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.Raw,
+                                                         serialization.PrivateFormat.Raw,
+                                                         serialization.NoEncryption())
+        write_atomic(path, raw, mode=0o600)
+    if path.stat().st_mode & 0o077:
+        raise KioskError("终端密钥文件权限不安全，请联系技术人员", detail=f"key file {path} is not mode 0600")
+    return Ed25519PrivateKey.from_private_bytes(path.read_bytes())
+
+
+def public_bytes(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+@dataclass(frozen=True)
+class TerminalIdentity:
+    server: str
+    terminal_id: str
+    role: str
+    school_code: str
+    county_code: str
+    key: Ed25519PrivateKey
+
+    @classmethod
+    def load(cls, sync_dir: str | os.PathLike) -> "TerminalIdentity":
+        sync_dir = Path(sync_dir)
+        data = read_json(sync_dir / TERMINAL_FILE)
+        if not data:
+            raise KioskError("本终端尚未注册，请先执行 kiosk sync enroll", detail=f"no {TERMINAL_FILE} in {sync_dir}")
+        return cls(key=load_or_create_key(sync_dir / KEY_FILE), **data)
+
+    def public_json(self) -> dict:
+        data = asdict(self)
+        data.pop("key")
+        return data
+
+
+def enroll(server: str, code: str, sync_dir: str | os.PathLike, app_version: str = "",
+           transport: httpx.BaseTransport | None = None) -> TerminalIdentity:
+    """Creates the key pair (once), sends the public part with the one-time code, saves what the server assigned."""
+    sync_dir = Path(sync_dir)
+    key = load_or_create_key(sync_dir / KEY_FILE)
+    body = {"code": code, "public_key": base64.b64encode(public_bytes(key)).decode(), "app_version": app_version}
+    try:
+        with httpx.Client(base_url=server, timeout=15, transport=transport) as client:
+            response = client.post(f"{API}/enroll", json=body)
+    except httpx.HTTPError as exc:
+        raise KioskError("无法连接中心服务器，请检查网络后重试", detail=f"enroll: {exc!r}") from None
+    if response.status_code in (403, 409):
+        raise KioskError("注册码无效、已使用或已过期，请向管理员索取新的注册码",
+                         detail=f"enroll refused: {response.status_code} {response.text[:200]}")
+    if response.status_code not in (200, 201):
+        raise KioskError("注册失败，请稍后重试", detail=f"enroll: HTTP {response.status_code}")
+    answer = EnrollResponse.model_validate_json(response.content)
+    identity = TerminalIdentity(server=server.rstrip("/"), key=key, **answer.model_dump())
+    write_json(sync_dir / TERMINAL_FILE, identity.public_json())
+    return identity

@@ -1,0 +1,252 @@
+"""The background worker: drains the store's outbox to central, pulls configuration, sends heartbeats.
+
+It runs in its own thread and never blocks the caller: kick() only sets an event. Everything that must survive a
+restart (what is queued, attempts, next try) is in the store's outbox; status() is a snapshot for the UI and the
+heartbeat, also written to <sync_dir>/status.json for `kiosk sync status` in another process.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import httpx
+
+from kiosk.errors import KioskError
+from kiosk.store import OutboxItem, Store
+
+from . import backoff
+from .config import ConfigCache
+from .files import write_json
+from .wire import API, FINAL_OUTCOMES, Heartbeat, PushItem, PushRequest, PushResponse
+
+log = logging.getLogger(__name__)
+STATUS_FILE = "status.json"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    queued: int = 0
+    sending: bool = False
+    last_error: str = ""  # English, for logs and technicians
+    next_try: str | None = None  # ISO time of the next attempt, None when idle
+    last_success_at: str | None = None
+    last_config_at: str | None = None
+    sent: int = 0  # items acknowledged since start
+    conflicts: int = 0  # pushes the server put in its conflict queue since start
+
+    @property
+    def message(self) -> str:
+        """Chinese one-liner for the UI."""
+        if self.sending:
+            return f"正在上传，待上传 {self.queued} 条"
+        if self.queued == 0:
+            return "全部已上传"
+        return f"待上传 {self.queued} 条，网络恢复后自动上传"
+
+    def as_json(self) -> dict:
+        return {**asdict(self), "message": self.message}
+
+
+class ServerBusy(Exception):
+    def __init__(self, status: int, retry_after_s: float | None):
+        super().__init__(f"HTTP {status}")
+        self.retry_after_s = retry_after_s
+
+
+class SyncWorker:
+    def __init__(self, store: Store, client: httpx.Client, sync_dir: str | Path, *, app_version: str = "0",
+                 peripherals: Callable[[], dict[str, str]] = dict, batch_size: int = 25,
+                 config_period_s: float = 900.0, heartbeat_period_s: float = 300.0, start_spread_s: float = 30.0,
+                 idle_poll_s: float = 60.0, rng: random.Random | None = None):
+        self.store, self.client, self.sync_dir = store, client, Path(sync_dir)
+        self.config = ConfigCache(self.sync_dir)
+        self.app_version, self.peripherals, self.batch_size = app_version, peripherals, batch_size
+        self.config_period_s, self.heartbeat_period_s = config_period_s, heartbeat_period_s
+        self.start_spread_s, self.idle_poll_s = start_spread_s, idle_poll_s
+        self.rng = rng or random.Random()
+        self._status = SyncStatus(queued=store.outbox_depth())
+        self._status_lock = threading.Lock()
+        self._wake, self._stop = threading.Event(), threading.Event()
+        self._hold_until = 0.0  # monotonic: the server asked everyone to wait (429/503) or is unreachable
+        self._thread: threading.Thread | None = None
+
+    # -- public API ---------------------------------------------------------------------------------------------
+    def start(self) -> "SyncWorker":
+        self._thread = threading.Thread(target=self._run, name="sync-worker", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def kick(self) -> None:
+        """A record was saved: try soon. Returns at once."""
+        self._wake.set()
+
+    def status(self) -> SyncStatus:
+        with self._status_lock:
+            return self._status
+
+    # -- the loop -----------------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        self._sleep(self.rng.uniform(0, self.start_spread_s))  # a county coming back online does not stampede
+        next_config = next_heartbeat = 0.0
+        while not self._stop.is_set():
+            now = time.monotonic()
+            try:
+                if now >= next_config:
+                    self.pull_config()
+                    next_config = now + backoff.spread(self.config_period_s, self.rng)
+                if now >= next_heartbeat:
+                    self.send_heartbeat()
+                    next_heartbeat = now + backoff.spread(self.heartbeat_period_s, self.rng)
+                self.drain()
+            except Exception:  # the worker must outlive any single failure
+                log.exception("sync loop error")
+            self._sleep(min(self._seconds_to_next_due(), next_config - time.monotonic(),
+                            next_heartbeat - time.monotonic()))
+
+    def _sleep(self, seconds: float) -> None:
+        if seconds > 0 and self._wake.wait(seconds):
+            self._wake.clear()
+
+    def _seconds_to_next_due(self) -> float:
+        hold = self._hold_until - time.monotonic()
+        due = self.store.outbox_next_attempt()
+        wait = self.idle_poll_s if due is None else (due - _now()).total_seconds()
+        return max(hold, wait, 0.05 if due is not None else 0)
+
+    # -- work ---------------------------------------------------------------------------------------------------
+    def drain(self, deadline_s: float | None = None) -> int:
+        """Sends every due outbox entry (in batches) until none is due or the server says wait. Returns items done."""
+        done, started = 0, time.monotonic()
+        while not self._stop.is_set() and time.monotonic() >= self._hold_until:
+            if deadline_s is not None and time.monotonic() - started > deadline_s:
+                break
+            items = self.store.outbox_due(_now(), limit=self.batch_size)
+            if not items:
+                break
+            done += self._send_batch(items)
+        self._update(queued=self.store.outbox_depth(), sending=False, next_try=self._next_try())
+        return done
+
+    def _send_batch(self, items: list[OutboxItem]) -> int:
+        self._update(sending=True, queued=self.store.outbox_depth())
+        groups: dict[tuple[str, int], list[OutboxItem]] = {}
+        for item in items:
+            groups.setdefault((item.record_id, item.version), []).append(item)
+        payload, unreadable = [], []
+        for (record_id, version), group in groups.items():
+            try:
+                payload.append(self._push_item(record_id, version))
+            except KioskError as exc:
+                unreadable.extend((i, exc.detail) for i in group)
+        for item, error in unreadable:
+            self._retry([item], f"local: {error}", None)
+        if not payload:
+            return 0
+        body = PushRequest(items=payload).model_dump_json().encode()
+        keys = [(str(p.record.record_id), p.record.version) for p in payload]
+        try:
+            response = self.client.post(f"{API}/records", content=body, headers={"Content-Type": "application/json"})
+            if response.status_code in (429, 503):
+                raise ServerBusy(response.status_code, backoff.retry_after(response.headers.get("retry-after")))
+            response.raise_for_status()
+            results = PushResponse.model_validate_json(response.content).results
+        except ServerBusy as exc:
+            return self._fail([i for k in keys for i in groups[k]], f"server busy: {exc}", exc.retry_after_s)
+        except (httpx.HTTPError, ValueError) as exc:
+            return self._fail([i for k in keys for i in groups[k]], f"{type(exc).__name__}: {exc}"[:300], None)
+        done = conflicts = 0
+        for key, result in zip(keys, results):
+            if result.outcome in FINAL_OUTCOMES:
+                for item in groups[key]:
+                    self.store.outbox_done(item.seq, item.record_id, item.version)
+                done += len(groups[key])
+                if result.outcome == "conflict":
+                    conflicts += 1
+                    log.warning("record sent to the server's conflict queue",
+                                extra={"fields": {"record_id": key[0], "version": key[1], "reason": result.reason}})
+            else:
+                self._retry(groups[key], f"rejected: {result.reason}", None)
+        status = self.status()
+        self._update(sent=status.sent + done, conflicts=status.conflicts + conflicts,
+                     last_success_at=_now().isoformat(), last_error="" if done == len(items) else status.last_error)
+        return done
+
+    def _push_item(self, record_id: str, version: int) -> PushItem:
+        """The version as stored now (its latest state), with those JPEGs that still match it."""
+        record = self.store.get_version(record_id, version)
+        attachments = {}
+        for kind in ("photo", "document"):
+            if getattr(record, f"{kind}_sha256"):
+                try:
+                    attachments[kind] = self.store.attachment(record_id, kind)
+                except KioskError:
+                    continue
+        return PushItem(record=record, **attachments)
+
+    def _fail(self, items: list[OutboxItem], error: str, retry_after_s: float | None) -> int:
+        delay = self._retry(items, error, retry_after_s)
+        self._hold_until = time.monotonic() + delay
+        log.warning("push failed", extra={"fields": {"error": error, "items": len(items), "retry_in_s": round(delay, 1)}})
+        return 0
+
+    def _retry(self, items: list[OutboxItem], error: str, retry_after_s: float | None) -> float:
+        attempts = max(i.attempts for i in items)
+        delay = backoff.next_delay(attempts, retry_after_s, self.rng)
+        moment = _now() + dt.timedelta(seconds=delay)
+        for item in items:
+            self.store.outbox_retry(item.seq, error, moment)
+        self._update(last_error=error)
+        return delay
+
+    def _next_try(self) -> str | None:
+        due = self.store.outbox_next_attempt()
+        if due is None:
+            return None
+        hold = _now() + dt.timedelta(seconds=max(0.0, self._hold_until - time.monotonic()))
+        return max(due, hold).isoformat()
+
+    def pull_config(self) -> bool:
+        try:
+            changed = self.config.pull(self.client)
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("config pull failed; keeping the last good copy", extra={"fields": {"error": repr(exc)[:200]}})
+            return False
+        self._update(last_config_at=_now().isoformat())
+        return changed
+
+    def send_heartbeat(self) -> bool:
+        status = self.status()
+        beat = Heartbeat(app_version=self.app_version, peripherals=self.peripherals(),
+                         outbox_depth=self.store.outbox_depth(), last_sync_error=status.last_error[:500])
+        try:
+            self.client.post(f"{API}/heartbeat", content=beat.model_dump_json().encode(),
+                             headers={"Content-Type": "application/json"}).raise_for_status()
+            return True
+        except httpx.HTTPError as exc:
+            log.info("heartbeat failed", extra={"fields": {"error": repr(exc)[:200]}})
+            return False
+
+    def _update(self, **changes) -> None:
+        with self._status_lock:
+            self._status = replace(self._status, **changes)
+            snapshot = self._status.as_json()
+        try:
+            write_json(self.sync_dir / STATUS_FILE, snapshot)
+        except OSError:
+            log.warning("status file not written")

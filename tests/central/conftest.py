@@ -1,0 +1,188 @@
+"""Fixtures for the central server and sync: a real uvicorn on loopback over SQLite and over a real PostgreSQL
+(Debian's postgresql 15, started here on a private directory and port), enrolled terminals with real stores.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+_db_counter = itertools.count()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL cluster for the session; yields a base URL without database name."""
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip("PostgreSQL binaries absent (/usr/lib/postgresql/15/bin): install Debian's postgresql")
+    root = Path(tempfile.mkdtemp(prefix="central-pg-"))
+    shutil.chown(root, "postgres", "postgres")
+    os.chmod(root, 0o700)
+    port = free_port()
+    as_postgres = lambda cmd: subprocess.run(["su", "postgres", "-s", "/bin/sh", "-c", cmd], check=True,  # noqa: E731
+                                             capture_output=True, timeout=60)
+    as_postgres(f"{PG_BIN}/initdb -D {root}/data -A trust -U postgres")
+    as_postgres(f"{PG_BIN}/pg_ctl -D {root}/data -o '-k {root} -p {port} -c listen_addresses=127.0.0.1 "
+                f"-c fsync=off -c max_connections=200' -l {root}/log -w start")
+    yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    as_postgres(f"{PG_BIN}/pg_ctl -D {root}/data -m fast stop")
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'central.db'}"
+    base = request.getfixturevalue("postgres")
+    import psycopg
+
+    name = f"central_{os.getpid()}_{next(_db_counter)}"
+    with psycopg.connect(base.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"{base}/{name}"
+
+
+class Server:
+    """central's app under a real uvicorn on 127.0.0.1, in a thread of this process."""
+
+    def __init__(self, settings):
+        import uvicorn
+
+        from central.app import create_app
+
+        self.app = create_app(settings)
+        self.central = self.app.state.central
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_config=None,
+                                                    access_log=False, lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        while not self.server.started:
+            if not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.central.engine.dispose()
+
+    def session(self):
+        return self.central.sessions()
+
+    def code(self, role="school", school="4114030012", county="411403") -> str:
+        from central import terminals
+
+        return self.central.write(lambda s: terminals.create_code(s, role, school, county))
+
+    def count(self, model, **where) -> int:
+        from sqlalchemy import func, select
+
+        with self.session() as s:
+            query = select(func.count()).select_from(model)
+            for key, value in where.items():
+                query = query.where(getattr(model, key) == value)
+            return s.scalar(query)
+
+
+@pytest.fixture
+def make_server(tmp_path, db_url):
+    from central.settings import Settings
+
+    servers = []
+
+    def make(**overrides) -> Server:
+        settings = Settings(data_dir=tmp_path / f"central{len(servers)}", db_url=db_url, **overrides)
+        servers.append(Server(settings))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def server(make_server) -> Server:
+    return make_server()
+
+
+_id_counter = itertools.count(1)
+
+
+def jpeg(seed: str, size: int = 20_000) -> bytes:
+    """Bytes standing in for a JPEG (the server stores attachments opaquely)."""
+    rng = random.Random(seed)
+    return b"\xff\xd8\xff\xe0" + rng.randbytes(size - 6) + b"\xff\xd9"
+
+
+@dataclass
+class Kiosk:
+    """An enrolled terminal: its sync directory, store, signed client and (not started) worker."""
+
+    dir: Path
+    identity: object
+    store: object
+    client: object
+    worker: object
+
+    def new_record(self, state: str = "submitted", id_number: str | None = None, **changes):
+        from kiosk.record import example_record
+
+        photo, document = jpeg(f"p{uuid.uuid4()}"), jpeg(f"d{uuid.uuid4()}", 8_000)
+        base = example_record(photo_sha256=hashlib.sha256(photo).hexdigest(),
+                              document_sha256=hashlib.sha256(document).hexdigest())
+        identity = {**base.identity, "id_number": id_number or f"41140320090315{next(_id_counter):04d}"}
+        record = base.model_copy(update={"record_id": uuid.uuid4(), "identity": identity, **changes})
+        self.store.save(record, photo=photo, document=document)
+        for action in {"draft": [], "submitted": ["submit"], "printed": ["submit", "print"],
+                       "signed": ["submit", "print", "sign"]}[state]:
+            record = self.store.apply(record.record_id, action, "student")
+        return record
+
+
+@pytest.fixture
+def make_kiosk(tmp_path):
+    from kiosk.store import Store
+    from kiosk.sync import SyncWorker, enroll, open_client
+
+    made = []
+
+    def make(server: Server, role: str = "school", school: str = "4114030012", url: str | None = None,
+             **worker_options) -> Kiosk:
+        directory = tmp_path / f"kiosk{len(made)}"
+        identity = enroll(server.url, server.code(role, school), directory / "sync", app_version="test")
+        store = Store(directory / "kiosk.db")
+        client = open_client(identity, timeout=5, server=url)
+        options = dict(start_spread_s=0, idle_poll_s=0.5, rng=random.Random(7))
+        worker = SyncWorker(store, client, directory / "sync", app_version="test", **{**options, **worker_options})
+        made.append(Kiosk(directory, identity, store, client, worker))
+        return made[-1]
+
+    yield make
+    for kiosk in made:
+        kiosk.worker.stop()
+        kiosk.client.close()
+        kiosk.store.close()

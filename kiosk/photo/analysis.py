@@ -120,7 +120,7 @@ class FaceAnalyser:
     def analyse(self, image: np.ndarray) -> Analysis:
         h, w = image.shape[:2]
         scale = min(1.0, self.work_width / w)
-        work = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) \
+        work = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_LINEAR) \
             if scale < 1.0 else image
         rgb = cv2.cvtColor(work, cv2.COLOR_BGR2RGB)
         result = self._mesh.process(rgb)

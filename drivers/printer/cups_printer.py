@@ -54,9 +54,13 @@ def _translate(name: str, attrs: dict) -> PrinterStatus:
 
 
 class CupsPrinter:
-    def __init__(self, name: str | None = None, *, server: str | None = None, poll_interval: float = 0.1):
+    def __init__(self, name: str | None = None, *, server: str | None = None, poll_interval: float = 0.1,
+                 fault_grace: float = 10.0):
+        """fault_grace: how long a job may sit on a printer reporting a fault (offline, out of paper while
+        processing) before we give up on it; a quick fix by the operator within that time still prints."""
         self.server = server or os.environ.get("CUPS_SERVER") or None
         self.poll_interval = poll_interval
+        self.fault_grace = fault_grace
         if name is None:
             try:
                 name = connect(self.server).getDefault()
@@ -115,15 +119,19 @@ class CupsPrinter:
     def wait(self, job: PrintJob, timeout: float) -> PrintJob:
         if job.job_id == 0:  # refused at submit
             return job
-        deadline = time.monotonic() + timeout
         started = time.monotonic()
+        deadline = started + timeout
+        faulted_since: float | None = None
         while True:
             try:
                 state, reasons = self.job(job.job_id)
             except CupsUnavailable:
                 state, reasons = JobState.PENDING, ("cups-unavailable",)
             printer = self.status()
-            outcome = self._outcome(state, printer, time.monotonic() >= deadline)
+            now = time.monotonic()
+            faulted_since = (faulted_since or now) if not printer.ready else None
+            late = now >= deadline or (faulted_since is not None and now - faulted_since >= self.fault_grace)
+            outcome = self._outcome(state, printer, late)
             if outcome is not None:
                 if not outcome.final:
                     self.cancel(job.job_id)  # it must not print later, unnoticed, when someone fixes the printer

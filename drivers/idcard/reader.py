@@ -86,6 +86,8 @@ class SamReader:
         raise AssertionError("unreachable")
 
     def _exchange(self, command: Command, data: bytes, para: int) -> Response:
+        import termios
+
         import serial
 
         frame = request(command.cmd, para, data)
@@ -103,7 +105,7 @@ class SamReader:
                 chunk = self.port.read(parser.needed())
                 if chunk and (frames := parser.feed(chunk)):
                     return Response.from_payload(frames[0])
-        except (serial.SerialException, OSError) as exc:
+        except (serial.SerialException, OSError, termios.error) as exc:  # unplugged: EIO, hang-up, vanished
             raise ReaderUnavailable(detail=f"{command.name}: port failed: {exc.__class__.__name__}") from None
 
     # --- commands --------------------------------------------------------------------------------------------
@@ -165,7 +167,10 @@ class SamReader:
             raise ReaderFault(detail=f"unsupported baud {baud}")
         self.transact(SET_BAUD, para=BAUD_RATES.index(baud))
         time.sleep(0.005)  # the reader needs ~5 ms after a baud change
-        self.port.baudrate = baud
+        try:
+            self.port.baudrate = baud
+        except (OSError, ValueError) as exc:  # SerialException is an OSError
+            raise ReaderUnavailable(detail=f"set_baud: port failed: {exc.__class__.__name__}") from None
         self.baud = baud
 
 

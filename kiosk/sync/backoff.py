@@ -27,12 +27,12 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
     return max(0.0, moment.timestamp() - (now or time.time()))
 
 
-def next_delay(attempts: int, retry_after_s: float | None, rng: random.Random = random) -> float:
+def next_delay(attempts: int, retry_after_s: float | None, rng: random.Random = random, base: float = BASE_S,
+               cap: float = CAP_S) -> float:
     """Never sooner than the server asked; jittered beyond that so terminals told the same do not return together."""
-    jitter = full_jitter(attempts, rng)
     if retry_after_s is None:
-        return jitter
-    return retry_after_s + rng.uniform(0, min(retry_after_s, CAP_S))
+        return full_jitter(attempts, rng, base, cap)
+    return retry_after_s + rng.uniform(0, min(retry_after_s, cap))
 
 
 def spread(period_s: float, rng: random.Random = random, fraction: float = 0.2) -> float:

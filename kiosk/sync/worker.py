@@ -67,12 +67,14 @@ class SyncWorker:
     def __init__(self, store: Store, client: httpx.Client, sync_dir: str | Path, *, app_version: str = "0",
                  peripherals: Callable[[], dict[str, str]] = dict, batch_size: int = 25,
                  config_period_s: float = 900.0, heartbeat_period_s: float = 300.0, start_spread_s: float = 30.0,
-                 idle_poll_s: float = 60.0, rng: random.Random | None = None):
+                 idle_poll_s: float = 60.0, backoff_base_s: float = backoff.BASE_S,
+                 backoff_cap_s: float = backoff.CAP_S, rng: random.Random | None = None):
         self.store, self.client, self.sync_dir = store, client, Path(sync_dir)
         self.config = ConfigCache(self.sync_dir)
         self.app_version, self.peripherals, self.batch_size = app_version, peripherals, batch_size
         self.config_period_s, self.heartbeat_period_s = config_period_s, heartbeat_period_s
         self.start_spread_s, self.idle_poll_s = start_spread_s, idle_poll_s
+        self.backoff_base_s, self.backoff_cap_s = backoff_base_s, backoff_cap_s
         self.rng = rng or random.Random()
         self._status = SyncStatus(queued=store.outbox_depth())
         self._status_lock = threading.Lock()
@@ -207,7 +209,7 @@ class SyncWorker:
 
     def _retry(self, items: list[OutboxItem], error: str, retry_after_s: float | None) -> float:
         attempts = max(i.attempts for i in items)
-        delay = backoff.next_delay(attempts, retry_after_s, self.rng)
+        delay = backoff.next_delay(attempts, retry_after_s, self.rng, self.backoff_base_s, self.backoff_cap_s)
         moment = _now() + dt.timedelta(seconds=delay)
         for item in items:
             self.store.outbox_retry(item.seq, error, moment)

@@ -163,6 +163,15 @@ class Kiosk:
         return record
 
 
+def wait_until(condition, timeout: float = 60.0, step: float = 0.02) -> None:
+    """Waits for an outcome (a bound against hangs, not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(step)
+
+
 @pytest.fixture
 def make_kiosk(tmp_path):
     from kiosk.store import Store
@@ -171,12 +180,12 @@ def make_kiosk(tmp_path):
     made = []
 
     def make(server: Server, role: str = "school", school: str = "4114030012", url: str | None = None,
-             **worker_options) -> Kiosk:
+             timeout: float = 5.0, **worker_options) -> Kiosk:
         directory = tmp_path / f"kiosk{len(made)}"
         identity = enroll(server.url, server.code(role, school), directory / "sync", app_version="test")
         store = Store(directory / "kiosk.db")
-        client = open_client(identity, timeout=5, server=url)
-        options = dict(start_spread_s=0, idle_poll_s=0.5, rng=random.Random(7))
+        client = open_client(identity, timeout=timeout, server=url)
+        options = dict(start_spread_s=0, idle_poll_s=0.5, backoff_base_s=0.02, backoff_cap_s=0.2, rng=random.Random(7))
         worker = SyncWorker(store, client, directory / "sync", app_version="test", **{**options, **worker_options})
         made.append(Kiosk(directory, identity, store, client, worker))
         return made[-1]

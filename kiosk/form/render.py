@@ -17,7 +17,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, LayoutError, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from kiosk.errors import KioskError
 from kiosk.policy import Policy, get_policy
@@ -69,7 +69,10 @@ def _build(form: "_Form") -> tuple[bytes, int]:
                             bottomMargin=10 * mm, initialFontName=FONT_NAME, title=form.policy.form_title,
                             author=form.policy.authority,
                             creator="henan-exam-kiosk", subject=str(form.record.record_id))
-    doc.build(form.story())
+    try:
+        doc.build(form.story())
+    except LayoutError:  # one cell taller than a page: it cannot fit at this size
+        return b"", 0
     return buffer.getvalue(), doc.page
 
 
@@ -105,7 +108,8 @@ class _Form:
             ("TOPPADDING", (0, 0), (-1, -1), self.pad),
             ("BOTTOMPADDING", (0, 0), (-1, -1), self.pad),
             ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            # CJK wrapping lets closing punctuation (。，) hang past the line: room for it inside the border
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2 + self.size),
         ]
         if header_rows:
             commands.append(("BACKGROUND", (1, 0), (-1, header_rows - 1), colors.Color(0.93, 0.93, 0.93)))

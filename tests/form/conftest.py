@@ -270,11 +270,16 @@ def artifacts() -> Path:
 
 @pytest.fixture
 def pdf_tool(tmp_path):
-    """pdf_tool("pdftotext", pdf_bytes_or_path, *args) -> stdout of a poppler tool run on the PDF."""
+    """pdf_tool("pdftotext", pdf_bytes_or_path, *args) -> stdout of a poppler tool run on the PDF.
+
+    pdftotext runs in -raw mode (content-stream order) unless args say otherwise: a wrapped cell's lines stay
+    together, where -layout would interleave them with the neighbouring cells' lines."""
     def run(tool: str, pdf: bytes | Path, *args: str) -> str:
         path = pdf if isinstance(pdf, Path) else tmp_path / f"in-{hashlib.sha256(pdf).hexdigest()[:8]}.pdf"
         if not isinstance(pdf, Path):
             path.write_bytes(pdf)
+        if tool == "pdftotext":
+            args = args or ("-raw",)
         tail = ["-"] if tool == "pdftotext" else []
         return subprocess.run([tool, *args, str(path), *tail], capture_output=True, text=True, check=True).stdout
     return run

@@ -16,8 +16,7 @@ import time
 from collections.abc import Callable
 
 from kiosk.devices.card_reader import (
-    CardEvent, CardEventKind, CardReaderError, CardReadFailed, NoCard, ReaderFault, ReaderTimeout,
-    ReaderUnavailable,
+    CardEvent, CardEventKind, CardReaderError, CardReadFailed, NoCard, ProtocolError, ReaderTimeout,
 )
 from kiosk.identity import mask_id
 
@@ -111,15 +110,13 @@ class CardPoller:
         try:
             self._reader.select()
             card = self._reader.read(self.fingerprint)
-        except (ReaderUnavailable, ReaderFault) as exc:
-            if not isinstance(exc, ReaderTimeout):
-                raise
+        except ReaderTimeout as exc:
             # No answer to a read is most often the card leaving mid-read: the student lays it again.
-            error = CardReadFailed(detail=exc.detail)
-            return CardEvent(CardEventKind.FAILED, error=error)
-        except CardReaderError as exc:  # NoCard (moved away), CardReadFailed, ProtocolError
+            return CardEvent(CardEventKind.FAILED, error=CardReadFailed(detail=exc.detail))
+        except (NoCard, CardReadFailed, ProtocolError) as exc:  # moved away, unreadable, garbled: lay it again
             log.info("card read failed", extra={"fields": {"reason": exc.detail}})
             return CardEvent(CardEventKind.FAILED, error=exc)
+        # ReaderFault and ReaderUnavailable propagate to poll(): the reader itself is in trouble
         log.info("card read", extra={"fields": {"id": mask_id(card.id_number), "type": card.card_type.value}})
         return CardEvent(CardEventKind.READ, card=card)
 

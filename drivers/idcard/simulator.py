@@ -29,7 +29,7 @@ from pathlib import Path
 from kiosk.identity import IdentityCard
 
 from . import text
-from .frame import FrameParser, answer, encode_frame
+from .frame import FrameParser, answer
 from .reader import BAUD_RATES, BY_CODE, wire_time
 
 log = logging.getLogger(__name__)

@@ -104,3 +104,32 @@ def test_event_json_for_the_ui(poller, sim):
     placed, read = events(poller, 2)
     assert read.as_json()["card"]["id_number"] == "411403200903151235"
     assert placed.as_json() == {"event": "placed"}
+
+
+def test_sam_fault_during_a_read_is_a_reader_problem_not_the_students(poller, sim):
+    sim.inject("status", 0x66, on="read")
+    kinds = events(poller, 3)
+    assert [e.kind for e in kinds] == [K.READER_READY, K.PLACED, K.READER_LOST]
+    assert kinds[2].error.message == "读卡器故障，请联系工作人员"
+
+
+def test_run_hands_events_to_the_ui_thread_and_logs_only_masked_ids(poller, sim, caplog):
+    import logging
+    import queue
+    import threading
+
+    from drivers.idcard.poller import run
+
+    seen: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    caplog.set_level(logging.INFO, logger="drivers.idcard")
+    worker = threading.Thread(target=run, args=(poller, seen.put, stop))
+    worker.start()
+    try:
+        kinds = [seen.get(timeout=10).kind for _ in range(3)]
+    finally:
+        stop.set()
+        worker.join(10)
+    assert kinds == [K.READER_READY, K.PLACED, K.READ] and not worker.is_alive()
+    logged = " ".join(f"{r.getMessage()} {getattr(r, 'fields', '')}" for r in caplog.records)
+    assert "4114**********1235" in logged and "411403200903151235" not in logged and "李明轩" not in logged

@@ -74,7 +74,7 @@ fault=""
 case "$path" in *\?fault=*) fault="${path#*\?fault=}"; path="${path%%\?*}";; esac
 copy() { if [ -n "$6" ]; then cat "$6" > "$path"; else cat > "$path"; fi; }
 case "$fault" in
-  "") copy "$@"; exit 0;;
+  "") echo "STATE: -media-empty-error,media-jam-error,door-open-error,offline-report" >&2; copy "$@"; exit 0;;
   toner-low) echo "STATE: +toner-low-report" >&2; copy "$@"; exit 0;;
   media-empty|media-jam|door-open) echo "STATE: +$fault-error" >&2; echo "ERROR: $fault" >&2; exit 4;;
   offline) echo "STATE: +offline-report" >&2; echo "INFO: printer not responding, retrying" >&2; sleep 300;;

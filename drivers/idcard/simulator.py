@@ -71,7 +71,8 @@ class Fault:
 
 class Simulator:
     def __init__(self, link: str | Path, card: SimCard | None = None, *, baud: int = 115200, warmup: float = 2.0,
-                 control: str | Path | None = None, sam_id: bytes = DEFAULT_SAM_ID, read_delay: float = 0.0):
+                 control: str | Path | None = None, sam_id: bytes = DEFAULT_SAM_ID, read_delay: float = 0.0,
+                 halt_after_read: bool = False):
         self.link = Path(link)
         self.card = card
         self.baud = baud
@@ -79,8 +80,11 @@ class Simulator:
         self.control_path = Path(control) if control else None
         self.sam_id_bytes = sam_id
         self.read_delay = read_delay  # seconds the SAM spends on the RF exchange of a read (0: wire time only)
+        # Many readers leave a card halted after a successful read: find fails until it is lifted and laid again.
+        self.halt_after_read = halt_after_read
         self.present = False
         self.selected = False
+        self.halted = False
         self.requests: list[str] = []  # command names received, for tests
         self._faults: deque[Fault] = deque()
         self._lock = threading.RLock()
@@ -146,7 +150,7 @@ class Simulator:
         with self._lock:
             self.card = card or self.card
             self.present = self.card is not None
-            self.selected = False
+            self.selected = self.halted = False
 
     def remove(self) -> None:
         with self._lock:
@@ -248,7 +252,7 @@ class Simulator:
         with self._lock:
             card, present = self.card, self.present
             if name == "find":
-                return answer(0x9F, bytes(4)) if present else answer(0x80)
+                return answer(0x9F, bytes(4)) if present and not self.halted else answer(0x80)
             if name == "select":
                 self.selected = present
                 return answer(0x90, bytes(8)) if present else answer(0x81)
@@ -261,6 +265,8 @@ class Simulator:
             if not (present and selected):
                 return answer(0x41)
             time.sleep(self.read_delay)
+            with self._lock:
+                self.halted = self.halt_after_read and name != "read_address"
             return self._read_answer(name, card)
         return answer(0x21)
 
@@ -341,7 +347,7 @@ class Simulator:
                 self.come_back()
             elif verb != "status":
                 return f"error unknown command {verb}"
-        except (IndexError, ValueError, OSError) as exc:
+        except (IndexError, KeyError, TypeError, ValueError, OSError) as exc:  # bad command or card file
             return f"error {exc}"
         return "ok " + json.dumps({"present": self.present, "port": self._master >= 0, "baud": self.baud})
 

@@ -133,3 +133,17 @@ def test_run_hands_events_to_the_ui_thread_and_logs_only_masked_ids(poller, sim,
     assert kinds == [K.READER_READY, K.PLACED, K.READ] and not worker.is_alive()
     logged = " ".join(f"{r.getMessage()} {getattr(r, 'fields', '')}" for r in caplog.records)
     assert "4114**********1235" in logged and "411403200903151235" not in logged and "李明轩" not in logged
+
+
+def test_reader_that_halts_the_card_after_a_read(make_sim, resident):
+    """Readers that halt a read card: find fails until it is laid again, so it is read once, then again."""
+    sim = make_sim(resident, halt_after_read=True)
+    poller = CardPoller(str(sim.link), interval=0.02, slack=SLACK)
+    try:
+        assert [e.kind for e in events(poller, 4)] == [K.READER_READY, K.PLACED, K.READ, K.REMOVED]
+        assert quiet(poller) and sim.requests.count("read") == 1
+        sim.remove()
+        sim.place()
+        assert [e.kind for e in events(poller, 2)] == [K.PLACED, K.READ]
+    finally:
+        poller.close()

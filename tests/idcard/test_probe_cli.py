@@ -85,3 +85,21 @@ def test_cli_simulate_is_steered_through_its_control_socket(tmp_path):
 def test_cli_control_without_a_simulator(tmp_path, capsys):
     assert main(["idcard", "control", "--socket", str(tmp_path / "none.ctl"), "status"]) == 1
     assert "无法连接模拟读卡器" in capsys.readouterr().err
+
+
+def test_cli_simulate_with_a_broken_card_file_fails_in_chinese(tmp_path, capsys):
+    broken = tmp_path / "card.json"
+    broken.write_text('{"name": "张三"')
+    assert main(["idcard", "simulate", "--card", str(broken), "--link", str(tmp_path / "tty")]) == 1
+    assert "证件文件无法读取" in capsys.readouterr().err
+
+
+def test_control_place_with_a_bad_card_file_is_an_error_reply(make_sim, resident, tmp_path):
+    sim = make_sim(resident)
+    incomplete = tmp_path / "incomplete.json"
+    incomplete.write_text('{"name": "张三"}')
+    assert sim.command(f"place {incomplete}").startswith("error")
+    assert sim.command(f"place {tmp_path / 'missing.json'}").startswith("error")
+    assert sim.command("fault status zz").startswith("error")
+    assert sim.command("").startswith("error") and sim.command("dance").startswith("error")
+    assert sim.present and sim.card is resident

@@ -90,7 +90,12 @@ def _simulate(args) -> int:
 
     from drivers.idcard.simulator import SimCard, Simulator
 
-    card = SimCard.load(args.card) if args.card else None
+    from kiosk.errors import KioskError
+
+    try:
+        card = SimCard.load(args.card) if args.card else None
+    except (OSError, KeyError, TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise KioskError("证件文件无法读取，请检查文件路径和内容", detail=f"card file: {exc.__class__.__name__}") from None
     control = args.control or f"{args.link}.ctl"
     sim = Simulator(args.link, card, baud=args.baud, warmup=args.warmup, control=control)
     if card and not args.absent:

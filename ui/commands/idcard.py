@@ -29,6 +29,8 @@ def register(sub) -> None:
     sim.add_argument("--baud", type=int, default=115200)
     sim.add_argument("--warmup", type=float, default=2.0, help="SAM上电预热秒数")
     sim.add_argument("--absent", action="store_true", help="启动时不放卡")
+    sim.add_argument("--read-delay", type=float, default=0.0, help="每次读卡的射频耗时（秒，演示时可设0.5）")
+    sim.add_argument("--halt-after-read", action="store_true", help="读卡后须拿起重放才能再次寻卡（部分读卡器如此）")
     sim.set_defaults(handler=_simulate)
 
     ctl = group.add_parser("control", help="向模拟读卡器发送命令：place/remove/fault/vanish/return/status")
@@ -97,7 +99,8 @@ def _simulate(args) -> int:
     except (OSError, KeyError, TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
         raise KioskError("证件文件无法读取，请检查文件路径和内容", detail=f"card file: {exc.__class__.__name__}") from None
     control = args.control or f"{args.link}.ctl"
-    sim = Simulator(args.link, card, baud=args.baud, warmup=args.warmup, control=control)
+    sim = Simulator(args.link, card, baud=args.baud, warmup=args.warmup, control=control,
+                    read_delay=args.read_delay, halt_after_read=args.halt_after_read)
     if card and not args.absent:
         sim.place()
     stop = threading.Event()

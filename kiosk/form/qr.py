@@ -5,10 +5,15 @@ import segno
 from reportlab.platypus import Flowable
 
 
+def encode(text: str) -> segno.QRCode:
+    """Error correction M: survives a fold or a pen stroke across the code; encoded once per form (~40 ms)."""
+    return segno.make(text, error="m", micro=False, boost_error=False)
+
+
 class QRFlowable(Flowable):
-    def __init__(self, text: str, size: float, error: str = "m"):
+    def __init__(self, qr: segno.QRCode, size: float):
         super().__init__()
-        self.qr = segno.make(text, error=error, micro=False, boost_error=False)
+        self.qr = qr
         self.size = size
         self.width = self.height = size
 

@@ -26,7 +26,7 @@ from kiosk.record import Record
 from . import texts
 from .fonts import FONT_NAME, missing_glyphs, para_text, style
 from .payload import FormPayload, make_payload
-from .qr import QRFlowable
+from .qr import QRFlowable, encode
 from .signing import Signer
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,12 @@ def render_form(record: Record, signer: Signer, *, photo: bytes | None = None, p
     policy = policy or get_policy(record.policy)
     printed_at = (printed_at or dt.datetime.now(dt.timezone.utc)).astimezone(SHANGHAI)
     payload = make_payload(record, signer, printed_at, terminal_id)
+    qr = encode(payload.text())
     for size in SIZES:
-        pdf, pages = _build(_Form(record, policy, photo, payload, size))
+        form = _Form(record, policy, photo, payload, qr, size)
+        if not _fits(form):
+            continue
+        pdf, pages = _build(form)
         if pages == 1:
             missing = missing_glyphs(*_all_text(record, policy))
             if missing:
@@ -63,10 +67,25 @@ def render_form(record: Record, signer: Signer, *, photo: bytes | None = None, p
                      detail=f"form of {record.record_id} needs more than one page even at {SIZES[-1]} pt")
 
 
+TOP, BOTTOM = 12 * mm, 10 * mm
+FRAME_PADDING = 6  # points, ReportLab's default frame padding on each side
+
+
+def _fits(form: "_Form") -> bool:
+    """Cheap check before building: the story's laid-out height against the page frame's."""
+    available = A4[1] - TOP - BOTTOM - 2 * FRAME_PADDING
+    height = 0.0
+    for flowable in form.story():
+        height += flowable.wrap(WIDTH, available)[1]
+        if height > available:
+            return False
+    return True
+
+
 def _build(form: "_Form") -> tuple[bytes, int]:
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=12 * mm,
-                            bottomMargin=10 * mm, initialFontName=FONT_NAME, title=form.policy.form_title,
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=TOP,
+                            bottomMargin=BOTTOM, initialFontName=FONT_NAME, title=form.policy.form_title,
                             author=form.policy.authority,
                             creator="henan-exam-kiosk", subject=str(form.record.record_id))
     try:
@@ -86,8 +105,9 @@ def _all_text(record: Record, policy: Policy) -> list[str]:
 
 
 class _Form:
-    def __init__(self, record: Record, policy: Policy, photo: bytes | None, payload: FormPayload, size: float):
-        self.record, self.policy, self.photo, self.payload, self.size = record, policy, photo, payload, size
+    def __init__(self, record: Record, policy: Policy, photo: bytes | None, payload: FormPayload, qr, size: float):
+        self.record, self.policy, self.photo, self.size = record, policy, photo, size
+        self.payload, self.qr = payload, qr
         self.pad = size * 0.62
 
     # -- cells ----------------------------------------------------------------------------------------------------
@@ -199,7 +219,7 @@ class _Form:
     def review(self) -> Table:
         qr_size = 30 * mm
         box = self.p(f"{texts.REVIEW}\n\n\n\n\n{texts.REVIEWER}")
-        qr_cell = [QRFlowable(self.payload.text(), qr_size), self.p(texts.QR_CAPTION, scale=0.75, align="center")]
+        qr_cell = [QRFlowable(self.qr, qr_size), self.p(texts.QR_CAPTION, scale=0.75, align="center")]
         rows = [[self.side("审核"), box, qr_cell]]
         extra = [("VALIGN", (1, 0), (1, 0), "TOP"), ("ALIGN", (2, 0), (2, 0), "CENTER"),
                  ("TOPPADDING", (2, 0), (2, 0), 1), ("BOTTOMPADDING", (2, 0), (2, 0), 1)]

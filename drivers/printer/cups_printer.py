@@ -127,6 +127,8 @@ class CupsPrinter:
                 state, reasons = self.job(job.job_id)
             except CupsUnavailable:
                 state, reasons = JobState.PENDING, ("cups-unavailable",)
+            except cups.IPPError:  # the job vanished (purged history, another spool): it cannot be followed
+                state, reasons = JobState.ABORTED, ("job-not-found",)
             printer = self.status()
             now = time.monotonic()
             faulted_since = (faulted_since or now) if not printer.ready else None

@@ -8,7 +8,8 @@ import random
 import threading
 from dataclasses import dataclass
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response, Security
+from fastapi.security import APIKeyHeader
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -38,7 +39,13 @@ def _problems(*codes: int) -> dict:
     return {code: {"model": Problem} for code in codes}
 
 
-AUTH_PROBLEMS = _problems(401, 403, 429)
+AUTH_PROBLEMS = _problems(400, 401, 403, 429)  # 400: a body that is not JSON
+# The signed-request headers, declared as security schemes so the OpenAPI document says how to authenticate.
+SCHEMES = [APIKeyHeader(name=name, auto_error=False, description=text) for name, text in (
+    (wire.H_TERMINAL, "terminal id from enrollment"), (wire.H_TIMESTAMP, "Unix time in seconds"),
+    (wire.H_NONCE, "random, never reused"),
+    (wire.H_SIGNATURE, "hex Ed25519 signature of kiosk.sync.wire.signing_message(method, path, timestamp, nonce, "
+                       "body)"))]
 
 
 class Central:
@@ -93,10 +100,13 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             central.uploads.leave()
 
-    async def caller(request: Request,
-                     x_terminal_id: str = Header(max_length=40), x_timestamp: str = Header(max_length=40),
-                     x_nonce: str = Header(min_length=8, max_length=64),
-                     x_signature: str = Header(max_length=200)) -> Caller:
+    async def caller(request: Request, x_terminal_id: str | None = Security(SCHEMES[0]),
+                     x_timestamp: str | None = Security(SCHEMES[1]), x_nonce: str | None = Security(SCHEMES[2]),
+                     x_signature: str | None = Security(SCHEMES[3])) -> Caller:
+        if not (x_terminal_id and x_timestamp and x_nonce and x_signature):
+            raise HTTPException(401, "signed request headers missing")
+        if len(x_terminal_id) > 40 or not 8 <= len(x_nonce) <= 64:
+            raise HTTPException(401, "malformed signed request headers")
         body = await request.body()
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         try:
@@ -122,7 +132,7 @@ def create_app(settings: Settings) -> FastAPI:
         return {"ok": True}
 
     @app.post(f"{API}/enroll", status_code=201, response_model=EnrollResponse, tags=["terminal"],
-              responses=_problems(403, 409))
+              responses=_problems(400, 403, 409))
     def enroll(request: EnrollRequest, response: Response) -> EnrollResponse:
         try:
             answer, created = central.write(lambda session: terminals.enroll(session, request))

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from kiosk.record import Record as WireRecord
-from kiosk.sync.wire import MAX_ATTACHMENT_BYTES, PushItem, PushResult, is_progress
+from kiosk.sync.wire import MAX_ATTACHMENT_BYTES, PushItem, PushResult, is_progress, push_problem
 
 from .models import Attachment, Conflict, Record, RecordVersion, Terminal, utcnow
 from .storage import AttachmentStorage
@@ -27,6 +27,9 @@ def _attachments(item: PushItem) -> list[tuple[str, bytes | None, str]]:
 
 def store_attachments(item: PushItem, storage: AttachmentStorage) -> str:
     """Checks and stores the item's JPEGs before the transaction; returns a rejection reason or ''."""
+    problem = push_problem(item.record)
+    if problem:
+        return problem
     for kind, data, sha in _attachments(item):
         if data is None:
             continue
@@ -49,8 +52,9 @@ def ingest(session: Session, terminal: Terminal, item: PushItem) -> PushResult:
     def queue(kind: str, reason: str, other: str | None = None) -> PushResult:
         return result("conflict", reason, _queue_conflict(session, kind, record, digest, terminal, other))
 
-    if record.state.value == "draft":
-        return result("rejected", "drafts are not pushed")
+    problem = push_problem(record)
+    if problem:
+        return result("rejected", problem)
     for kind, data, sha in _attachments(item):
         if sha and session.get(Attachment, sha) is None:
             if data is None:

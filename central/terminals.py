@@ -36,8 +36,6 @@ def create_code(session: Session, role: str, school_code: str, county_code: str,
 
 def enroll(session: Session, request: EnrollRequest) -> tuple[EnrollResponse, bool]:
     """Uses the code once; a resend by the same key (lost reply) gets the same answer. Returns (answer, created)."""
-    if len(request.public_key) != 32:
-        raise EnrollError(422, "public key must be 32 bytes")
     code = session.get(EnrollmentCode, _code_hash(request.code), with_for_update=True)
     if code is None:
         raise EnrollError(403, "unknown enrollment code")

@@ -8,9 +8,10 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from kiosk.record import TRANSITIONS, Record, RecordState
 
@@ -39,7 +40,27 @@ def _from_base64(value):
 # Raw bytes in Python, base64 text on the wire.
 Base64Bytes = Annotated[bytes, BeforeValidator(_from_base64),
                         PlainSerializer(lambda b: base64.b64encode(b).decode(), return_type=str, when_used="json"),
-                        WithJsonSchema({"type": "string", "contentEncoding": "base64"})]
+                        WithJsonSchema({"type": "string", "contentEncoding": "base64",
+                                        "pattern": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"})]
+
+
+def _key_length(value: bytes) -> bytes:
+    if len(value) != 32:
+        raise ValueError("an Ed25519 public key is 32 bytes")
+    return value
+
+
+PublicKey = Annotated[bytes, BeforeValidator(_from_base64), AfterValidator(_key_length),
+                      PlainSerializer(lambda b: base64.b64encode(b).decode(), return_type=str, when_used="json"),
+                      WithJsonSchema({"type": "string", "pattern": "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$",
+                                      "description": "raw Ed25519 public key (32 bytes), base64"})]
+
+
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+
+
+def text(max_length: int, **kwargs):
+    return Field(max_length=max_length, pattern=NO_NUL, **kwargs)
 
 
 class _Wire(BaseModel):
@@ -49,8 +70,8 @@ class _Wire(BaseModel):
 # -- enrollment -------------------------------------------------------------------------------------------------
 class EnrollRequest(_Wire):
     code: str = Field(min_length=4, max_length=64)
-    public_key: Base64Bytes = Field(description="raw Ed25519 public key (32 bytes), base64")
-    app_version: str = Field(default="", max_length=64)
+    public_key: PublicKey
+    app_version: str = text(64, default="")
 
 
 class EnrollResponse(_Wire):
@@ -121,20 +142,21 @@ class PushResponse(_Wire):
 
 # -- heartbeat and self-test ----------------------------------------------------------------------------------
 class Heartbeat(_Wire):
-    app_version: str = Field(max_length=64)
-    peripherals: dict[str, str] = Field(default_factory=dict, description="device name -> state")
-    outbox_depth: int = Field(ge=0)
-    last_sync_error: str = Field(default="", max_length=500)
+    app_version: str = text(64)
+    peripherals: dict[Annotated[str, text(64)], Annotated[str, text(200)]] = Field(
+        default_factory=dict, max_length=50, description="device name -> state")
+    outbox_depth: int = Field(ge=0, le=100_000_000)
+    last_sync_error: str = text(500, default="")
 
 
 class SelfTestCheck(_Wire):
-    name: str = Field(max_length=100)
+    name: str = text(100)
     ok: bool
-    detail: str = Field(default="", max_length=1000)
+    detail: str = text(1000, default="")
 
 
 class SelfTestReport(_Wire):
-    app_version: str = Field(max_length=64)
+    app_version: str = text(64)
     checks: list[SelfTestCheck] = Field(max_length=200)
 
     @property
@@ -172,6 +194,28 @@ def _successors() -> dict[RecordState, set[RecordState]]:
 
 
 _REACHABLE = _successors()
+
+
+ID_NUMBER = re.compile(r"[0-9A-Z]{15,18}")
+SCHOOL_CODE = re.compile(r"[0-9A-Za-z-]{0,20}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+MAX_VERSION = 1_000_000
+
+
+def push_problem(record: Record) -> str:
+    """Why the server cannot take this record as it is (English, for logs), or ''."""
+    if record.state == RecordState.DRAFT:
+        return "drafts are not pushed"
+    id_number = record.identity.get("id_number")
+    if not isinstance(id_number, str) or not ID_NUMBER.fullmatch(id_number):
+        return "identity.id_number missing or malformed"
+    if not SCHOOL_CODE.fullmatch(record.school_code):
+        return "school_code malformed"
+    if not 1 <= record.version <= MAX_VERSION or not 0 <= record.print_count <= MAX_VERSION:
+        return "version or print_count out of range"
+    if any(sha and not SHA256.fullmatch(sha) for sha in (record.photo_sha256, record.document_sha256)):
+        return "attachment hash malformed"
+    return ""
 
 
 def is_progress(held: Record, incoming: Record) -> bool:

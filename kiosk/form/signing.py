@@ -35,9 +35,7 @@ class HmacSigner:
 
     @classmethod
     def from_device_key(cls, key: DeviceKey) -> "HmacSigner":
-        # DeviceKey exposes no raw secret; its keyed lookup hash of a fixed label is a derived, domain-separated key
-        # (no ID number can equal the label).
-        return cls(bytes.fromhex(key.lookup_hash(HMAC_LABEL)))
+        return cls(key.derive(HMAC_LABEL))
 
     def sign(self, data: bytes) -> bytes:
         return hmac.new(self._secret, data, hashlib.sha256).digest()

@@ -12,6 +12,7 @@ from .text import name_problem, phone_problem, text_problem
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 STUDENT_NUMBER = re.compile(r"^[A-Z0-9]{6,32}$")
 SCHOOL_CODE = re.compile(r"^[0-9A-Za-z]{4,20}$")
+MAX_STUDY_ENTRIES = 7  # what one printed form page holds at the longest field lengths
 
 
 def _month_index(value: str) -> int | None:
@@ -24,6 +25,8 @@ def study_history_problems(entries, today: dt.date) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not entries:
         return {"study_history": "请填写学习简历"}
+    if len(entries) > MAX_STUDY_ENTRIES:
+        return {"study_history": f"学习简历最多填写{MAX_STUDY_ENTRIES}段，请合并同一学校的经历"}
     spans = []
     for i, e in enumerate(entries):
         key = f"study_history[{i}]"

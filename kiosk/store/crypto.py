@@ -49,5 +49,9 @@ class DeviceKey:
         except InvalidTag:
             raise KioskError("本地数据无法解密，请联系技术人员", detail=f"seal check failed for {context}") from None
 
+    def derive(self, label: str) -> bytes:
+        """A 32-byte key for another purpose (e.g. "kiosk-form-signing/v1"), independent of the sealing key."""
+        return hmac.new(self._lookup, b"derive:" + label.encode(), hashlib.sha256).digest()
+
     def lookup_hash(self, value: str) -> str:
         return hmac.new(self._lookup, value.encode(), hashlib.sha256).hexdigest()

@@ -56,6 +56,9 @@ def test_study_history_rules():
     assert "不能早于" in backwards["study_history[0].end"]
     assert "YYYY-MM" in errors_of(study_history=history(("2024-13", "2026-11")))["study_history[0].start"]
     assert "学习简历" in errors_of(study_history=[])["study_history"]
+    months = [(f"{2026 - i}-09", f"{2027 - i}-08" if i else "2026-11") for i in range(8)]
+    assert "最多填写7段" in errors_of(study_history=history(*months))["study_history"]
+    assert errors_of(study_history=history(*months[:7])) == {}
 
 
 def test_roster_categories_need_school_and_student_number():

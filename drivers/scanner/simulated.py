@@ -1,0 +1,71 @@
+"""A simulated document camera: renders the front of the student's ID card (from the chip's fields) lying askew on
+a desk, so the document pipeline runs on a realistic picture of the very card that was read."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from kiosk.identity import IdentityCard
+
+FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+TILTED = [(260, 190), (1010, 240), (990, 760), (230, 700)]  # tl, tr, br, bl on a 1280x960 desk
+
+
+def draw_card(card: IdentityCard, *, width: int = 856) -> np.ndarray:
+    """The front (portrait side) of a resident ID card, BGR, 85.6 x 54 mm at `width` pixels."""
+    height = round(width * 54 / 85.6)
+    s = width / 856
+    img = Image.new("RGB", (width, height), (232, 238, 242))
+    d = ImageDraw.Draw(img)
+    for y in range(0, height, 6):  # the faint guilloche-like background
+        d.line([(0, y), (width, y + 40)], fill=(222, 230, 238), width=2)
+
+    def text(x, y, value, size, colour=(60, 60, 60)):
+        d.text((x * s, y * s), value, font=ImageFont.truetype(FONT, round(size * s)), fill=colour)
+
+    b = card.birth_date
+    address = card.address or ""
+    text(60, 50, "姓名", 30, (60, 110, 160))
+    text(150, 46, card.name, 38, (10, 10, 10))
+    text(60, 120, f"性别  {card.gender}     民族  {card.ethnicity.removesuffix('族')}", 30)
+    text(60, 185, f"出生  {b.year} 年 {b.month} 月 {b.day} 日", 30)
+    text(60, 250, f"住址  {address[:11]}", 30)
+    text(150, 295, address[11:22], 30)
+    text(60, 430, "公民身份号码", 30, (60, 110, 160))
+    text(290, 426, card.id_number, 38, (10, 10, 10))
+    d.rectangle([600 * s, 60 * s, 800 * s, 320 * s], fill=(200, 205, 215))  # the portrait's place
+    d.ellipse([650 * s, 100 * s, 750 * s, 220 * s], fill=(170, 150, 140))
+    return cv2.cvtColor(np.array(img), cv2.COLOR_RGB2BGR)
+
+
+def place_on_desk(doc: np.ndarray, corners=TILTED, size=(1280, 960), seed: int = 0) -> np.ndarray:
+    """The document warped onto `corners` (tl, tr, br, bl) of a dark, slightly noisy desk photo."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    desk = np.full((h, w, 3), (60, 70, 85), np.float32) + rng.normal(0, 6, (h, w, 3))
+    src = np.float32([[0, 0], [doc.shape[1], 0], [doc.shape[1], doc.shape[0]], [0, doc.shape[0]]])
+    m = cv2.getPerspectiveTransform(src, np.float32(corners))
+    warped = cv2.warpPerspective(doc, m, size).astype(np.float32)
+    mask = cv2.warpPerspective(np.ones(doc.shape[:2], np.float32), m, size)[..., None]
+    return np.clip(warped * mask + desk * (1 - mask), 0, 255).astype(np.uint8)
+
+
+class SimulatedDocumentCamera:
+    """DocumentScanner that 'photographs' the card last laid on the reader (set by the composition root)."""
+
+    def __init__(self):
+        self.card: IdentityCard | None = None
+
+    def lay(self, card: IdentityCard) -> None:
+        self.card = card
+
+    def scan(self) -> np.ndarray:
+        from kiosk.errors import KioskError
+
+        if self.card is None:
+            raise KioskError("请将身份证正面朝上放在扫描区", detail="simulated document camera has no card")
+        return place_on_desk(draw_card(self.card))
+
+    def close(self) -> None:
+        pass

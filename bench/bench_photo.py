@@ -1,7 +1,13 @@
-"""Photo and document pipeline speeds and JPEG quality under the cap (see shared/reference/photo-pipeline.md)."""
+"""Photo and document pipeline speeds and JPEG quality under the cap (see shared/reference/photo-pipeline.md).
+
+Robust to a busy machine: every time is the median of many runs, and the frame analysis is measured interleaved
+with a same-run baseline (the bare FaceMesh landmark call on the same frame), so the ratio of our overhead stays
+readable when other processes take the CPU. The load average is printed with each timing row.
+"""
 from __future__ import annotations
 
 import os
+import statistics
 import time
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -12,12 +18,22 @@ from bench import Row
 FRAME_BUDGET_MS = 33.0  # one frame of a 30 fps camera
 
 
-def _ms(fn, repeat: int) -> float:
-    fn()
-    start = time.perf_counter()
-    for _ in range(repeat):
+def _median_ms(fn, runs: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
         fn()
-    return (time.perf_counter() - start) / repeat * 1000
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def _load() -> str:
+    try:
+        return f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpu"
+    except OSError:
+        return ""
 
 
 def _step_down(image, max_bytes):
@@ -39,33 +55,115 @@ def _ssim(a_bgr, data):
     return structural_similarity(cv2.cvtColor(a_bgr, cv2.COLOR_BGR2GRAY), cv2.cvtColor(b, cv2.COLOR_BGR2GRAY))
 
 
+def _frame_rows(spec, subject, rounds: int = 40) -> list[Row]:
+    """Per-frame analysis in tracking mode (as the live session runs it) against the bare FaceMesh call.
+
+    One round: a full face-count cycle of frames (count_every analyse() calls, one of them running the face
+    counter) timed as a block, the same number of bare FaceMesh calls on the same frame, and one analyse() of an
+    analyser that counts on every frame (the slowest frame the preview sees). Each figure is the median of
+    `rounds` rounds, so both sides see the same load.
+    """
+    import cv2
+
+    from drivers.camera.scripted import Pose
+    from kiosk.photo import FaceAnalyser
+    from kiosk.photo.analysis import _load_face_mesh
+
+    rows = []
+    bare = _load_face_mesh(static=False, max_faces=1)
+    for (w, h), goal in (((640, 480), 10.0), ((1920, 1080), 15.0)):
+        frame = subject.render(Pose(head=0.55), (w, h))
+        with FaceAnalyser(spec, tracking=True) as live, FaceAnalyser(spec, tracking=True, count_every=1) as counting:
+            _, rgb, _ = live._prepare(frame)
+            rgb = rgb.copy()  # what FaceMesh is given inside analyse()
+            k = live.count_every
+            for _ in range(2 * k):  # warm up: tracking established, the counter loaded
+                # one face found and fully measured (at 640x480 the head is too small to crop: "too_far")
+                assert live.analyse(frame).crop and counting.analyse(frame).crop and bare.process(rgb)
+            cycle, mesh, worst = [], [], []
+            for _ in range(rounds):
+                start = time.perf_counter()
+                for _ in range(k):
+                    live.analyse(frame)
+                cycle.append((time.perf_counter() - start) / k)
+                start = time.perf_counter()
+                for _ in range(k):
+                    bare.process(rgb)
+                mesh.append((time.perf_counter() - start) / k)
+                start = time.perf_counter()
+                counting.analyse(frame)
+                worst.append(time.perf_counter() - start)
+        ms, mesh_ms, worst_ms = (statistics.median(v) * 1000 for v in (cycle, mesh, worst))
+        verdict = "ok" if max(ms, worst_ms) <= goal else "MISS"
+        rows.append(Row(f"photo frame analysis {w}x{h}", ms, "ms", FRAME_BUDGET_MS, "baseline",
+                        f"goal <= {goal:g} ms: {verdict} (mean over a {k}-frame cycle; the frame that also counts "
+                        f"faces {worst_ms:.2f} ms; median of {rounds}; {_load()})"))
+        rows.append(Row(f"photo frame analysis {w}x{h} vs bare FaceMesh", ms, "ms", mesh_ms, "baseline",
+                        f"same frame, interleaved: our total over the landmark call alone (overhead "
+                        f"{ms - mesh_ms:+.2f} ms; counting frame {worst_ms / mesh_ms:.2f}x)"))
+    bare.close()
+    return rows
+
+
+def _finalise_rows(spec, subject, runs: int = 30) -> tuple[list[Row], object, object]:
+    """make() on a 1080p frame with the analysis the live session hands over (face count from an earlier frame)."""
+    import cv2
+
+    from drivers.camera.scripted import Pose
+    from kiosk.photo import FaceAnalyser, PhotoMaker, jpeg
+    from kiosk.photo.final import cut
+    from kiosk.photo.spoof import recapture_warnings
+
+    frame = subject.render(Pose(head=0.55), (1920, 1080))
+    with FaceAnalyser(spec, tracking=True) as live:
+        a = live.analyse(frame)
+        while a.faces_counted:  # the session's typical hand-over: the count is re-taken in make()
+            a = live.analyse(frame)
+    maker = PhotoMaker(spec)
+    assert maker.make(frame, a).jpeg
+    total = _median_ms(lambda: maker.make(frame, a), runs)
+    image = cut(frame, a, spec)
+    denoised = cv2.bilateralFilter(image, 5, 12, 5)
+    eye_chin = a.chin_y - a.eye_y
+    box = (int(a.center_x - eye_chin), int(a.eye_y - 0.6 * eye_chin), int(a.center_x + eye_chin), int(a.chin_y))
+    parts = {
+        "count": _median_ms(lambda: maker.still.count_faces(frame, a), runs),
+        "cut": _median_ms(lambda: cut(frame, a, spec), runs),
+        "bilateral": _median_ms(lambda: cv2.bilateralFilter(image, 5, 12, 5), runs),
+        "verify": _median_ms(lambda: maker.verify(denoised, a), runs),
+        "jpeg": _median_ms(lambda: jpeg.encode_under(denoised, spec.max_bytes, spec.min_dpi), runs),
+        "screen/print": _median_ms(lambda: recapture_warnings(frame, box, maker.t.moire_peak), runs),
+    }
+    redetect = PhotoMaker(spec, redetect=True)
+    full = _median_ms(lambda: redetect.make(frame, a), max(5, runs // 3))
+    redetect.close()
+    maker.close()
+    note = ", ".join(f"{k} {v:.1f}" for k, v in parts.items())
+    rows = [
+        Row("photo finalise (crop+checks+encode)", total, "ms", 50.0, "goal <=",
+            f"median of {runs}: {note} ms; {_load()}"),
+        Row("photo finalise vs FaceMesh re-detection", total, "ms", full, "baseline",
+            "same run: the finished photo run through FaceMesh again (PhotoMaker(redetect=True))"),
+    ]
+    return rows, image, a
+
+
 def run() -> list[Row]:
     import cv2
     from skimage import data as skdata
     from stdnum.cn import ric
 
-    from drivers.camera.scripted import Pose, Subject
+    from drivers.camera.scripted import Subject
     from kiosk.document import make_document
-    from kiosk.photo import FaceAnalyser, PhotoMaker, jpeg
-    from kiosk.photo.final import cut
+    from kiosk.photo import jpeg
     from kiosk.policy import get_policy
 
     policy = get_policy("henan-2024")
     spec = policy.photo
     subject = Subject(cv2.cvtColor(skdata.astronaut(), cv2.COLOR_RGB2BGR), close_mouth=True)
-    rows = []
-    with FaceAnalyser(spec, tracking=True) as live:
-        for (w, h), goal in (((640, 480), 10.0), ((1920, 1080), 15.0)):
-            frame = subject.render(Pose(head=0.55), (w, h))
-            ms = _ms(lambda: live.analyse(frame), 40)
-            rows.append(Row(f"photo frame analysis {w}x{h}", ms, "ms", FRAME_BUDGET_MS, "baseline",
-                            f"goal <= {goal:g} ms: {'ok' if ms <= goal else 'MISS'}"))
-    maker = PhotoMaker(spec)
-    frame = subject.render(Pose(head=0.55), (1920, 1080))
-    a = maker.analyse_still(frame)
-    rows.append(Row("photo finalise (crop+checks+encode)", _ms(lambda: maker.make(frame, a), 10), "ms", 50.0,
-                    "goal <="))
-    image = cut(frame, a, spec)
+    rows = _frame_rows(spec, subject)
+    final_rows, image, _ = _finalise_rows(spec, subject)
+    rows += final_rows
     searched, _ = jpeg.encode_under(image, spec.max_bytes, spec.min_dpi)
     fixed, stepped = jpeg.encode(image, 75, spec.min_dpi), _step_down(image, spec.max_bytes)
     s_search = _ssim(image, searched)
@@ -73,7 +171,6 @@ def run() -> list[Row]:
                     f"q75 file {len(fixed)} B, searched {len(searched)} B (cap {spec.max_bytes})"))
     rows.append(Row("photo SSIM binary search vs step-down-5", s_search, "ssim", _ssim(image, stepped), "baseline",
                     f"step-down file {len(stepped)} B"))
-    maker.close()
 
     import importlib.util
     from pathlib import Path
@@ -85,6 +182,7 @@ def run() -> list[Row]:
     base = "41010520090307123"
     number = base + ric.calc_check_digit(base + "0")
     scan = cards.place_on_desk(cards.draw_card(number), cards.TILTED)
-    rows.append(Row("document rectify+encode (no OCR)", _ms(lambda: make_document(scan, number, policy.document), 5),
-                    "ms", 100.0, "goal <="))
+    rows.append(Row("document rectify+encode (no OCR)",
+                    _median_ms(lambda: make_document(scan, number, policy.document), 9), "ms", 100.0, "goal <=",
+                    f"median of 9; {_load()}"))
     return rows

@@ -332,8 +332,9 @@ class FaceAnalyser:
             return
         face = cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
         face = cv2.resize(face, (128, 128), interpolation=cv2.INTER_AREA).astype(np.float32)
-        face = (face - face.mean()) * (50.0 / max(1.0, float(face.std())))  # contrast-normalised: dim is not blur
-        a.sharpness = float(cv2.Laplacian(face, cv2.CV_32F).var())
+        mean, std = cv2.meanStdDev(face)
+        face = (face - np.float32(mean[0, 0])) * np.float32(50.0 / max(1.0, float(std[0, 0])))  # dim is not blur
+        a.sharpness = float(cv2.meanStdDev(cv2.Laplacian(face, cv2.CV_32F))[1][0, 0]) ** 2  # variance
 
     def _background(self, a: Analysis, work: np.ndarray, scale: float) -> None:
         """Backdrop colour and uniformity on the photo's top strip and side strips (above the eyes)."""

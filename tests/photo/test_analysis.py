@@ -67,3 +67,73 @@ def test_crown_from_backdrop_agrees_with_a_second_scale(subject, analyser):
     a1 = analyser.analyse(subject.render(Pose(head=0.40), FRAME))
     a2 = analyser.analyse(subject.render(Pose(head=0.50), FRAME))
     assert a2.head_px / a1.head_px == pytest.approx(0.50 / 0.40, rel=0.03)
+
+
+def test_landmarks_decoded_in_one_view_match_the_fields(subject, analyser):
+    import cv2
+    from mediapipe.framework.formats import landmark_pb2
+
+    from kiosk.photo.analysis import landmark_points
+
+    rgb = cv2.cvtColor(subject.render(Pose(), (480, 640)), cv2.COLOR_BGR2RGB)
+    landmarks = analyser._mesh.process(rgb).multi_face_landmarks[0]
+    slow = np.array([(p.x * 480, p.y * 640) for p in landmarks.landmark], np.float32)
+    assert len(slow) == 478
+    np.testing.assert_array_equal(landmark_points(landmarks, 480, 640), slow)
+    other = landmark_pb2.NormalizedLandmarkList()  # another layout (visibility set): read field by field
+    other.landmark.add(x=0.25, y=0.5, z=0.1, visibility=0.9)
+    other.landmark.add(x=0.75, y=0.0)
+    np.testing.assert_allclose(landmark_points(other, 100, 200), [[25, 100], [75, 0]])
+
+
+@pytest.fixture(scope="module")
+def tracker(policy):
+    from kiosk.photo import FaceAnalyser
+
+    with FaceAnalyser(policy.photo, tracking=True) as a:
+        yield a
+
+
+def test_tracking_gives_the_still_verdicts(subject, analyser, tracker):
+    for pose, code in [(Pose(), None), (Pose(face_x=0.3), "move_left"), (Pose(angle=12), "tilted")]:
+        frame = subject.render(pose, FRAME)
+        for _ in range(4):
+            a = tracker.analyse(frame)
+        still = analyser.analyse(frame)
+        assert a.faces == 1 and a.codes() == still.codes(), (pose, a.codes(), still.codes())
+        assert code is None and a.ok or code in a.codes()
+        assert a.head_ratio == pytest.approx(still.head_ratio, rel=0.03)
+
+
+def test_tracking_counts_a_second_face_within_a_few_frames(subject, tracker):
+    """FaceMesh follows one face; the face counter finds the second within count_every frames and keeps
+    counting on every frame until it has gone."""
+    half = subject.render(Pose(head=0.42), (640, 960))
+    alone = np.hstack([half, subject.render(Pose(face_x=3.0), (640, 960))])  # the right half: backdrop only
+    pair = np.hstack([half, half])
+    for _ in range(3):  # the tracker moves from the last test's face to this one
+        tracker.analyse(alone)
+    for _ in range(2 * tracker.count_every):
+        assert tracker.analyse(alone).faces == 1
+    seen = [tracker.analyse(pair) for _ in range(tracker.count_every)]
+    assert seen[-1].codes() == {"multiple_faces"} and seen[-1].faces == 2
+    assert all(a.faces == 2 for a in seen[[a.faces for a in seen].index(2):])
+    assert tracker.analyse(pair).faces_counted  # counted on every frame while two are seen
+    assert tracker.analyse(alone).faces == 1  # gone: counted again at once
+
+
+def test_a_stale_face_count_is_taken_again_before_the_photo(subject, tracker, maker):
+    """The live analysis hands over a face count from an earlier frame; make() counts on the captured frame."""
+    from kiosk.errors import KioskError
+
+    half = subject.render(Pose(head=0.42), (640, 960))
+    alone = np.hstack([half, subject.render(Pose(face_x=3.0), (640, 960))])
+    for _ in range(3):
+        a = tracker.analyse(alone)
+    while a.faces_counted:
+        a = tracker.analyse(alone)
+    assert a.faces == 1
+    assert maker.make(alone, a).jpeg
+    with pytest.raises(KioskError) as err:
+        maker.make(np.hstack([half, half]), a)
+    assert "一人" in err.value.message

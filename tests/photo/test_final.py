@@ -77,3 +77,24 @@ def test_quality_search_beats_fixed_steps(subject, maker, policy):
 
     photo = maker.make(subject.render(Pose(), FRAME))
     assert len(jpeg.encode(photo.image, photo.quality + 1, 300)) > policy.photo.max_bytes or photo.quality == 95
+
+
+@pytest.mark.parametrize("name", ["centred", "landscape"])
+def test_carried_landmarks_agree_with_a_second_detection(subject, policy, maker, name):
+    """The finished photo is verified with the frame's landmarks carried into it; FaceMesh run on the finished
+    photo itself measures the same head share, centring and backdrop."""
+    from kiosk.photo import PhotoMaker
+
+    size = (1280, 960) if name == "landscape" else FRAME
+    frame = subject.render(MAKEABLE[name], size)
+    fast = maker.make(frame)
+    full = PhotoMaker(policy.photo, redetect=True)
+    try:
+        slow = full.make(frame)
+    finally:
+        full.close()
+    assert fast.jpeg == slow.jpeg  # same pixels, same file
+    assert fast.analysis.head_ratio == pytest.approx(slow.analysis.head_ratio, abs=0.01)
+    assert fast.analysis.center_offset == pytest.approx(slow.analysis.center_offset, abs=0.01)
+    assert fast.analysis.background["blue"] == pytest.approx(slow.analysis.background["blue"], abs=0.02)
+    assert fast.analysis.sharpness == pytest.approx(slow.analysis.sharpness, rel=0.1)

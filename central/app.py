@@ -6,6 +6,7 @@ import hashlib
 import logging
 import random
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, Security
@@ -61,6 +62,7 @@ class Central:
         self.nonces = NonceCache(settings.clock_skew_s)
         self.rates = RateLimiter(settings.rate_per_terminal, settings.burst_per_terminal)
         self.uploads = ConcurrencyGate(settings.max_concurrent_uploads)
+        self.io_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="attachments")
         # SQLite takes one writer at a time: serialise writers here instead of failing on "database is locked".
         self._write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else None
 
@@ -161,13 +163,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post(PUSH_PATH, response_model=PushResponse, tags=["terminal"], responses={**AUTH_PROBLEMS, **_problems(503)})
     def push(request: PushRequest, who: Caller = Depends(caller)) -> PushResponse:
-        rejections = [ingest.store_attachments(item, central.storage) for item in request.items]
+        # file writes wait on fsync, not on the GIL: store a batch's JPEGs in parallel
+        rejections = list(central.io_pool.map(lambda item: ingest.store_attachments(item, central.storage),
+                                              request.items))
 
         def work(session):
-            terminal = session.get(models.Terminal, who.terminal_id)
             return [PushResult(record_id=str(item.record.record_id), version=item.record.version,
                                outcome="rejected", reason=rejected) if rejected
-                    else ingest.ingest(session, terminal, item)
+                    else ingest.ingest(session, who.terminal_id, item)
                     for item, rejected in zip(request.items, rejections)]
 
         results = central.write(work)

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kiosk.record import Record as WireRecord
 from kiosk.sync.wire import MAX_ATTACHMENT_BYTES, PushItem, PushResult, is_progress, push_problem
 
-from .models import Attachment, Conflict, Record, RecordVersion, Terminal, utcnow
+from .models import Attachment, Conflict, Record, RecordVersion, utcnow
 from .storage import AttachmentStorage
+
+# Core tables: the hot path skips the ORM's per-statement work
+RECORDS, VERSIONS, ATTACHMENTS = Record.__table__, RecordVersion.__table__, Attachment.__table__
 
 
 def _attachments(item: PushItem) -> list[tuple[str, bytes | None, str]]:
@@ -41,104 +45,116 @@ def store_attachments(item: PushItem, storage: AttachmentStorage) -> str:
     return ""
 
 
-def ingest(session: Session, terminal: Terminal, item: PushItem) -> PushResult:
-    record = item.record.model_copy(update={"terminal_id": terminal.terminal_id})
+def ingest(session: Session, terminal_id: str, item: PushItem) -> PushResult:
+    """Applies the rules to one pushed item. Core statements, not ORM objects: this is the server's hot path."""
+    record = item.record.model_copy(update={"terminal_id": terminal_id})
     rid, digest = str(record.record_id), record.content_hash()
 
-    def result(outcome: str, reason: str = "", conflict: Conflict | None = None) -> PushResult:
+    def result(outcome: str, reason: str = "", conflict_id: int | None = None) -> PushResult:
         return PushResult(record_id=rid, version=record.version, outcome=outcome, reason=reason,
-                          conflict_id=conflict.conflict_id if conflict else None)
+                          conflict_id=conflict_id)
 
     def queue(kind: str, reason: str, other: str | None = None) -> PushResult:
-        return result("conflict", reason, _queue_conflict(session, kind, record, digest, terminal, other))
+        return result("conflict", reason, _queue_conflict(session, kind, record, digest, terminal_id, other))
 
-    problem = push_problem(record)
+    problem = push_problem(record) or _missing_attachments(session, item)
     if problem:
         return result("rejected", problem)
-    for kind, data, sha in _attachments(item):
-        if sha and session.get(Attachment, sha) is None:
-            if data is None:
-                return result("rejected", f"{kind} missing: send it with the record")
-            session.add(Attachment(sha256=sha, size=len(data)))
-            session.flush()
     _lock_identity(session, record.id_number)
-    held = session.get(Record, rid, with_for_update=True)
+    held = session.execute(select(RECORDS.c.version, RECORDS.c.state, RECORDS.c.content_hash, RECORDS.c.terminal_id,
+                                  RECORDS.c.payload).where(RECORDS.c.record_id == rid).with_for_update()).first()
     if held is None:
-        other = session.scalar(select(Record.record_id).where(Record.id_number == record.id_number,
-                                                              Record.record_id != rid).limit(1))
-        _store(session, None, record, digest)
-        if other:
-            return queue("id_number", "another record holds this ID number", other)
-        return result("created")
-    if held.terminal_id != terminal.terminal_id:
+        other = session.scalar(select(RECORDS.c.record_id).where(RECORDS.c.id_number == record.id_number,
+                                                                 RECORDS.c.record_id != rid).limit(1))
+        _store(session, record, digest, new_record=True, new_version=True)
+        return queue("id_number", "another record holds this ID number", other) if other else result("created")
+    if held.terminal_id != terminal_id:
         return queue("terminal", "record belongs to another terminal", rid)
     if record.version < held.version:
-        old = session.get(RecordVersion, (rid, record.version))
+        old = session.execute(select(RecordVersion.content_hash, RecordVersion.payload).where(
+            RecordVersion.record_id == rid, RecordVersion.version == record.version)).first()
         if old is None:
-            session.add(_version_row(record, digest))
+            session.execute(insert(VERSIONS).values(_version_values(record, digest)))
             return result("created", "older version kept as history")
-        return _same_version(session, old.content_hash, WireRecord.model_validate_json(old.payload), record, digest,
-                             queue, result, old)
+        return _same_version(session, old, record, digest, queue, result, current=False)
     if record.version == held.version:
-        return _same_version(session, held.content_hash, WireRecord.model_validate_json(held.payload), record,
-                             digest, queue, result, held)
+        return _same_version(session, held, record, digest, queue, result, current=True)
     if held.state == "signed":
         return queue("locked", "held version is signed (locked); a correction request must come first")
-    _store(session, held, record, digest)
+    _store(session, record, digest, new_record=False, new_version=True)
     return result("created")
 
 
-def _same_version(session, held_hash, held_record, record, digest, queue, result, row) -> PushResult:
-    if held_hash != digest:
+def _missing_attachments(session: Session, item: PushItem) -> str:
+    """Registers the JPEGs that came with the item; names one the record needs that the server does not hold."""
+    sent = [{"sha256": sha, "size": len(data), "stored_at": utcnow()} for _, data, sha in _attachments(item)
+            if sha and data is not None]
+    if sent:
+        session.execute(_insert_ignore(session, ATTACHMENTS).values(sent))
+    for kind, data, sha in _attachments(item):
+        if sha and data is None and session.scalar(select(Attachment.size).where(Attachment.sha256 == sha)) is None:
+            return f"{kind} missing: send it with the record"
+    return ""
+
+
+def _same_version(session, held, record, digest, queue, result, current: bool) -> PushResult:
+    if held.content_hash != digest:
         return queue("content", "different content for the same version")
-    if is_progress(held_record, record):
-        if isinstance(row, Record):
-            _store(session, row, record, digest)
-        else:
-            row.state, row.payload = record.state.value, record.model_dump_json()
+    if is_progress(WireRecord.model_validate_json(held.payload), record):
+        _store(session, record, digest, new_record=False, new_version=False, current=current)
         return result("updated")
-    existing = session.scalar(select(Conflict).where(Conflict.record_id == str(record.record_id),
-                                                     Conflict.version == record.version,
-                                                     Conflict.content_hash == digest))
+    existing = session.execute(select(Conflict.conflict_id, Conflict.kind).where(
+        Conflict.record_id == str(record.record_id), Conflict.version == record.version,
+        Conflict.content_hash == digest)).first()
     if existing is not None:
-        return result("conflict", f"{existing.kind} conflict queued", existing)
+        return result("conflict", f"{existing.kind} conflict queued", existing.conflict_id)
     return result("already_have")
 
 
-def _store(session: Session, held: Record | None, record: WireRecord, digest: str) -> None:
-    payload = record.model_dump_json()
-    if held is None:
-        held = Record(record_id=str(record.record_id), terminal_id=record.terminal_id, id_number=record.id_number,
-                      received_at=utcnow())
-        session.add(held)
-    held.version, held.state, held.content_hash = record.version, record.state.value, digest
-    held.school_code, held.payload, held.updated_at = record.school_code, payload, utcnow()
-    row = session.get(RecordVersion, (str(record.record_id), record.version))
-    if row is None:
-        session.add(_version_row(record, digest))
+def _store(session: Session, record: WireRecord, digest: str, *, new_record: bool, new_version: bool,
+           current: bool = True) -> None:
+    rid, now, version = str(record.record_id), utcnow(), _version_values(record, digest)
+    if new_version:
+        session.execute(insert(VERSIONS).values(version))
     else:
-        row.state, row.payload = record.state.value, payload
+        session.execute(update(VERSIONS).where(VERSIONS.c.record_id == rid, VERSIONS.c.version == record.version)
+                        .values(state=version["state"], payload=version["payload"]))
+    if not current:
+        return
+    values = dict(version=record.version, state=record.state.value, content_hash=digest,
+                  school_code=record.school_code, payload=version["payload"], updated_at=now)
+    if new_record:
+        session.execute(insert(RECORDS).values(record_id=rid, terminal_id=record.terminal_id,
+                                              id_number=record.id_number, received_at=now, **values))
+    else:
+        session.execute(update(RECORDS).where(RECORDS.c.record_id == rid).values(**values))
 
 
-def _version_row(record: WireRecord, digest: str) -> RecordVersion:
-    return RecordVersion(record_id=str(record.record_id), version=record.version, state=record.state.value,
-                         content_hash=digest, payload=record.model_dump_json())
+def _version_values(record: WireRecord, digest: str) -> dict:
+    return dict(record_id=str(record.record_id), version=record.version, state=record.state.value,
+                content_hash=digest, payload=record.model_dump_json(), received_at=utcnow())
 
 
-def _queue_conflict(session: Session, kind: str, record: WireRecord, digest: str, terminal: Terminal,
-                    other: str | None) -> Conflict:
+def _insert_ignore(session: Session, table):
+    dialect = session.get_bind().dialect.name
+    module = {"postgresql": postgresql, "sqlite": sqlite}[dialect]
+    return module.insert(table).on_conflict_do_nothing()
+
+
+def _queue_conflict(session: Session, kind: str, record: WireRecord, digest: str, terminal_id: str,
+                    other: str | None) -> int:
     rid = str(record.record_id)
     existing = session.scalar(select(Conflict).where(Conflict.kind == kind, Conflict.record_id == rid,
                                                      Conflict.version == record.version,
                                                      Conflict.content_hash == digest))
     if existing is not None:
-        return existing
+        return existing.conflict_id
     conflict = Conflict(kind=kind, record_id=rid, version=record.version, content_hash=digest,
-                        other_record_id=other, terminal_id=terminal.terminal_id, payload=record.model_dump_json(),
+                        other_record_id=other, terminal_id=terminal_id, payload=record.model_dump_json(),
                         status="open")
     session.add(conflict)
     session.flush()
-    return conflict
+    return conflict.conflict_id
 
 
 def _lock_identity(session: Session, id_number: str) -> None:

@@ -19,7 +19,8 @@ class AttachmentStorage(Protocol):
 class FileStorage:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        for prefix in range(256):  # made once up front: a first file in a fresh directory costs a journal commit
+            (self.root / f"{prefix:02x}").mkdir(parents=True, exist_ok=True)
 
     def _path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / f"{sha256}.jpg"
@@ -28,7 +29,6 @@ class FileStorage:
         path = self._path(sha256)
         if path.exists():
             return
-        path.parent.mkdir(exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as f:

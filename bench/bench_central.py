@@ -1,0 +1,157 @@
+"""Central server throughput: records ingested per second with attachments (many terminals pushing one record per
+request, SQLite), and the time for one terminal to drain an offline backlog through its outbox worker.
+
+The server runs as its own process (`kiosk-central serve`) on loopback; clients are threads of this process.
+BENCH_CENTRAL_RECORDS (default 1500) and BENCH_CENTRAL_BACKLOG (default 2000; the goal is stated for 10,000)
+set the counts.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from bench import Row
+
+PHOTO_BYTES, DOCUMENT_BYTES = 30_000, 50_000  # typical JPEG sizes under the policies' limits
+TERMINALS = 8
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _blob(rng: random.Random, size: int) -> bytes:
+    return b"\xff\xd8\xff\xe0" + rng.randbytes(size - 6) + b"\xff\xd9"
+
+
+def _record(rng: random.Random, n: int):
+    from kiosk.record import RecordState, example_record
+
+    photo, document = _blob(rng, PHOTO_BYTES), _blob(rng, DOCUMENT_BYTES)
+    base = example_record(photo_sha256=hashlib.sha256(photo).hexdigest(),
+                          document_sha256=hashlib.sha256(document).hexdigest())
+    identity = {**base.identity, "id_number": f"4114032009{n:08d}"}
+    return base.model_copy(update={"record_id": uuid.uuid4(), "identity": identity,
+                                   "state": RecordState.SUBMITTED}), photo, document
+
+
+class CentralProcess:
+    def __init__(self, root: Path, **options):
+        from central import terminals
+        from central.app import Central
+        from central.settings import Settings
+
+        self.data = root / "central"
+        central = Central(Settings(data_dir=self.data))
+        self.codes = [central.write(lambda s: terminals.create_code(s, "school", "4114030012", "411403"))
+                      for _ in range(TERMINALS)]
+        central.engine.dispose()
+        self.url = f"http://127.0.0.1:{_port()}"
+        args = [f"--{k.replace('_', '-')}={v}" for k, v in options.items()]
+        self.process = subprocess.Popen([sys.executable, "-m", "central.cli", "--log-level", "WARNING", "serve",
+                                         "--data", str(self.data), "--port", self.url.rsplit(":", 1)[1], *args])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("central did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def ingest_rate(root: Path, count: int) -> float:
+    from kiosk.sync import enroll, open_client
+    from kiosk.sync.wire import API, PushItem, PushRequest
+
+    server = CentralProcess(root / "ingest", rate=100_000, max_uploads=1000)
+    try:
+        identities = [enroll(server.url, code, root / f"t{i}") for i, code in enumerate(server.codes)]
+        rng = random.Random(1)
+        bodies = []
+        for n in range(count):
+            record, photo, document = _record(rng, n)
+            bodies.append(PushRequest(items=[PushItem(record=record, photo=photo, document=document)])
+                          .model_dump_json().encode())
+        shares = [bodies[i::TERMINALS] for i in range(TERMINALS)]
+        failures = []
+
+        def terminal(identity, share):
+            with open_client(identity) as client:
+                for body in share:
+                    response = client.post(f"{API}/records", content=body,
+                                           headers={"Content-Type": "application/json"})
+                    if response.status_code != 200 or '"created"' not in response.text:
+                        failures.append(response.status_code)
+
+        threads = [threading.Thread(target=terminal, args=pair) for pair in zip(identities, shares)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        if failures:
+            raise RuntimeError(f"{len(failures)} pushes failed: {failures[:5]}")
+        return count / elapsed
+    finally:
+        server.stop()
+
+
+def drain_time(root: Path, backlog: int) -> float:
+    from kiosk.store import Store
+    from kiosk.sync import SyncWorker, enroll, open_client
+
+    server = CentralProcess(root / "drain")  # default limits: 20 requests/s per terminal
+    try:
+        identity = enroll(server.url, server.codes[0], root / "kiosk" / "sync")
+        store = Store(root / "kiosk" / "kiosk.db")
+        rng = random.Random(2)
+        for n in range(backlog):
+            record, photo, document = _record(rng, n)
+            store.save(record, photo=photo, document=document)
+        with open_client(identity) as client:
+            worker = SyncWorker(store, client, root / "kiosk" / "sync", batch_size=50)
+            started = time.perf_counter()
+            while store.outbox_depth():
+                worker.drain()
+                hold = worker._hold_until - time.monotonic()
+                if hold > 0:
+                    time.sleep(hold)
+            elapsed = time.perf_counter() - started
+        store.close()
+        return elapsed
+    finally:
+        server.stop()
+
+
+def run() -> list[Row]:
+    records = int(os.environ.get("BENCH_CENTRAL_RECORDS", "1500"))
+    backlog = int(os.environ.get("BENCH_CENTRAL_BACKLOG", "2000"))
+    with tempfile.TemporaryDirectory(prefix="bench-central-") as tmp:
+        rate = ingest_rate(Path(tmp), records)
+        drained = drain_time(Path(tmp), backlog)
+    scaled = drained * 10_000 / backlog
+    return [
+        Row("central ingest, records with 2 JPEGs (SQLite)", rate, "rec/s", 300, "goal >=",
+            f"{records} records, {TERMINALS} terminals, 1 record per request"),
+        Row("central drain of a 10,000-record backlog", scaled, "s", 60, "goal <=",
+            "measured" if backlog == 10_000 else f"scaled from {backlog} records ({drained:.1f} s)"),
+    ]

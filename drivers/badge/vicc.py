@@ -38,9 +38,18 @@ class VirtualBadge:
         self._thread = threading.Thread(target=self._serve, args=(self._sock,), name="vicc", daemon=True)
         self._thread.start()
 
+    @property
+    def connected(self) -> bool:
+        """False once removed, or once vpcd dropped the connection (pcscd stopped or crashed)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def remove(self) -> None:
+        """Takes the badge off the reader; harmless if it is not on one or vpcd already went away."""
         if self._sock is not None:
-            self._sock.shutdown(socket.SHUT_RDWR)
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # vpcd closed it first
             self._sock.close()
             self._thread.join(5)
             self._sock = self._thread = None

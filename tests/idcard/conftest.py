@@ -53,65 +53,18 @@ def reader(sim):
     reader.close()
 
 
-# --- PC/SC: a private pcscd with vsmartcard's vpcd driver --------------------------------------------------------
-
-VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
-VPCD_ENTRY = f"""FRIENDLYNAME "Virtual PCD"
-DEVICENAME /dev/null:0x8C9F
-LIBPATH {VPCD_DRIVER}
-CHANNELID 0x8C9F
-"""
+# --- PC/SC: a private pcscd with vsmartcard's vpcd driver (drivers/badge/testing.py) ------------------------------
 
 
 @pytest.fixture(scope="session")
 def pcscd(tmp_path_factory):
-    """Starts pcscd in the foreground with only the vpcd reader; yields the reader name prefix; stops it after.
-
-    pcscd's socket (/run/pcscd/pcscd.comm) is machine-wide, so a lock file serialises test runs.
+    """A running pcscd with only the vpcd reader (a drivers.badge.testing.Pcscd: .reader, .stop(), .kill(),
+    .start()); one per machine, so this waits for other test runs that hold it. Tests that stop it start it again.
     """
-    import fcntl
-    import shutil
-    import subprocess
-    import time
-
-    binary = shutil.which("pcscd") or ("/usr/sbin/pcscd" if Path("/usr/sbin/pcscd").exists() else None)
-    if binary is None or not VPCD_DRIVER.exists():
-        pytest.skip("pcscd or vsmartcard-vpcd is not installed (apt-get install pcscd vsmartcard-vpcd)")
-    from smartcard.System import readers
-
-    config = tmp_path_factory.mktemp("pcscd")
-    (config / "vpcd").write_text(VPCD_ENTRY)
-    lock = open("/tmp/kiosk-tests-pcscd.lock", "w")
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    log = open(config / "pcscd.log", "w")
-    process = subprocess.Popen([binary, "-f", "-c", str(config)], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 10
-        while not any("Virtual PCD" in str(r) for r in _readers(readers)):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"pcscd did not start: {(config / 'pcscd.log').read_text()[-2000:]}")
-            time.sleep(0.05)
-        yield "Virtual PCD 00 00"
-    finally:
-        import gc
-
-        gc.collect()  # release pyscard's monitor handles while pcscd still answers
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        lock.close()
-
-
-def _readers(readers):
-    from smartcard.Exceptions import SmartcardException
-    from smartcard.pcsc.PCSCExceptions import BaseSCardException
+    from drivers.badge.testing import PcscdUnavailable, shared
 
     try:
-        return readers()
-    except (SmartcardException, BaseSCardException):  # pcscd not up yet
-        return []
+        with shared(tmp_path_factory.mktemp("pcscd")) as server:
+            yield server
+    except PcscdUnavailable as exc:
+        pytest.skip(str(exc))

@@ -167,9 +167,9 @@ def run() -> list[Row]:
     searched, _ = jpeg.encode_under(image, spec.max_bytes, spec.min_dpi)
     fixed, stepped = jpeg.encode(image, 75, spec.min_dpi), _step_down(image, spec.max_bytes)
     s_search = _ssim(image, searched)
-    rows.append(Row("photo SSIM binary search vs fixed q75", s_search, "ssim", _ssim(image, fixed), "baseline",
+    rows.append(Row("photo SSIM quality search vs fixed q75", s_search, "ssim", _ssim(image, fixed), "baseline",
                     f"q75 file {len(fixed)} B, searched {len(searched)} B (cap {spec.max_bytes})"))
-    rows.append(Row("photo SSIM binary search vs step-down-5", s_search, "ssim", _ssim(image, stepped), "baseline",
+    rows.append(Row("photo SSIM quality search vs step-down-5", s_search, "ssim", _ssim(image, stepped), "baseline",
                     f"step-down file {len(stepped)} B"))
 
     import importlib.util

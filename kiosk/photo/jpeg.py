@@ -1,4 +1,4 @@
-"""JPEG under a byte cap: the highest quality that fits, found by binary search; JFIF density set, no metadata."""
+"""JPEG under a byte cap: the highest quality that fits, found by a guided search; JFIF density set, no metadata."""
 from __future__ import annotations
 
 import io

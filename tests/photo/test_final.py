@@ -98,3 +98,22 @@ def test_carried_landmarks_agree_with_a_second_detection(subject, policy, maker,
     assert fast.analysis.center_offset == pytest.approx(slow.analysis.center_offset, abs=0.01)
     assert fast.analysis.background["blue"] == pytest.approx(slow.analysis.background["blue"], abs=0.02)
     assert fast.analysis.sharpness == pytest.approx(slow.analysis.sharpness, rel=0.1)
+
+
+@pytest.mark.parametrize("cap", [15000, 30000, 50000])
+def test_quality_search_finds_the_highest_fitting_quality(cap):
+    """Against every quality from 20 to 95, on real pictures of different detail."""
+    from skimage import data
+
+    from kiosk.photo import jpeg
+
+    for name in ("astronaut", "coffee", "rocket"):
+        image = cv2.resize(cv2.cvtColor(getattr(data, name)(), cv2.COLOR_RGB2BGR), (450, 600))
+        fitting = [q for q in range(20, 96) if len(jpeg.encode(image, q, 300)) <= cap]
+        if not fitting:
+            with pytest.raises(KioskError):
+                jpeg.encode_under(image, cap, 300)
+            continue
+        data_, quality = jpeg.encode_under(image, cap, 300)
+        assert quality == max(fitting), name
+        assert len(data_) <= cap and data_ == jpeg.encode(image, quality, 300)

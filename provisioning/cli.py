@@ -11,6 +11,7 @@ from kiosk.errors import KioskError
 from kiosk.logs import configure_logging
 from kiosk.store import DeviceKey
 
+from . import operators
 from .checks import CORE_CHECKS
 
 
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--config")
     test.add_argument("--json", action="store_true")
     test.set_defaults(handler=_selftest)
+    operators.register(sub)
     return parser
 
 

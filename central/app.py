@@ -1,11 +1,13 @@
 """The FastAPI application factory: terminal API under /api/v1, OpenAPI at /openapi.json."""
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import logging
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -13,6 +15,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response, Security
 from fastapi.security import APIKeyHeader
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from kiosk.policy import load_policies
@@ -29,6 +32,7 @@ from .storage import open_storage
 log = logging.getLogger(__name__)
 PUSH_PATH = f"{API}/records"
 TX_ATTEMPTS = 5
+TERMINAL_CACHE_S = 2.0  # a revocation takes effect within this time
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class Central:
         self.nonces = NonceCache(settings.clock_skew_s)
         self.rates = RateLimiter(settings.rate_per_terminal, settings.burst_per_terminal)
         self.uploads = ConcurrencyGate(settings.max_concurrent_uploads)
+        self.terminal_cache: dict[str, object] = {}  # see _terminal()
         self.io_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="attachments")
         # SQLite takes one writer at a time: serialise writers here instead of failing on "database is locked".
         self._write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else None
@@ -90,17 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="河南省初中学业水平考试考生信息采集 中心服务", version="1", description=__doc__)
     app.state.central = central
 
-    @app.middleware("http")
-    async def upload_gate(request: Request, call_next):
-        if request.url.path != PUSH_PATH:
-            return await call_next(request)
-        if not central.uploads.try_enter():
-            return JSONResponse({"detail": "too many uploads in progress"}, status_code=503,
-                                headers={"Retry-After": retry_after_header(random.uniform(1, 5))})
-        try:
-            return await call_next(request)
-        finally:
-            central.uploads.leave()
+    app.add_middleware(UploadGate, gate=central.uploads)
 
     async def caller(request: Request, x_terminal_id: str | None = Security(SCHEMES[0]),
                      x_timestamp: str | None = Security(SCHEMES[1]), x_nonce: str | None = Security(SCHEMES[2]),
@@ -112,13 +107,14 @@ def create_app(settings: Settings) -> FastAPI:
         body = await request.body()
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         try:
-            terminal = await run_in_threadpool(_terminal, central, x_terminal_id)
+            terminal = _cached_terminal(central, x_terminal_id) or await run_in_threadpool(_terminal, central,
+                                                                                            x_terminal_id)
             try:
                 signature, timestamp = bytes.fromhex(x_signature), float(x_timestamp)
             except ValueError:
                 raise AuthError(401, "malformed signature headers") from None
             verify_signature(terminal.public_key, signature, request.method, path, x_timestamp, x_nonce, body)
-            if terminal.revoked_at is not None:
+            if terminal.revoked:
                 raise AuthError(403, "terminal revoked")
             central.nonces.check_and_add(x_terminal_id, x_nonce, timestamp)
         except AuthError as exc:
@@ -174,9 +170,13 @@ def create_app(settings: Settings) -> FastAPI:
                     for item, rejected in zip(request.items, rejections)]
 
         results = central.write(work)
+        outcomes = collections.Counter(r.outcome for r in results)
+        log.info("records pushed", extra={"fields": {"terminal": who.terminal_id, **outcomes}})
         for r in results:
-            log.info("record pushed", extra={"fields": {"terminal": who.terminal_id, "record_id": r.record_id,
-                                                         "version": r.version, "outcome": r.outcome}})
+            if r.outcome in ("conflict", "rejected"):
+                log.warning("push not taken as is", extra={"fields": {
+                    "terminal": who.terminal_id, "record_id": r.record_id, "version": r.version, "outcome": r.outcome,
+                    "reason": r.reason}})
         return PushResponse(results=results)
 
     @app.post(f"{API}/heartbeat", response_model=Ack, tags=["terminal"], responses=AUTH_PROBLEMS)
@@ -201,12 +201,49 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def _terminal(central: Central, terminal_id: str) -> models.Terminal:
-    with central.sessions() as session:
-        terminal = session.get(models.Terminal, terminal_id)
-    if terminal is None:
-        raise AuthError(401, "unknown terminal")
-    return terminal
+@dataclass(frozen=True)
+class KnownTerminal:
+    public_key: bytes
+    revoked: bool
+    fetched: float
+
+
+class UploadGate:
+    """Pure ASGI middleware: more pushes in flight than the cap -> 503 with a jittered Retry-After."""
+
+    def __init__(self, app, gate: ConcurrencyGate):
+        self.app, self.gate = app, gate
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] != PUSH_PATH:
+            return await self.app(scope, receive, send)
+        if not self.gate.try_enter():
+            response = JSONResponse({"detail": "too many uploads in progress"}, status_code=503,
+                                    headers={"Retry-After": retry_after_header(random.uniform(1, 5))})
+            return await response(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.gate.leave()
+
+
+def _cached_terminal(central: Central, terminal_id: str) -> KnownTerminal | None:
+    known = central.terminal_cache.get(terminal_id)
+    return known if known and time.monotonic() - known.fetched <= TERMINAL_CACHE_S else None
+
+
+def _terminal(central: Central, terminal_id: str) -> KnownTerminal:
+    """The terminal's key and revocation, re-read from the database at most every TERMINAL_CACHE_S seconds."""
+    known = _cached_terminal(central, terminal_id)
+    if known is None:
+        with central.sessions() as session:
+            row = session.execute(select(models.Terminal.public_key, models.Terminal.revoked_at)
+                                  .where(models.Terminal.terminal_id == terminal_id)).first()
+        if row is None:
+            raise AuthError(401, "unknown terminal")
+        known = KnownTerminal(row.public_key, row.revoked_at is not None, time.monotonic())
+        central.terminal_cache[terminal_id] = known
+    return known
 
 
 __all__ = ["create_app", "Central", "wire"]

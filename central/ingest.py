@@ -13,6 +13,7 @@ import hashlib
 
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from kiosk.record import Record as WireRecord
@@ -57,77 +58,79 @@ def ingest(session: Session, terminal_id: str, item: PushItem) -> PushResult:
     def queue(kind: str, reason: str, other: str | None = None) -> PushResult:
         return result("conflict", reason, _queue_conflict(session, kind, record, digest, terminal_id, other))
 
-    problem = push_problem(record) or _missing_attachments(session, item)
+    db = session.connection()  # Core on the session's connection: the hot path skips ORM execution
+    problem = push_problem(record) or _missing_attachments(db, item)
     if problem:
         return result("rejected", problem)
     _lock_identity(session, record.id_number)
-    held = session.execute(select(RECORDS.c.version, RECORDS.c.state, RECORDS.c.content_hash, RECORDS.c.terminal_id,
+    held = db.execute(select(RECORDS.c.version, RECORDS.c.state, RECORDS.c.content_hash, RECORDS.c.terminal_id,
                                   RECORDS.c.payload).where(RECORDS.c.record_id == rid).with_for_update()).first()
     if held is None:
-        other = session.scalar(select(RECORDS.c.record_id).where(RECORDS.c.id_number == record.id_number,
+        other = db.scalar(select(RECORDS.c.record_id).where(RECORDS.c.id_number == record.id_number,
                                                                  RECORDS.c.record_id != rid).limit(1))
-        _store(session, record, digest, new_record=True, new_version=True)
+        _store(db, record, digest, new_record=True, new_version=True)
         return queue("id_number", "another record holds this ID number", other) if other else result("created")
     if held.terminal_id != terminal_id:
         return queue("terminal", "record belongs to another terminal", rid)
     if record.version < held.version:
-        old = session.execute(select(RecordVersion.content_hash, RecordVersion.payload).where(
-            RecordVersion.record_id == rid, RecordVersion.version == record.version)).first()
+        old = db.execute(select(VERSIONS.c.content_hash, VERSIONS.c.payload).where(
+            VERSIONS.c.record_id == rid, VERSIONS.c.version == record.version)).first()
         if old is None:
-            session.execute(insert(VERSIONS).values(_version_values(record, digest)))
+            db.execute(insert(VERSIONS), _version_values(record, digest))
             return result("created", "older version kept as history")
-        return _same_version(session, old, record, digest, queue, result, current=False)
+        return _same_version(db, old, record, digest, queue, result, current=False)
     if record.version == held.version:
-        return _same_version(session, held, record, digest, queue, result, current=True)
+        return _same_version(db, held, record, digest, queue, result, current=True)
     if held.state == "signed":
         return queue("locked", "held version is signed (locked); a correction request must come first")
-    _store(session, record, digest, new_record=False, new_version=True)
+    _store(db, record, digest, new_record=False, new_version=True)
     return result("created")
 
 
-def _missing_attachments(session: Session, item: PushItem) -> str:
+def _missing_attachments(db: Connection, item: PushItem) -> str:
     """Registers the JPEGs that came with the item; names one the record needs that the server does not hold."""
     sent = [{"sha256": sha, "size": len(data), "stored_at": utcnow()} for _, data, sha in _attachments(item)
             if sha and data is not None]
     if sent:
-        session.execute(_insert_ignore(session, ATTACHMENTS).values(sent))
+        db.execute(_insert_ignore(db, ATTACHMENTS), sent)
     for kind, data, sha in _attachments(item):
-        if sha and data is None and session.scalar(select(Attachment.size).where(Attachment.sha256 == sha)) is None:
+        if sha and data is None and db.scalar(select(ATTACHMENTS.c.size).where(ATTACHMENTS.c.sha256 == sha)) is None:
             return f"{kind} missing: send it with the record"
     return ""
 
 
-def _same_version(session, held, record, digest, queue, result, current: bool) -> PushResult:
+def _same_version(db: Connection, held, record, digest, queue, result, current: bool) -> PushResult:
     if held.content_hash != digest:
         return queue("content", "different content for the same version")
     if is_progress(WireRecord.model_validate_json(held.payload), record):
-        _store(session, record, digest, new_record=False, new_version=False, current=current)
+        _store(db, record, digest, new_record=False, new_version=False, current=current)
         return result("updated")
-    existing = session.execute(select(Conflict.conflict_id, Conflict.kind).where(
-        Conflict.record_id == str(record.record_id), Conflict.version == record.version,
-        Conflict.content_hash == digest)).first()
+    conflicts = Conflict.__table__.c
+    existing = db.execute(select(conflicts.conflict_id, conflicts.kind).where(
+        conflicts.record_id == str(record.record_id), conflicts.version == record.version,
+        conflicts.content_hash == digest)).first()
     if existing is not None:
         return result("conflict", f"{existing.kind} conflict queued", existing.conflict_id)
     return result("already_have")
 
 
-def _store(session: Session, record: WireRecord, digest: str, *, new_record: bool, new_version: bool,
+def _store(db: Connection, record: WireRecord, digest: str, *, new_record: bool, new_version: bool,
            current: bool = True) -> None:
     rid, now, version = str(record.record_id), utcnow(), _version_values(record, digest)
     if new_version:
-        session.execute(insert(VERSIONS).values(version))
+        db.execute(insert(VERSIONS), version)
     else:
-        session.execute(update(VERSIONS).where(VERSIONS.c.record_id == rid, VERSIONS.c.version == record.version)
-                        .values(state=version["state"], payload=version["payload"]))
+        db.execute(update(VERSIONS).where(VERSIONS.c.record_id == rid, VERSIONS.c.version == record.version)
+                   .values(state=version["state"], payload=version["payload"]))
     if not current:
         return
     values = dict(version=record.version, state=record.state.value, content_hash=digest,
                   school_code=record.school_code, payload=version["payload"], updated_at=now)
     if new_record:
-        session.execute(insert(RECORDS).values(record_id=rid, terminal_id=record.terminal_id,
-                                              id_number=record.id_number, received_at=now, **values))
+        db.execute(insert(RECORDS), dict(record_id=rid, terminal_id=record.terminal_id, id_number=record.id_number,
+                                         received_at=now, **values))
     else:
-        session.execute(update(RECORDS).where(RECORDS.c.record_id == rid).values(**values))
+        db.execute(update(RECORDS).where(RECORDS.c.record_id == rid).values(**values))
 
 
 def _version_values(record: WireRecord, digest: str) -> dict:
@@ -135,8 +138,8 @@ def _version_values(record: WireRecord, digest: str) -> dict:
                 content_hash=digest, payload=record.model_dump_json(), received_at=utcnow())
 
 
-def _insert_ignore(session: Session, table):
-    dialect = session.get_bind().dialect.name
+def _insert_ignore(db: Connection, table):
+    dialect = db.dialect.name
     module = {"postgresql": postgresql, "sqlite": sqlite}[dialect]
     return module.insert(table).on_conflict_do_nothing()
 

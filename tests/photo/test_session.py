@@ -78,3 +78,31 @@ def test_no_face_then_face(subject, session):
     states = run(session, ScriptedCamera(subject, script, fps=15, size=FRAME))
     codes = [s.code for _, s in states]
     assert "no_face" in codes and codes[-1] is None
+
+
+def test_live_configuration_tracks_guides_and_captures(subject, policy, maker):
+    """The terminal's configuration: FaceMesh tracking one face, other faces counted every few frames. A second
+    person stepping in is named; once alone, steady and blinking, the student is photographed."""
+    import numpy as np
+
+    from kiosk.devices.camera import Frame
+    from kiosk.photo import FaceAnalyser
+
+    with FaceAnalyser(policy.photo, tracking=True) as live:
+        s = PhotoSession(policy.photo, analyser=live, maker=maker)
+        half = subject.render(Pose(head=0.42), (640, 960))
+        empty = subject.render(Pose(face_x=3.0), (640, 960))
+        t, codes = 0.0, []
+        for image in [np.hstack([half, empty])] * 8 + [np.hstack([half, half])] * 12:
+            codes.append(s.feed(Frame(image, t, round(t * 15))).code)
+            t += 1 / 15
+        assert "multiple_faces" in codes[8:]
+        script = [(0, Pose()), (1.0, Pose())] + at(1.0, BLINK) + [(3.0, Pose())]
+        cam = ScriptedCamera(subject, script, fps=15, size=FRAME)
+        cam.open()
+        while (frame := cam.read()) is not None and s.phase is Phase.LIVE:
+            s.feed(Frame(frame.image, t + frame.timestamp, frame.index))
+        assert s.phase is Phase.REVIEW and len(s.shots) == 1
+        photo = s.shots[0].photo
+        assert len(photo.jpeg) <= policy.photo.max_bytes
+        assert photo.analysis.head_ratio == pytest.approx(policy.photo.head_ratio, abs=0.03)

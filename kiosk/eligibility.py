@@ -24,7 +24,14 @@ class Terminal:
 class RosterEntry:
     school_code: str
     student_number: str  # 学籍号
-    grade: int
+    grade: int | None = None
+
+
+class RosterTable(dict):
+    """A Roster held in memory, by ID number (e.g. built from the roster pulled from the central server)."""
+
+    def lookup(self, id_number: str) -> RosterEntry | None:
+        return self.get(id_number)
 
 
 class Roster(Protocol):

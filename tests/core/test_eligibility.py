@@ -1,7 +1,7 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from kiosk.eligibility import RosterEntry, Terminal, check_eligibility
+from kiosk.eligibility import RosterEntry, RosterTable as Roster, Terminal, check_eligibility
 from kiosk.identity import IdentityCard
 from kiosk.policy import get_policy
 from kiosk.record import example_card, example_record
@@ -13,10 +13,6 @@ IN_GRADE9 = dt.datetime(2024, 3, 5, 10, tzinfo=TZ)
 SCHOOL = Terminal("T-1", "school", school_code="4114030012")
 POINT = Terminal("T-2", "point", county_code="411403")
 
-
-class Roster(dict):
-    def lookup(self, id_number):
-        return self.get(id_number)
 
 
 ROSTER = Roster({"41140320090315003X": RosterEntry("4114030012", "G41140320090315003X", 9)})

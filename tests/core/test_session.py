@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk.eligibility import RosterEntry, Terminal
+from kiosk.eligibility import RosterEntry, RosterTable as Roster, Terminal
 from kiosk.errors import KioskError
 from kiosk.policy import get_policy
 from kiosk.record import Guardian, RecordState, StudyEntry, example_card, verify_password
@@ -17,10 +17,6 @@ START = dt.datetime(2024, 3, 5, 10, 0, tzinfo=TZ)
 JPEG_PHOTO = b"\xff\xd8\xff\xe0photo-bytes"
 JPEG_DOC = b"\xff\xd8\xff\xe0document-bytes"
 
-
-class Roster(dict):
-    def lookup(self, id_number):
-        return self.get(id_number)
 
 
 class Clock:

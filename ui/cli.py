@@ -14,6 +14,7 @@ from kiosk.logs import configure_logging
 
 # Each module has register(subparsers); add a line here when a capability gains commands.
 COMMAND_MODULES = [
+    "ui.commands.run",
     "ui.commands.sync",
     "ui.commands.identity",
     "ui.commands.policy",

@@ -1,0 +1,32 @@
+"""The whole registration end to end on simulated devices, as `kiosk run` does it."""
+import json
+import subprocess
+import sys
+
+from PIL import Image
+
+from kiosk.config import TerminalConfig
+from ui.robot import run_robot
+
+
+def test_registration_end_to_end(tmp_path):
+    lines = []
+    result = run_robot(TerminalConfig(), workdir=tmp_path, say=lines.append)
+    assert result.state == "signed" and result.print_count == 1
+    assert result.server_copies == 1 and result.outbox_depth == 0
+    text = subprocess.run(["pdftotext", str(result.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "王小明" in text and "41140320090315003X" in text
+    with Image.open(result.photo) as photo:
+        assert photo.size == (450, 600) and photo.info["dpi"] == (300, 300)
+    assert result.photo.stat().st_size <= 30_000
+    assert result.document.name == "41140320090315003X.jpg" and result.document.stat().st_size <= 50_000
+    assert any("读卡成功" in line for line in lines) and any("同步完成" in line for line in lines)
+    assert not any("41140320090315003X" in line for line in lines)  # the screen log masks the number
+
+
+def test_return_hukou_at_a_point_through_the_cli(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "ui.cli", "run", "--category", "return_hukou", "--workdir",
+                          str(tmp_path), "--json"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    data = json.loads(out.stdout)
+    assert data["state"] == "signed" and data["server_copies"] == 1

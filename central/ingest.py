@@ -30,7 +30,7 @@ def _attachments(item: PushItem) -> list[tuple[str, bytes | None, str]]:
     return [("photo", item.photo, item.record.photo_sha256), ("document", item.document, item.record.document_sha256)]
 
 
-def store_attachments(item: PushItem, storage: AttachmentStorage) -> str:
+def store_attachments(item: PushItem, *, storage: AttachmentStorage) -> str:
     """Checks and stores the item's JPEGs before the transaction; returns a rejection reason or ''."""
     problem = push_problem(item.record)
     if problem:

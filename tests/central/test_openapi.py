@@ -18,7 +18,7 @@ from schemathesis.checks import ignored_auth
 
 from kiosk.sync.wire import H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP, signing_message
 
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = 20
 
 
 class SignedRequestsAuth(requests.auth.AuthBase):

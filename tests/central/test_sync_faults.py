@@ -13,7 +13,7 @@ from faultproxy import FaultProxy
 from central import models
 from kiosk.store import Store
 from kiosk.sync import SyncWorker
-from kiosk.sync.wire import API
+from kiosk.sync.wire import API, H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP
 
 STATES = ["submitted", "printed", "signed"] * 3
 
@@ -100,8 +100,10 @@ def test_upload_cap_answers_503_with_retry_after(make_server, make_kiosk):
     kiosk = make_kiosk(server)
     kiosk.new_record()
     hog = socket.create_connection(("127.0.0.1", server.port))
-    hog.sendall(f"POST {API}/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                "Content-Length: 100000\r\n\r\n{".encode())  # an upload that is still arriving
+    signed_headers = "".join(f"{name}: {kiosk.identity.terminal_id if name == H_TERMINAL else '1' * 16}\r\n"
+                             for name in (H_TERMINAL, H_TIMESTAMP, H_NONCE, H_SIGNATURE))
+    hog.sendall(f"POST {API}/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{signed_headers}"
+                "Content-Length: 100000\r\n\r\n{".encode())  # an upload still arriving (checked once complete)
     wait_until(lambda: server.central.uploads.in_flight == 1)
     assert kiosk.worker.drain() == 0
     assert "503" in kiosk.worker.status().last_error

@@ -283,4 +283,4 @@ def _terminal(central: Central, terminal_id: str) -> KnownTerminal:
     return known
 
 
-__all__ = ["create_app", "Central", "wire"]
+__all__ = ["Central", "create_app"]

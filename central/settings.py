@@ -1,7 +1,7 @@
 """Server settings: one dataclass, filled from the command line (see central/cli.py) or by tests."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -17,7 +17,6 @@ class Settings:
     burst_per_terminal: int = 40
     clock_skew_s: int = 300
     enroll_code_ttl_h: int = 72
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir)

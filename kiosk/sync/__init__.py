@@ -2,9 +2,10 @@
 
 The wire schema shared with central/ is kiosk.sync.wire.
 """
-from .client import SignedAuth, open_client
+from .client import SignedAuth, open_client, send_self_test
 from .config import ConfigCache
 from .identity import TerminalIdentity, enroll
 from .worker import SyncStatus, SyncWorker
 
-__all__ = ["ConfigCache", "SignedAuth", "SyncStatus", "SyncWorker", "TerminalIdentity", "enroll", "open_client"]
+__all__ = ["ConfigCache", "SignedAuth", "SyncStatus", "SyncWorker", "TerminalIdentity", "enroll", "open_client",
+           "send_self_test"]

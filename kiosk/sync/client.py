@@ -7,7 +7,7 @@ import time
 import httpx
 
 from .identity import TerminalIdentity
-from .wire import H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP, signing_message
+from .wire import API, H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP, SelfTestReport, signing_message
 
 
 class SignedAuth(httpx.Auth):
@@ -30,3 +30,13 @@ def open_client(identity: TerminalIdentity, timeout: float = 20.0, server: str |
     """Fresh nonce per attempt: httpx calls auth_flow for every request, so a retry is never a replay."""
     return httpx.Client(base_url=server or identity.server, auth=SignedAuth(identity),
                         timeout=httpx.Timeout(timeout, connect=5.0), transport=transport)
+
+
+def send_self_test(client: httpx.Client, report: SelfTestReport) -> bool:
+    """Uploads a self-test report (provisioning and the daily check call this); False when the server is away."""
+    try:
+        response = client.post(f"{API}/self-tests", content=report.model_dump_json(),
+                               headers={"Content-Type": "application/json"})
+        return response.status_code == 201
+    except httpx.HTTPError:
+        return False

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 
 from central import models
 from kiosk.record import RecordState, transition
@@ -106,3 +107,13 @@ def test_attachment_rules(server, make_kiosk):
     assert push(kiosk, record, photo=document, document=document).outcome == "rejected"  # wrong bytes
     assert server.count(models.Record) == 0
     assert push(kiosk, record, photo, document).outcome == "created"
+
+
+def test_concurrent_duplicates_make_one_copy(server, make_kiosk):
+    kiosk = make_kiosk(server)
+    record = kiosk.new_record()
+    photo, document = attachments(kiosk, record)
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = sorted(pool.map(lambda _: push(kiosk, record, photo, document).outcome, range(8)))
+    assert outcomes == ["already_have"] * 7 + ["created"]
+    assert server.count(models.Record) == 1 and server.count(models.Attachment) == 2

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from central import models, terminals
 from kiosk.policy import load_policies
-from kiosk.sync.wire import API, SelfTestCheck, SelfTestReport
+from kiosk.sync import send_self_test
+from kiosk.sync.wire import SelfTestCheck, SelfTestReport
 
 SCHOOLS = [{"code": "4114030012", "name": "商丘市第一初级中学", "county_code": "411403"},
            {"code": "4114030013", "name": "商丘市第二初级中学", "county_code": "411403"},
@@ -37,7 +38,5 @@ def test_heartbeat_and_self_test(server, make_kiosk):
         terminal = s.get(models.Terminal, kiosk.identity.terminal_id)
         assert terminal.outbox_depth == 1 and terminal.peripherals["printer"] == "paper_out"
     report = SelfTestReport(app_version="test", checks=[SelfTestCheck(name="printer", ok=False, detail="no paper")])
-    response = kiosk.client.post(f"{API}/self-tests", content=report.model_dump_json(),
-                                 headers={"Content-Type": "application/json"})
-    assert response.status_code == 201
+    assert send_self_test(kiosk.client, report)
     assert server.count(models.SelfTest, ok=False) == 1

@@ -7,6 +7,7 @@ heartbeat, also written to <sync_dir>/status.json for `kiosk sync status` in ano
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import random
 import threading
@@ -151,11 +152,16 @@ class SyncWorker:
         for item in items:
             groups.setdefault((item.record_id, item.version), []).append(item)
         payload, unreadable = [], []
-        for (record_id, version), group in groups.items():
+        for (record_id, version), group in list(groups.items()):
             try:
-                payload.append(self._push_item(record_id, version))
+                item = self._push_item(record_id, version)
             except KioskError as exc:
                 unreadable.extend((i, exc.detail) for i in group)
+                continue
+            if item is None:
+                self._drop_superseded(groups.pop((record_id, version)))
+            else:
+                payload.append(item)
         for item, error in unreadable:
             self._retry([item], f"local: {error}", None)
         if not payload:
@@ -189,17 +195,30 @@ class SyncWorker:
                      last_success_at=_now().isoformat(), last_error="" if done == len(items) else status.last_error)
         return done
 
-    def _push_item(self, record_id: str, version: int) -> PushItem:
-        """The version as stored now (its latest state), with those JPEGs that still match it."""
+    def _push_item(self, record_id: str, version: int) -> PushItem | None:
+        """The version as stored now (its latest state) with its JPEGs; None for an old version whose JPEGs the
+        candidate has since replaced (the store keeps only the latest): the newer version supersedes it."""
         record = self.store.get_version(record_id, version)
         attachments = {}
         for kind in ("photo", "document"):
-            if getattr(record, f"{kind}_sha256"):
-                try:
-                    attachments[kind] = self.store.attachment(record_id, kind)
-                except KioskError:
-                    continue
+            sha = getattr(record, f"{kind}_sha256")
+            if not sha:
+                continue
+            try:
+                data = self.store.attachment(record_id, kind)
+            except KioskError:
+                data = None
+            if data is not None and hashlib.sha256(data).hexdigest() == sha:
+                attachments[kind] = data
+            elif self.store.get(record_id).version > version:
+                return None
         return PushItem(record=record, **attachments)
+
+    def _drop_superseded(self, items: list[OutboxItem]) -> None:
+        for item in items:
+            self.store.outbox_done(item.seq, item.record_id, 0)  # confirms nothing: version 0
+        log.warning("superseded version not sent: its JPEGs were replaced by a newer version",
+                    extra={"fields": {"record_id": items[0].record_id, "version": items[0].version}})
 
     def _fail(self, items: list[OutboxItem], error: str, retry_after_s: float | None) -> int:
         delay = self._retry(items, error, retry_after_s)

@@ -4,10 +4,11 @@ the kiosk outbox is empty, nothing is lost. Also: restarts, Retry-After, and the
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import socket
 
 import pytest
-from conftest import wait_until
+from conftest import jpeg, wait_until
 from faultproxy import FaultProxy
 
 from central import models
@@ -113,3 +114,16 @@ def test_upload_cap_answers_503_with_retry_after(make_server, make_kiosk):
     kiosk.store.outbox_retry(kiosk.store.outbox_due(dt.datetime.max.replace(tzinfo=dt.timezone.utc))[0].seq, "",
                              dt.datetime.now(dt.timezone.utc))
     assert kiosk.worker.drain() == 1
+
+
+def test_superseded_version_whose_photo_was_retaken(server, make_kiosk):
+    kiosk = make_kiosk(server)
+    record = kiosk.new_record("submitted")  # queued offline
+    revised = kiosk.store.apply(record.record_id, "revise", "student")
+    photo = jpeg("retaken")
+    kiosk.store.save(revised.model_copy(update={"photo_sha256": hashlib.sha256(photo).hexdigest()}), photo=photo)
+    resubmitted = kiosk.store.apply(record.record_id, "submit", "student")
+    drain_until_empty(kiosk)
+    with server.session() as s:
+        held = s.get(models.Record, str(record.record_id))
+        assert (held.version, held.content_hash) == (resubmitted.version, resubmitted.content_hash())

@@ -79,6 +79,12 @@ class Store:
                 raise
             self._db.execute("COMMIT")
 
+    def _one(self, sql: str, params: tuple = ()):
+        """A read under the store's lock: the sync worker reads from its own thread, and on this shared
+        connection an unlocked read could see another thread's transaction before it commits or rolls back."""
+        with self._lock:
+            return self._db.execute(sql, params).fetchone()
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -138,7 +144,7 @@ class Store:
 
     def get(self, record_id) -> Record:
         rid = str(record_id)
-        row = self._db.execute("SELECT payload FROM records WHERE record_id=?", (rid,)).fetchone()
+        row = self._one("SELECT payload FROM records WHERE record_id=?", (rid,))
         if row is None:
             raise KioskError("找不到该考生记录", detail=f"no record {rid}")
         return self._open_record(rid, row[0])
@@ -146,15 +152,15 @@ class Store:
     def get_version(self, record_id, version: int) -> Record:
         """The last saved state of the given version (what was printed for it, for instance)."""
         rid = str(record_id)
-        row = self._db.execute("SELECT payload FROM record_versions WHERE record_id=? AND version=?"
-                               " ORDER BY saved_at DESC LIMIT 1", (rid, version)).fetchone()
+        row = self._one("SELECT payload FROM record_versions WHERE record_id=? AND version=?"
+                        " ORDER BY saved_at DESC LIMIT 1", (rid, version))
         if row is None:
             raise KioskError("找不到该版本的考生记录", detail=f"no version {version} of {rid}")
         return self._open_record(rid, row[0])
 
     def attachment(self, record_id, kind: str) -> bytes:
         rid = str(record_id)
-        row = self._db.execute("SELECT data FROM attachments WHERE record_id=? AND kind=?", (rid, kind)).fetchone()
+        row = self._one("SELECT data FROM attachments WHERE record_id=? AND kind=?", (rid, kind))
         if row is None:
             raise KioskError("找不到附件", detail=f"no {kind} for {rid}")
         return self.key.open(row[0], f"{kind}:{rid}")
@@ -203,16 +209,17 @@ class Store:
 
     # -- outbox ---------------------------------------------------------------------------------------------------
     def outbox_due(self, now: dt.datetime | None = None, limit: int = 50) -> list[OutboxItem]:
-        rows = self._db.execute(
-            "SELECT seq, record_id, version, state, attempts, next_attempt_at, last_error FROM outbox"
-            " WHERE next_attempt_at<=? ORDER BY seq LIMIT ?", (_ts(now or _now()), limit)).fetchall()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, record_id, version, state, attempts, next_attempt_at, last_error FROM outbox"
+                " WHERE next_attempt_at<=? ORDER BY seq LIMIT ?", (_ts(now or _now()), limit)).fetchall()
         return [OutboxItem(r[0], r[1], r[2], r[3], r[4], dt.datetime.fromisoformat(r[5]), r[6]) for r in rows]
 
     def outbox_depth(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        return self._one("SELECT COUNT(*) FROM outbox")[0]
 
     def outbox_next_attempt(self) -> dt.datetime | None:
-        row = self._db.execute("SELECT MIN(next_attempt_at) FROM outbox").fetchone()
+        row = self._one("SELECT MIN(next_attempt_at) FROM outbox")
         return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
 
     def outbox_done(self, seq: int, record_id: str, version: int, now: dt.datetime | None = None) -> None:

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import logging
+import queue
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 from alembic import command
@@ -46,3 +49,38 @@ def migrate(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+class GroupCommit:
+    """Runs queued units of work together in one write transaction, in arrival order, from one thread."""
+
+    MAX_GROUP = 64
+
+    def __init__(self, write):
+        self._write, self._queue = write, queue.SimpleQueue()
+        threading.Thread(target=self._run, name="group-commit", daemon=True).start()
+
+    def submit(self, work):
+        done = Future()
+        self._queue.put((work, done))
+        return done.result()
+
+    def _run(self) -> None:
+        while True:
+            group = [self._queue.get()]
+            while len(group) < self.MAX_GROUP:
+                try:
+                    group.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                results = self._write(lambda session: [work(session) for work, _ in group])
+            except Exception:  # one unit failed: run each alone, so only its own caller sees the error
+                for work, done in group:
+                    try:
+                        done.set_result(self._write(work))
+                    except Exception as exc:
+                        done.set_exception(exc)
+                continue
+            for (_, done), result in zip(group, results):
+                done.set_result(result)

@@ -7,11 +7,14 @@ signed before the start is accepted, so the memory is complete for the window (o
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from starlette.responses import JSONResponse
 
 from kiosk.sync.wire import signing_message
 
@@ -99,3 +102,22 @@ class ConcurrencyGate:
     def leave(self) -> None:
         with self._lock:
             self.in_flight -= 1
+
+
+class UploadGate:
+    """Pure ASGI middleware: more pushes in flight than the cap -> 503 with a jittered Retry-After."""
+
+    def __init__(self, app, gate: ConcurrencyGate, path: str):
+        self.app, self.gate, self.path = app, gate, path
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] != self.path:
+            return await self.app(scope, receive, send)
+        if not self.gate.try_enter():
+            response = JSONResponse({"detail": "too many uploads in progress"}, status_code=503,
+                                    headers={"Retry-After": retry_after_header(random.uniform(1, 5))})
+            return await response(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.gate.leave()

@@ -8,11 +8,9 @@ import itertools
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -20,16 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from central.embedded import EmbeddedServer, free_port
+
 sys.path.insert(0, str(Path(__file__).parent))
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 _db_counter = itertools.count()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -64,39 +58,14 @@ def db_url(request, tmp_path) -> str:
     return f"{base}/{name}"
 
 
-class Server:
-    """central's app under a real uvicorn on 127.0.0.1, in a thread of this process."""
-
-    def __init__(self, settings):
-        import uvicorn
-
-        from central.app import create_app
-
-        self.app = create_app(settings)
-        self.central = self.app.state.central
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_config=None,
-                                                    access_log=False, lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        while not self.server.started:
-            if not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.central.engine.dispose()
+class Server(EmbeddedServer):
+    """central's app under a real uvicorn on 127.0.0.1, in a thread of this process, with test helpers."""
 
     def session(self):
         return self.central.sessions()
 
     def code(self, role="school", school="4114030012", county="411403") -> str:
-        from central import terminals
-
-        return self.central.write(lambda s: terminals.create_code(s, role, school, county))
+        return self.enroll_code(role, school, county)
 
     def count(self, model, **where) -> int:
         from sqlalchemy import func, select

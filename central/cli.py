@@ -29,7 +29,8 @@ def serve(args) -> int:
 
     settings = _settings(args)
     settings.max_concurrent_uploads, settings.rate_per_terminal = args.max_uploads, args.rate
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False,
+                ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
     return 0
 
 
@@ -79,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--s3-endpoint", help="endpoint URL of an S3-compatible store")
     p.add_argument("--max-uploads", type=int, default=32, help="concurrent uploads before 503")
     p.add_argument("--rate", type=float, default=20.0, help="requests per second per terminal before 429")
+    p.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM), or terminate TLS in front")
+    p.add_argument("--ssl-keyfile", help="private key of --ssl-certfile (PEM)")
     p = command("enroll-code", enroll_code, "生成一次性终端注册码")
     p.add_argument("--role", required=True, choices=["school", "point"])
     p.add_argument("--school", required=True, help="school code (学校代码) or point code")

@@ -13,6 +13,8 @@ APT_PACKAGES=(
   cups cups-client libcups2-dev poppler-utils
   # Operator badges: pcscd, headers for pyscard, the virtual card reader driver used in tests
   pcscd libpcsclite-dev vsmartcard-vpcd
+  # Pinyin input for the on-screen keyboard (librime through ctypes, luna_pinyin data)
+  librime1 librime-data rime-data-luna-pinyin rime-data-pinyin-simp
   # Serial tools, Chinese font for forms and UI, PostgreSQL for the server at scale, Chromium for console tests
   socat fonts-wqy-microhei postgresql chromium
 )

@@ -27,7 +27,8 @@ from kiosk.sync.wire import (API, Ack, ConfigResponse, EnrollRequest, EnrollResp
 
 from . import ingest, models, terminals
 from .db import GroupCommit, make_engine, migrate, session_factory
-from .security import AuthError, ConcurrencyGate, NonceCache, RateLimiter, UploadGate, retry_after_header, verify_signature
+from .security import (AuthError, ConcurrencyGate, NonceCache, RateLimiter, UploadGate, retry_after_header,
+                       verify_signature)
 from .settings import Settings
 from .storage import open_storage
 

@@ -53,7 +53,8 @@ def revoke(args) -> int:
 
 
 def load_schools(args) -> int:
-    """JSON file: {"schools": [{code, name, county_code}], "roster": [{student_number, id_number, name, school_code}]}"""
+    """JSON file: {"schools": [{code, name, county_code}],
+    "roster": [{student_number, id_number, name, school_code}]}"""
     from . import terminals
 
     data = json.loads(Path(args.file).read_text(encoding="utf-8"))

@@ -223,7 +223,8 @@ class SyncWorker:
     def _fail(self, items: list[OutboxItem], error: str, retry_after_s: float | None) -> int:
         delay = self._retry(items, error, retry_after_s)
         self._hold_until = time.monotonic() + delay
-        log.warning("push failed", extra={"fields": {"error": error, "items": len(items), "retry_in_s": round(delay, 1)}})
+        log.warning("push failed", extra={"fields": {"error": error, "items": len(items),
+                                                     "retry_in_s": round(delay, 1)}})
         return 0
 
     def _retry(self, items: list[OutboxItem], error: str, retry_after_s: float | None) -> float:

@@ -17,7 +17,7 @@ EXTRAS = {
     "ui": ["kivy>=2.3,<2.4"],
     # Central server.
     "server": [
-        "fastapi>=0.110", "uvicorn>=0.29", "sqlalchemy>=2.0", "alembic>=1.13", "psycopg[binary]>=3.1",
+        "fastapi>=0.110", "uvicorn[standard]>=0.29", "sqlalchemy>=2.0", "alembic>=1.13", "psycopg[binary]>=3.1",
         "boto3>=1.34", "jinja2>=3.1", "python-multipart>=0.0.9",
     ],
     "test": [

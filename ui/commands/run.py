@@ -1,5 +1,8 @@
-"""`kiosk run`: the kiosk on simulated devices with an embedded central server (see ui/robot.py)."""
+"""`kiosk run`: the kiosk on simulated devices with an embedded central server. `--ui` opens the touch app
+(ui/app.py); without it the scripted robot walks a registration through end to end (ui/robot.py), which needs no
+screen (CI)."""
 import datetime as dt
+import os
 from pathlib import Path
 
 from kiosk.config import TerminalConfig
@@ -9,7 +12,10 @@ from . import add_json_flag, emit
 
 
 def register(sub) -> None:
-    run = sub.add_parser("run", help="运行采集终端（模拟设备、内置中心服务器，机器人演示完整采集流程）")
+    run = sub.add_parser("run", help="运行采集终端：--ui 打开触摸界面；不加则由机器人演示完整采集流程（模拟设备、内置中心服务器）")
+    run.add_argument("--ui", action="store_true", help="open the touch app (needs a display; SDL_VIDEODRIVER=offscreen "
+                                                       "or xvfb-run for none)")
+    run.add_argument("--fullscreen", action="store_true", help="with --ui: fill the screen (the appliance)")
     run.add_argument("--config", help="terminal config (TOML); default: a simulated school terminal")
     run.add_argument("--category", default="grade9", help="报考类别 (grade9, return_hukou, grade8, social)")
     run.add_argument("--at", help="simulated time, ISO (default: an hour into the category's window)")
@@ -18,20 +24,50 @@ def register(sub) -> None:
     run.set_defaults(handler=_run)
 
 
-def _run(args) -> int:
-    from ui.robot import run_robot
+def terminal_for(config: TerminalConfig, category: str) -> TerminalConfig:
+    """The demo's terminal for a category: categories registered only at designated points get a point terminal."""
+    if category in ("return_hukou", "social") and config.role == "school" and not config.server_url:
+        return config.model_copy(update={"role": "point", "school_code": config.county_code + "P01"})
+    return config
 
-    config = TerminalConfig.load(args.config)
-    if args.category in ("return_hukou", "social") and config.role == "school":
-        config = config.model_copy(update={"role": "point", "school_code": config.county_code + "P01"})
+
+def _run(args) -> int:
+    config = terminal_for(TerminalConfig.load(args.config), args.category)
     try:
         at = dt.datetime.fromisoformat(args.at) if args.at else None
     except ValueError:
         raise KioskError(f"时间格式不正确：{args.at}（示例：2024-03-04T10:00）") from None
+    if at is not None and at.tzinfo is None:
+        from kiosk.policy import get_policy
+
+        at = get_policy(config.policy).localize(at)
+    workdir = Path(args.workdir) if args.workdir else None
+    if args.ui:
+        return _run_ui(config, args.category, at, workdir, args.fullscreen)
+    from ui.robot import run_robot
+
     quiet = getattr(args, "json", False)
-    result = run_robot(config, category=args.category, at=at, workdir=Path(args.workdir) if args.workdir else None,
+    result = run_robot(config, category=args.category, at=at, workdir=workdir,
                        say=(lambda _: None) if quiet else print)
     data = {k: str(v) if isinstance(v, Path) else v for k, v in result.__dict__.items()}
     emit(args, data, f"完成：记录 {result.record_id} 状态 {result.state}，登记表 {result.pdf}，"
                      f"服务器记录 {result.server_copies} 份")
+    return 0
+
+
+def _run_ui(config: TerminalConfig, category: str, at, workdir, fullscreen: bool) -> int:
+    # Kivy reads these when it is first imported.
+    os.environ.setdefault("KIVY_NO_ARGS", "1")  # the kiosk command parses its own arguments
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # Kivy logs through our (masking) logging set-up
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # not xsel/xclip (absent on a kiosk)
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("SDL_VIDEODRIVER")):
+        raise KioskError("没有可用的显示器：请在图形桌面中运行，或用 xvfb-run；无界面演示请去掉 --ui",
+                         detail="no DISPLAY, WAYLAND_DISPLAY or SDL_VIDEODRIVER")
+    import logging
+
+    from ui.app import KioskApp
+
+    logging.getLogger("kivy").setLevel(max(logging.getLogger().getEffectiveLevel(), logging.WARNING))
+    KioskApp(config, category=category, at=at, workdir=workdir, fullscreen=fullscreen).run()
     return 0

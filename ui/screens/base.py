@@ -1,0 +1,315 @@
+"""Shared look and building blocks of the kiosk screens: colours, big touch targets, a labelled field with its red
+error line, and StepScreen (header with the step strip, the session's prompt, a content area, a footer).
+
+Screens never decide anything: they show the session's state (step, prompt, errors, record) and hand what the
+student typed or touched to the controller (ui.app.KioskApp), which calls the session.
+"""
+from __future__ import annotations
+
+from kivy.graphics import Color, Line, Rectangle, RoundedRectangle
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.textinput import TextInput
+from kivy.uix.togglebutton import ToggleButton
+from kivy.uix.widget import Widget
+
+BACKGROUND = (0.95, 0.96, 0.98, 1)
+PANEL = (1, 1, 1, 1)
+TEXT = (0.13, 0.15, 0.18, 1)
+MUTED = (0.42, 0.46, 0.52, 1)
+PRIMARY = (0.10, 0.40, 0.78, 1)
+PRIMARY_DOWN = (0.06, 0.28, 0.58, 1)
+SECONDARY = (0.86, 0.89, 0.93, 1)
+SECONDARY_DOWN = (0.74, 0.78, 0.84, 1)
+ERROR = (0.82, 0.10, 0.10, 1)
+OK = (0.10, 0.55, 0.25, 1)
+ADVICE = (0.80, 0.40, 0.0, 1)  # live guidance ("move left"): not an error
+HEADER = (0.08, 0.27, 0.52, 1)
+
+# Step titles for the strip in the header (presentation only; the order is the session's).
+STEP_TITLES = {
+    "identity": "核对身份", "category": "报考信息", "guardians": "监护人", "history": "学习简历",
+    "contact": "联系方式", "photo": "拍照", "document": "扫描证件", "review": "核对信息", "password": "设置密码",
+    "print": "打印", "done": "完成",
+}
+
+
+def paint(widget: Widget, colour, radius: float = 0) -> None:
+    """A filled (optionally rounded) background that follows the widget."""
+    with widget.canvas.before:
+        Color(*colour)
+        shape = RoundedRectangle(radius=[radius]) if radius else Rectangle()
+
+    def follow(*_):
+        shape.pos, shape.size = widget.pos, widget.size
+
+    widget.bind(pos=follow, size=follow)
+    follow()
+
+
+def label(text: str = "", size: float = 22, colour=TEXT, *, bold: bool = False, halign: str = "left",
+          valign: str = "middle", height: float | None = None, **kwargs) -> Label:
+    """A wrapping label; with height=None it grows to its text (use inside vertical BoxLayouts)."""
+    widget = Label(text=text, font_size=size, color=colour, bold=bold, halign=halign, valign=valign,
+                   size_hint_y=None, **kwargs)
+    widget.bind(width=lambda w, width: setattr(w, "text_size", (width, None)))
+    widget.text_size = (widget.width, None)
+    if height is None:
+        widget.height = size * 1.4  # until the text is laid out (an empty label never reports a texture size)
+        widget.bind(texture_size=lambda w, ts: setattr(w, "height", max(ts[1], size * 1.4)))
+    else:
+        widget.height = height
+    return widget
+
+
+class BigButton(Button):
+    """A flat, large touch target (at least 64 px high)."""
+
+    def __init__(self, text: str, on_press=None, *, primary: bool = True, font_size: float = 26,
+                 width: float | None = 240, height: float = 72, **kwargs):
+        self._colours = (PRIMARY, PRIMARY_DOWN) if primary else (SECONDARY, SECONDARY_DOWN)
+        super().__init__(text=text, font_size=font_size, background_normal="", background_down="",
+                         background_disabled_normal="", background_color=self._colours[0],
+                         color=(1, 1, 1, 1) if primary else TEXT, size_hint=(None if width else 1, None),
+                         height=height, **kwargs)
+        if width:
+            self.width = width
+        self.bind(state=self._shade, disabled=self._shade)
+        if on_press:
+            self.bind(on_release=lambda *_: on_press())
+
+    def _shade(self, *_):
+        if self.disabled:
+            self.background_color = (0.80, 0.82, 0.85, 1)
+        else:
+            self.background_color = self._colours[1] if self.state == "down" else self._colours[0]
+
+
+class Choice(ToggleButton):
+    """A big toggle (claims, confirmations, relation choice)."""
+
+    def __init__(self, text: str, *, group: str | None = None, font_size: float = 22, height: float = 64, **kwargs):
+        super().__init__(text=text, group=group, font_size=font_size, background_normal="", background_down="",
+                         size_hint_y=None, height=height, halign="center", valign="middle", **kwargs)
+        self.bind(state=self._shade, size=lambda w, s: setattr(w, "text_size", (s[0] - 20, None)))
+        self._shade()
+
+    def _shade(self, *_):
+        on = self.state == "down"
+        self.background_color = PRIMARY if on else SECONDARY
+        self.color = (1, 1, 1, 1) if on else TEXT
+
+
+class Input(TextInput):
+    """A single-line text field whose keyboard is managed by the app (the on-screen keyboard, or the hardware
+    keyboard on a development machine)."""
+
+    def __init__(self, hint: str = "", *, password: bool = False, font_size: float = 26, keyboard: str = "text",
+                 **kwargs):
+        super().__init__(hint_text=hint, password=password, multiline=False, write_tab=False, font_size=font_size,
+                         keyboard_mode="managed", size_hint_y=None, height=font_size * 2.2,
+                         padding=[12, (font_size * 2.2 - font_size * 1.25) / 2], **kwargs)
+        self.keyboard_layout = "numeric" if keyboard == "numeric" else "text"  # the on-screen keyboard's layout
+        self.latin = password or keyboard == "latin"  # letters as typed, never pinyin
+
+    def on_focus(self, _instance, focused):
+        from kivy.app import App
+
+        app = App.get_running_app()
+        if app is not None and hasattr(app, "input_focused"):
+            app.input_focused(self, focused)
+
+
+class Field(BoxLayout):
+    """Caption, input, and the red error line beneath it (empty when there is no error)."""
+
+    def __init__(self, caption: str, hint: str = "", *, password: bool = False, readonly: bool = False,
+                 font_size: float = 26, keyboard: str = "text", **kwargs):
+        super().__init__(orientation="vertical", size_hint_y=None, spacing=2, **kwargs)
+        self.caption = label(caption, 20, MUTED, height=28)
+        self.input = Input(hint, password=password, font_size=font_size, readonly=readonly, keyboard=keyboard)
+        self.error_label = label("", 18, ERROR)  # grows when a message needs two lines
+        for child in (self.caption, self.input, self.error_label):
+            self.add_widget(child)
+        self.bind(minimum_height=self.setter("height"))
+
+    @property
+    def text(self) -> str:
+        return self.input.text.strip()
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.input.text = value or ""
+
+    @property
+    def error(self) -> str:
+        return self.error_label.text
+
+    @error.setter
+    def error(self, value: str) -> None:
+        self.error_label.text = value or ""
+
+
+class Panel(BoxLayout):
+    """A white card with a title, for one section of a form or of the review."""
+
+    def __init__(self, title: str = "", *, action=None, action_text: str = "修改", fit: bool = True, **kwargs):
+        kwargs.setdefault("orientation", "vertical")
+        kwargs.setdefault("padding", [20, 14])
+        kwargs.setdefault("spacing", 6)
+        super().__init__(size_hint_y=None if fit else 1, **kwargs)
+        paint(self, PANEL, radius=10)
+        if fit:  # as tall as its content; otherwise as tall as its parent gives (side-by-side panels)
+            self.bind(minimum_height=self.setter("height"))
+        self.action_button = None
+        if title:
+            row = BoxLayout(size_hint_y=None, height=52, spacing=10)
+            row.add_widget(label(title, 24, HEADER, bold=True, height=52))
+            if action:
+                self.action_button = BigButton(action_text, action, primary=False, width=120, height=52,
+                                               font_size=22)
+                row.add_widget(self.action_button)
+            self.add_widget(row)
+
+
+def scrolling(content: Widget) -> ScrollView:
+    """A vertical scroll area for content as tall as its children; short content sits at the top."""
+    from kivy.effects.scroll import ScrollEffect
+
+    view = ScrollView(do_scroll_x=False, bar_width=10, scroll_type=["bars", "content"], effect_cls=ScrollEffect)
+    holder = BoxLayout(orientation="vertical", size_hint_y=None)
+    holder.add_widget(content)
+    holder.add_widget(Widget())  # the slack under short content
+
+    def fill(*_):
+        holder.height = max(content.height, view.height)
+
+    content.bind(minimum_height=content.setter("height"), height=fill)
+    view.bind(height=fill)
+    view.add_widget(holder)
+    return view
+
+
+class StepStrip(BoxLayout):
+    """The steps of the flow across the header, the current one highlighted and underlined."""
+
+    def __init__(self, **kwargs):
+        super().__init__(spacing=4, **kwargs)
+        self.cells: dict[str, Label] = {}
+        self.marks: dict[str, Color] = {}
+        for step, title in STEP_TITLES.items():
+            cell = Label(text=title, font_size=17, color=(0.75, 0.83, 0.95, 1))
+            with cell.canvas.before:
+                self.marks[step] = Color(1, 1, 1, 0)
+                underline = Line(points=[], width=2)
+            cell.bind(pos=lambda c, _v, u=underline: self._underline(c, u),
+                      size=lambda c, _v, u=underline: self._underline(c, u))
+            self.cells[step] = cell
+            self.add_widget(cell)
+
+    @staticmethod
+    def _underline(cell, line) -> None:
+        line.points = [cell.x + 6, cell.y + 6, cell.right - 6, cell.y + 6]
+
+    def show(self, current: str) -> None:
+        names = list(self.cells)
+        at = names.index(current) if current in names else -1
+        for i, (step, cell) in enumerate(self.cells.items()):
+            cell.color = (1, 1, 1, 1) if i == at else (0.75, 0.83, 0.95, 1) if i > at else (0.55, 0.68, 0.85, 1)
+            self.marks[step].a = 1 if i == at else 0
+
+
+class StepScreen(Screen):
+    """Header (title and step strip), the session's prompt, content, an error line for the whole step, a footer.
+
+    Subclasses fill self.content and self.footer, and implement enter(session) (fill the fields from the session's
+    record when the step is entered), clear() (forget everything typed: a new student comes next), and `fields`
+    (field path -> Field) so errors land under their fields.
+    """
+
+    show_strip = True
+    keyboard_slot_wanted = False  # form screens: the on-screen keyboard sits at the bottom
+
+    def __init__(self, ctl, **kwargs):
+        super().__init__(**kwargs)
+        self.ctl = ctl
+        self.fields: dict[str, Field] = {}
+        root = BoxLayout(orientation="vertical")
+        paint(root, BACKGROUND)
+        header = BoxLayout(size_hint_y=None, height=64, padding=[24, 0], spacing=20)
+        paint(header, HEADER)
+        header.add_widget(Label(text="考生信息采集", font_size=24, bold=True, color=(1, 1, 1, 1), size_hint_x=None,
+                                width=170))
+        self.strip = StepStrip()
+        if self.show_strip:
+            header.add_widget(self.strip)
+        else:
+            header.add_widget(Widget())
+        root.add_widget(header)
+        body = BoxLayout(orientation="vertical", padding=[32, 12, 32, 8], spacing=8)
+        self.prompt = label("", 30, TEXT, bold=True, height=52)
+        body.add_widget(self.prompt)
+        self.general_error = label("", 22, ERROR, height=0)
+        body.add_widget(self.general_error)
+        self.content = BoxLayout(orientation="vertical", spacing=10)
+        body.add_widget(self.content)
+        root.add_widget(body)
+        self.footer = BoxLayout(size_hint_y=None, height=96, padding=[32, 12], spacing=20)
+        root.add_widget(self.footer)
+        self.keyboard_slot = BoxLayout(size_hint_y=None, height=0)
+        root.add_widget(self.keyboard_slot)
+        self.add_widget(root)
+
+    # -- what the controller calls ---------------------------------------------------------------------------
+    def show_state(self, session) -> None:
+        self.prompt.text = session.prompt
+        self.strip.show(self.name)
+        self.show_errors(session.errors)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        rest = []
+        for path, field in self.fields.items():
+            field.error = errors.get(path, "")
+        for path, message in errors.items():
+            if path not in self.fields:
+                rest.append(message)
+        self.show_message("；".join(dict.fromkeys(rest)))
+
+    def show_message(self, text: str, colour=ERROR) -> None:
+        self.general_error.text = text
+        self.general_error.color = colour
+        self.general_error.height = 0 if not text else max(34, self.general_error.texture_size[1] + 6)
+        if text:
+            self.general_error.texture_update()
+            self.general_error.height = max(34, self.general_error.texture_size[1] + 6)
+
+    def keyboard_shown(self, shown: bool) -> None:
+        """The on-screen keyboard takes the bottom of the screen: the prompt makes room (the header says where)."""
+        if not self.keyboard_slot_wanted:
+            return
+        self.prompt.height = 0 if shown else 52
+        self.prompt.opacity = 0 if shown else 1
+
+    def inputs(self) -> list:
+        """The editable fields in reading order (the keyboard's 确定 moves to the next one)."""
+        found = [w for w in self.walk(restrict=True) if isinstance(w, Input) and not w.readonly and not w.disabled]
+        return found
+
+    def enter(self, session) -> None:
+        """The step was entered: fill the screen from the session's record."""
+
+    def leave(self) -> None:
+        """The step was left (stop cameras and timers)."""
+
+    def clear(self) -> None:
+        """Forget everything shown or typed (the next student must see nothing of this one)."""
+        for field in self.fields.values():
+            field.text = ""
+            field.error = ""
+        self.show_message("")
+
+
+

@@ -1,0 +1,286 @@
+"""The device steps: photo (live preview with guidance and progress, then the shots to choose from and the
+questions a camera cannot answer), document scan (preview), print (status, the printer's message, retry)."""
+from __future__ import annotations
+
+import numpy as np
+from kivy.graphics import Color, Line
+from kivy.graphics.texture import Texture
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.image import Image
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from .base import ADVICE, ERROR, MUTED, OK, PRIMARY, TEXT, BigButton, Choice, StepScreen, label, paint
+
+
+def texture_from_bgr(image: np.ndarray, texture: Texture | None = None) -> Texture:
+    """A texture of a BGR image (top row first); reuses `texture` when the size matches."""
+    h, w = image.shape[:2]
+    if texture is None or tuple(texture.size) != (w, h):
+        texture = Texture.create(size=(w, h), colorfmt="rgb")
+        texture.flip_vertical()
+    texture.blit_buffer(np.ascontiguousarray(image).tobytes(), colorfmt="bgr", bufferfmt="ubyte")
+    return texture
+
+
+class ProgressRing(Widget):
+    """How far the student is through holding still: a ring filling clockwise, with the percentage inside."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("size_hint", (None, None))
+        kwargs.setdefault("size", (150, 150))
+        super().__init__(**kwargs)
+        self.value = 0.0
+        self.text = Label(text="", font_size=30, color=TEXT, bold=True)
+        self.add_widget(self.text)
+        self.bind(pos=self._draw, size=self._draw)
+
+    def set(self, value: float) -> None:
+        value = max(0.0, min(1.0, value))
+        if abs(value - self.value) > 1e-3 or not self.text.text:
+            self.value = value
+            self._draw()
+
+    def _draw(self, *_):
+        r = min(self.width, self.height) / 2 - 8
+        cx, cy = self.center
+        self.canvas.before.clear()
+        with self.canvas.before:
+            Color(0.86, 0.89, 0.93, 1)
+            Line(circle=(cx, cy, r), width=9)
+            if self.value > 0:
+                Color(*(OK if self.value >= 1 else PRIMARY))
+                Line(circle=(cx, cy, r, 0, 360 * self.value), width=9, cap="round")
+        self.text.center = self.center
+        self.text.text = f"{round(self.value * 100)}%"
+
+
+class FaceGuide(Widget):
+    """An oval over the preview: where the face should be."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.bind(pos=self._draw, size=self._draw)
+
+    def _draw(self, *_):
+        self.canvas.clear()
+        w, h = self.width * 0.46, self.height * 0.42
+        with self.canvas:
+            Color(1, 1, 1, 0.7)
+            Line(ellipse=(self.center_x - w / 2, self.y + self.height * 0.40, w, h), width=2, dash_length=8,
+                 dash_offset=6)
+
+
+class PhotoScreen(StepScreen):
+    def __init__(self, ctl, **kwargs):
+        super().__init__(ctl, name="photo", **kwargs)
+        self.body = BoxLayout(spacing=28)
+        self.content.add_widget(self.body)
+        # live pane
+        self.live = BoxLayout(spacing=28)
+        frame = BoxLayout(size_hint_x=None, width=420, padding=4)
+        paint(frame, (0.2, 0.22, 0.25, 1), radius=8)
+        self.preview = Image(fit_mode="contain", pos_hint={"x": 0, "y": 0})
+        self.guide = FaceGuide(pos_hint={"x": 0, "y": 0})
+        holder = FloatLayout()
+        holder.add_widget(self.preview)
+        holder.add_widget(self.guide)
+        frame.add_widget(holder)
+        self.live.add_widget(frame)
+        side = BoxLayout(orientation="vertical", spacing=18, padding=[0, 20])
+        self.guidance = label("正在打开摄像头…", 40, PRIMARY, bold=True)
+        side.add_widget(self.guidance)
+        ring_row = BoxLayout(size_hint_y=None, height=160)
+        self.ring = ProgressRing()
+        ring_row.add_widget(self.ring)
+        ring_row.add_widget(label("保持不动，自动拍照", 24, MUTED, height=160))
+        side.add_widget(ring_row)
+        side.add_widget(label("拍照要求：正面免冠，表情自然，双眼睁开，露出眉毛和耳朵；不戴帽子、饰品和有色眼镜；"
+                              "请勿穿蓝色衣服。", 22, TEXT))
+        side.add_widget(Widget())
+        self.live.add_widget(side)
+        # review pane
+        self.review = BoxLayout(spacing=28)
+        self.shots_box = BoxLayout(spacing=16, size_hint_x=None, width=640)
+        self.review.add_widget(self.shots_box)
+        questions = BoxLayout(orientation="vertical", spacing=10)
+        questions.add_widget(label("请逐项确认（符合的请点选）：", 24, TEXT, bold=True))
+        self.questions_box = BoxLayout(orientation="vertical", spacing=8, size_hint_y=None)
+        self.questions_box.bind(minimum_height=self.questions_box.setter("height"))
+        questions.add_widget(self.questions_box)
+        self.review_hint = label("", 20, MUTED)
+        questions.add_widget(self.review_hint)
+        questions.add_widget(Widget())
+        self.review.add_widget(questions)
+        self.shot_choices: list[Choice] = []
+        self.confirmations: list[Choice] = []
+        # footer
+        self.footer.add_widget(Widget())
+        self.retake_button = BigButton("重新拍摄", ctl.photo_retake, primary=False)
+        self.use_button = BigButton("使用选中的照片", self._use, width=280)
+        self.body.add_widget(self.live)
+        self._mode = "live"
+        self._texture: Texture | None = None
+
+    # -- live -------------------------------------------------------------------------------------------------
+    def enter(self, session) -> None:
+        self.show_live()
+        self.guidance.text = "正在打开摄像头…"
+        self.ring.set(0)
+
+    def show_live(self) -> None:
+        if self._mode != "live":
+            self.body.clear_widgets()
+            self.body.add_widget(self.live)
+            self.footer.remove_widget(self.retake_button)
+            self.footer.remove_widget(self.use_button)
+            self._mode = "live"
+
+    def show_frame(self, state, preview: np.ndarray | None) -> None:
+        """A fed frame's outcome: the guidance message and progress, and the (mirrored) preview."""
+        if preview is not None:
+            self._texture = texture_from_bgr(preview, self._texture)
+            self.preview.texture = self._texture
+            self.preview.canvas.ask_update()
+        self.guidance.text = state.message
+        self.guidance.color = PRIMARY if state.code is None else ADVICE
+        self.ring.set(state.progress)
+
+    # -- review -----------------------------------------------------------------------------------------------
+    def show_shots(self, photos: list, can_retake: bool, message: str = "") -> None:
+        """The shots taken so far (FinalPhoto), the last one chosen; the questions of the photo module."""
+        if message:
+            self.prompt.text = message
+        self.body.clear_widgets()
+        self.body.add_widget(self.review)
+        self._mode = "review"
+        self.shots_box.clear_widgets()
+        self.shot_choices = []
+        for i, photo in enumerate(photos):
+            column = BoxLayout(orientation="vertical", spacing=8, size_hint_x=None, width=300)
+            image = Image(fit_mode="contain", texture=texture_from_bgr(photo.image))
+            column.add_widget(image)
+            choice = Choice(f"选择第{i + 1}张", group="photo-shot", allow_no_selection=False, height=60)
+            choice.bind(state=lambda *_: self._update_use())
+            self.shot_choices.append(choice)
+            column.add_widget(choice)
+            self.shots_box.add_widget(column)
+        if self.shot_choices:
+            self.shot_choices[-1].state = "down"
+        self.questions_box.clear_widgets()
+        self.confirmations = []
+        for question in photos[-1].confirmations if photos else ():
+            choice = Choice(question.message, height=60)
+            choice.code = question.code
+            choice.bind(state=lambda *_: self._update_use())
+            self.confirmations.append(choice)
+            self.questions_box.add_widget(choice)
+        self.review_hint.text = ("如有不符合的，请整理后点“重新拍摄”。" if can_retake else
+                                 "已拍两张，请从中选择一张。")
+        for button in (self.retake_button, self.use_button):
+            if button.parent is None:
+                self.footer.add_widget(button)
+        self.retake_button.disabled = not can_retake
+        self._update_use()
+
+    def chosen_index(self) -> int | None:
+        return next((i for i, c in enumerate(self.shot_choices) if c.state == "down"), None)
+
+    def _update_use(self) -> None:
+        ready = self.chosen_index() is not None and all(c.state == "down" for c in self.confirmations)
+        self.use_button.disabled = not ready
+
+    def _use(self) -> None:
+        index = self.chosen_index()
+        if index is not None:
+            self.ctl.photo_use(index, [c.code for c in self.confirmations if c.state == "down"])
+
+    def clear(self) -> None:
+        super().clear()
+        self.shots_box.clear_widgets()
+        self.questions_box.clear_widgets()
+        self.shot_choices, self.confirmations = [], []
+        self.preview.texture = None
+        self._texture = None
+        self.show_live()
+
+
+class DocumentScreen(StepScreen):
+    def __init__(self, ctl, **kwargs):
+        super().__init__(ctl, name="document", **kwargs)
+        body = BoxLayout(spacing=28)
+        frame = BoxLayout(size_hint_x=None, width=640, padding=6)
+        paint(frame, (0.86, 0.89, 0.93, 1), radius=8)
+        self.preview = Image(fit_mode="contain")
+        frame.add_widget(self.preview)
+        body.add_widget(frame)
+        side = BoxLayout(orientation="vertical", spacing=16, padding=[0, 10])
+        side.add_widget(label("身份证正面（有照片的一面）朝上，平放在扫描区中央，手离开后点“扫描证件”。", 26, TEXT))
+        self.status = label("", 26, MUTED)
+        side.add_widget(self.status)
+        side.add_widget(Widget())
+        self.scan_button = BigButton("扫描证件", ctl.document_scan, primary=False)
+        side.add_widget(self.scan_button)
+        body.add_widget(side)
+        self.content.add_widget(body)
+        self.footer.add_widget(Widget())
+        self.use_button = BigButton("图像清晰，下一步", ctl.document_use, width=280)
+        self.footer.add_widget(self.use_button)
+        self.fields = {}
+
+    def enter(self, session) -> None:
+        self.show_document(None)
+
+    def busy(self) -> None:
+        self.status.text, self.status.color = "正在扫描，请不要移动证件…", MUTED
+        self.scan_button.disabled = self.use_button.disabled = True
+
+    def show_document(self, image: np.ndarray | None, problem: str = "") -> None:
+        self.preview.texture = texture_from_bgr(image) if image is not None else None
+        self.preview.opacity = 1 if image is not None else 0
+        if problem:
+            self.status.text, self.status.color = problem, ERROR
+        elif image is not None:
+            self.status.text, self.status.color = "请核对证件图像是否完整、清晰，文字可辨认。", OK
+        else:
+            self.status.text, self.status.color = "", MUTED
+        self.scan_button.disabled = False
+        self.scan_button.text = "重新扫描" if image is not None else "扫描证件"
+        self.use_button.disabled = image is None
+
+    def clear(self) -> None:
+        super().clear()
+        self.show_document(None)
+
+
+class PrintScreen(StepScreen):
+    def __init__(self, ctl, **kwargs):
+        super().__init__(ctl, name="print", **kwargs)
+        self.content.add_widget(Widget())
+        self.status = label("", 36, PRIMARY, bold=True, halign="center")
+        self.content.add_widget(self.status)
+        self.message = label("", 28, TEXT, halign="center")
+        self.content.add_widget(self.message)
+        self.content.add_widget(Widget())
+        self.footer.add_widget(Widget())
+        self.retry_button = BigButton("重新打印", ctl.print_form)
+        self.footer.add_widget(self.retry_button)
+
+    def enter(self, session) -> None:
+        self.busy()
+
+    def busy(self) -> None:
+        self.status.text, self.status.color = "正在打印报名登记表，请稍候…", PRIMARY
+        self.message.text = ""
+        self.retry_button.disabled = True
+        self.retry_button.opacity = 0
+
+    def failed(self, message: str) -> None:
+        self.status.text, self.status.color = "打印未完成", ERROR
+        self.message.text = message or "打印失败，请联系工作人员"
+        self.retry_button.disabled = False
+        self.retry_button.opacity = 1
+
+
+__all__ = ["DocumentScreen", "PhotoScreen", "PrintScreen", "texture_from_bgr"]

@@ -1,0 +1,307 @@
+"""The typing steps: category and school, guardians, study history, contact, password. Each screen fills its fields
+from the session's record when the step is entered, hands what was typed to the session on 下一步, and shows the
+session's errors under the fields they name."""
+from __future__ import annotations
+
+import typing
+
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.widget import Widget
+
+from kiosk.record import Guardian, StudyEntry
+from kiosk.record.model import Relation
+
+from .base import MUTED, TEXT, BigButton, Choice, Field, Panel, StepScreen, label, scrolling
+
+
+class FormScreen(StepScreen):
+    keyboard_slot_wanted = True
+    next_text = "下一步"
+
+    def __init__(self, ctl, **kwargs):
+        super().__init__(ctl, **kwargs)
+        self.form = BoxLayout(orientation="vertical", spacing=12, size_hint_y=None, padding=[0, 0, 14, 0])
+        self.content.add_widget(scrolling(self.form))
+        self.footer.add_widget(Widget())
+        self.next_button = BigButton(self.next_text, self.submit)
+        self.footer.add_widget(self.next_button)
+
+    def submit(self) -> None:
+        raise NotImplementedError
+
+
+class CategoryScreen(FormScreen):
+    def __init__(self, ctl, **kwargs):
+        super().__init__(ctl, name="category", **kwargs)
+        top = Panel("报考类别与学籍")
+        self.category_label = label("", 28, TEXT, bold=True)
+        top.add_widget(self.category_label)
+        self.roster_label = label("", 22, MUTED)
+        top.add_widget(self.roster_label)
+        self.school = Field("学籍所在学校名称", "请输入学校全称")
+        top.add_widget(self.school)
+        self.form.add_widget(top)
+        self.claims_panel = Panel("资格申报（符合条件的请选择，可不选）")
+        self.claims_box = GridLayout(cols=1, spacing=8, size_hint_y=None)
+        self.claims_box.bind(minimum_height=self.claims_box.setter("height"))
+        self.claims_panel.add_widget(self.claims_box)
+        self.form.add_widget(self.claims_panel)
+        self.claims: dict[str, Choice] = {}
+        self.fields = {"school_name": self.school}
+
+    def enter(self, session) -> None:
+        record, policy = session.record, session.policy
+        category = policy.category(record.category)
+        self.category_label.text = f"报考类别：{category.label if category else record.category}"
+        roster = []
+        if record.school_code:
+            roster.append(f"学校代码：{record.school_code}")
+        if record.student_number:
+            roster.append(f"学籍号：{record.student_number}")
+        self.roster_label.text = "    ".join(roster) or "本类别不需要本校学籍"
+        self.school.text = record.school_name or self.ctl.default_school_name(record)
+        self.claims_box.clear_widgets()
+        self.claims = {}
+        for code in (category.claims if category else []):
+            choice = Choice(policy.claims.get(code, code), height=64)
+            choice.state = "down" if code in record.claims else "normal"
+            self.claims[code] = choice
+            self.claims_box.add_widget(choice)
+        self.claims_panel.opacity = 1 if self.claims else 0
+        self.claims_panel.disabled = not self.claims
+
+    def submit(self) -> None:
+        claims = [code for code, choice in self.claims.items() if choice.state == "down"]
+        self.ctl.act("set_category", school_name=self.school.text, claims=claims)
+
+    def clear(self) -> None:
+        super().clear()
+        self.claims_box.clear_widgets()
+        self.claims = {}
+        self.category_label.text = self.roster_label.text = ""
+
+
+OTHER_RELATIONS = [r for r in typing.get_args(Relation) if r not in ("父亲", "母亲")]
+
+
+class GuardianBlock(Panel):
+    def __init__(self, title: str, relation: str | None, **kwargs):
+        super().__init__(title, fit=False, **kwargs)
+        self.fixed_relation = relation
+        self.relations: dict[str, Choice] = {}
+        if relation is None:
+            grid = GridLayout(cols=3, spacing=6, size_hint_y=None, height=2 * 52 + 6)
+            for name in OTHER_RELATIONS:
+                choice = Choice("其他" if name == "其他监护人" else name, group=f"relation-{id(self)}", height=52,
+                                font_size=20, allow_no_selection=False)
+                self.relations[name] = choice
+                grid.add_widget(choice)
+            self.add_widget(grid)
+        self.name = Field("姓名", "监护人姓名")
+        self.phone = Field("联系电话", "手机或固定电话")
+        self.work_unit = Field("工作单位（可不填）", "")
+        for field in (self.name, self.phone, self.work_unit):
+            self.add_widget(field)
+        self.add_widget(Widget())  # side-by-side blocks are equally tall: the slack goes to the bottom
+
+    @property
+    def relation(self) -> str:
+        if self.fixed_relation:
+            return self.fixed_relation
+        chosen = [r for r, c in self.relations.items() if c.state == "down"]
+        return chosen[0] if chosen else "其他监护人"
+
+    def set_relation(self, relation: str) -> None:
+        for name, choice in self.relations.items():
+            choice.state = "down" if name == relation else "normal"
+
+    @property
+    def filled(self) -> bool:
+        return any((self.name.text, self.phone.text, self.work_unit.text))
+
+    def fill(self, guardian: Guardian | None) -> None:
+        self.name.text = guardian.name if guardian else ""
+        self.phone.text = guardian.phone if guardian else ""
+        self.work_unit.text = guardian.work_unit if guardian else ""
+        if not self.fixed_relation:
+            self.set_relation(guardian.relation if guardian else "其他监护人")
+
+    def guardian(self) -> Guardian:
+        return Guardian(name=self.name.text, relation=self.relation, phone=self.phone.text,
+                        work_unit=self.work_unit.text)
+
+    def field_map(self, index: int) -> dict[str, Field]:
+        return {f"guardians[{index}].{key}": field for key, field in
+                (("name", self.name), ("phone", self.phone), ("work_unit", self.work_unit))}
+
+
+class GuardiansScreen(FormScreen):
+    def __init__(self, ctl, **kwargs):
+        super().__init__(ctl, name="guardians", **kwargs)
+        row = BoxLayout(spacing=16, size_hint_y=None)
+        self.blocks = [GuardianBlock("父亲", "父亲"), GuardianBlock("母亲", "母亲"),
+                       GuardianBlock("其他监护人（可不填）", None)]
+
+        def fit(*_):
+            row.height = max(block.minimum_height for block in self.blocks)
+
+        for block in self.blocks:
+            row.add_widget(block)
+            block.bind(minimum_height=fit)
+        self.form.add_widget(row)
+        self.form.add_widget(label("父亲或母亲一方情况特殊的，该栏可留空，但至少填写一位监护人。", 20, MUTED))
+        self._map([0, 1, 2])
+
+    def _map(self, order: list[int]) -> None:
+        """Field paths follow the order the guardians were handed to the session."""
+        self.fields = {}
+        for index, block in enumerate(order):
+            self.fields.update(self.blocks[block].field_map(index))
+
+    def enter(self, session) -> None:
+        guardians = list(session.record.guardians)
+        father = next((g for g in guardians if g.relation == "父亲"), None)
+        mother = next((g for g in guardians if g.relation == "母亲"), None)
+        other = next((g for g in guardians if g.relation not in ("父亲", "母亲")), None)
+        for block, guardian in zip(self.blocks, (father, mother, other)):
+            block.fill(guardian)
+        self._map([i for i, g in enumerate((father, mother, other)) if g] or [0, 1, 2])
+
+    def submit(self) -> None:
+        used = [i for i, block in enumerate(self.blocks) if block.filled]
+        self._map(used)
+        self.ctl.act("set_guardians", [self.blocks[i].guardian() for i in used])
+
+    def clear(self) -> None:
+        super().clear()
+        for block in self.blocks:
+            block.fill(None)
+
+
+class HistoryRow(BoxLayout):
+    def __init__(self, on_remove, **kwargs):
+        super().__init__(spacing=10, size_hint_y=None, **kwargs)
+        self.start = Field("起始年月", "如 2021-09", size_hint_x=None, width=170)
+        self.end = Field("截止年月", "如 2024-03", size_hint_x=None, width=170)
+        self.school = Field("学校名称", "在何学校学习")
+        self.role = Field("任何职务", "无则填“无”", size_hint_x=None, width=170)
+        self.witness = Field("证明人", "", size_hint_x=None, width=170)
+        for field in self.fields().values():
+            self.add_widget(field)
+        self.remove_button = BigButton("删除", lambda: on_remove(self), primary=False, width=96, height=60,
+                                       font_size=22)
+        holder = BoxLayout(orientation="vertical", size_hint_x=None, width=96, padding=[0, 28, 0, 26])
+        holder.add_widget(self.remove_button)
+        self.add_widget(holder)
+        self.height = self.start.height
+
+    def fields(self) -> dict[str, Field]:
+        return {"start": self.start, "end": self.end, "school": self.school, "role": self.role,
+                "witness": self.witness}
+
+    def fill(self, entry: StudyEntry | None) -> None:
+        for key, field in self.fields().items():
+            field.text = getattr(entry, key) if entry else ""
+            field.error = ""
+
+    def entry(self) -> StudyEntry:
+        return StudyEntry(start=self.start.text, end=self.end.text, school=self.school.text, role=self.role.text,
+                          witness=self.witness.text)
+
+
+class HistoryScreen(FormScreen):
+    MAX_ROWS = 7  # what one printed form page holds (kiosk.record.validate.MAX_STUDY_ENTRIES)
+
+    def __init__(self, ctl, **kwargs):
+        super().__init__(ctl, name="history", **kwargs)
+        self.form.add_widget(label("从最近的学校开始填写，时间前后衔接、不重叠，最近一段截止到本月。", 20, MUTED))
+        self.rows_box = BoxLayout(orientation="vertical", spacing=8, size_hint_y=None)
+        self.rows_box.bind(minimum_height=self.rows_box.setter("height"))
+        self.form.add_widget(self.rows_box)
+        self.rows: list[HistoryRow] = []
+        self.add_button = BigButton("＋ 添加一段经历", self.add_row, primary=False, width=260, height=60, font_size=22)
+        self.footer.add_widget(self.add_button, index=len(self.footer.children))
+
+    def add_row(self, entry: StudyEntry | None = None) -> HistoryRow:
+        if len(self.rows) >= self.MAX_ROWS:
+            self.show_message(f"学习简历最多填写{self.MAX_ROWS}段")
+            return self.rows[-1]
+        row = HistoryRow(self.remove_row)
+        row.fill(entry)
+        self.rows.append(row)
+        self.rows_box.add_widget(row)
+        self._map()
+        return row
+
+    def remove_row(self, row: HistoryRow) -> None:
+        if row in self.rows:
+            self.rows.remove(row)
+            self.rows_box.remove_widget(row)
+        if not self.rows:
+            self.add_row()
+        self._map()
+
+    def _map(self) -> None:
+        self.fields = {f"study_history[{i}].{key}": field for i, row in enumerate(self.rows)
+                       for key, field in row.fields().items()}
+        for row in self.rows:
+            row.remove_button.disabled = len(self.rows) == 1
+
+    def enter(self, session) -> None:
+        self.rows_box.clear_widgets()
+        self.rows = []
+        for entry in session.record.study_history or [None]:
+            self.add_row(entry)
+
+    def submit(self) -> None:
+        self.ctl.act("set_history", [row.entry() for row in self.rows])
+
+    def clear(self) -> None:
+        self.rows_box.clear_widgets()
+        self.rows = []
+        self.fields = {}
+        self.show_message("")
+
+
+class ContactScreen(FormScreen):
+    def __init__(self, ctl, **kwargs):
+        super().__init__(ctl, name="contact", **kwargs)
+        panel = Panel("本人联系方式")
+        self.phone = Field("联系电话", "11位手机号码", keyboard="numeric")
+        self.address = Field("家庭住址", "省、市、县（区）、街道（乡镇）及门牌号")
+        panel.add_widget(self.phone)
+        panel.add_widget(self.address)
+        self.form.add_widget(panel)
+        self.fields = {"contact_phone": self.phone, "home_address": self.address}
+
+    def enter(self, session) -> None:
+        self.phone.text = session.record.contact_phone
+        self.address.text = session.record.home_address
+
+    def submit(self) -> None:
+        self.ctl.act("set_contact", self.phone.text, self.address.text)
+
+
+class PasswordScreen(FormScreen):
+    next_text = "确认密码"
+
+    def __init__(self, ctl, **kwargs):
+        super().__init__(ctl, name="password", **kwargs)
+        panel = Panel("登录密码")
+        panel.add_widget(label("这个密码用于日后登录查询和确认报名信息，只有你自己知道，学校和老师不会向你索要。", 22, TEXT))
+        panel.add_widget(label("要求：8至20位，同时包含字母和数字，不要用身份证号码或生日。", 22, MUTED))
+        self.first = Field("输入密码", "", password=True)
+        self.second = Field("再次输入密码", "", password=True)
+        panel.add_widget(self.first)
+        panel.add_widget(self.second)
+        self.form.add_widget(panel)
+        self.fields = {"password": self.second}
+
+    def submit(self) -> None:
+        first, second = self.first.input.text, self.second.input.text
+        self.first.text = self.second.text = ""  # never kept on screen, right or wrong
+        self.ctl.act("set_password", first, second)
+
+
+__all__ = ["CategoryScreen", "ContactScreen", "GuardiansScreen", "HistoryScreen", "PasswordScreen"]

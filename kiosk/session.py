@@ -198,6 +198,11 @@ class RegistrationSession:
             self.step = Step.DONE
         return self.step
 
+    def touch(self) -> None:
+        """Any touch or key press counts as activity for the idle timeout, not only finished steps."""
+        if self.step is not Step.ATTRACT:
+            self._touch()
+
     # -- helpers --------------------------------------------------------------------------------------------------
     def _touch(self) -> None:
         self.last_activity = self.clock()

@@ -436,8 +436,8 @@ class KioskApp(App):
 
     def _activity(self, *_args) -> None:
         """Any touch or key counts as activity for the idle timeout, not only finished steps."""
-        if self.session is not None and self.session.step is not Step.ATTRACT:
-            self.session.last_activity = self.session.clock()
+        if self.session is not None:
+            self.session.touch()
 
     def _tick(self, _dt) -> None:
         before = self.session.step

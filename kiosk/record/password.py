@@ -12,6 +12,7 @@ import os
 import re
 
 N, R, P = 2**14, 8, 1
+RULES = "要求：8至20位，同时包含字母和数字，不要用身份证号码或生日。"  # shown on the password screen
 
 
 def password_problem(password: str, id_number: str = "", birth_date: str = "") -> str | None:

@@ -10,7 +10,9 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
 from kiosk.record import Guardian, StudyEntry
+from kiosk.record import password
 from kiosk.record.model import Relation
+from kiosk.record.validate import MAX_STUDY_ENTRIES
 
 from .base import MUTED, TEXT, BigButton, Choice, Field, Panel, StepScreen, label, scrolling
 
@@ -211,7 +213,7 @@ class HistoryRow(BoxLayout):
 
 
 class HistoryScreen(FormScreen):
-    MAX_ROWS = 7  # what one printed form page holds (kiosk.record.validate.MAX_STUDY_ENTRIES)
+    MAX_ROWS = MAX_STUDY_ENTRIES  # what one printed form page holds
 
     def __init__(self, ctl, **kwargs):
         super().__init__(ctl, name="history", **kwargs)
@@ -290,7 +292,7 @@ class PasswordScreen(FormScreen):
         super().__init__(ctl, name="password", **kwargs)
         panel = Panel("登录密码")
         panel.add_widget(label("这个密码用于日后登录查询和确认报名信息，只有你自己知道，学校和老师不会向你索要。", 22, TEXT))
-        panel.add_widget(label("要求：8至20位，同时包含字母和数字，不要用身份证号码或生日。", 22, MUTED))
+        panel.add_widget(label(password.RULES, 22, MUTED))
         self.first = Field("输入密码", "", password=True)
         self.second = Field("再次输入密码", "", password=True)
         panel.add_widget(self.first)

@@ -8,8 +8,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kiosk.config import TerminalConfig
+from kiosk.fonts import CJK_FONT
 
-FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+FONT = Path(CJK_FONT)
 
 
 @dataclass(frozen=True)

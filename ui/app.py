@@ -40,13 +40,14 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager  # noqa: E402
 
 from kiosk.config import TerminalConfig  # noqa: E402
 from kiosk.errors import KioskError  # noqa: E402
+from kiosk.fonts import CJK_FONT  # noqa: E402
 from kiosk.session import Step  # noqa: E402
 
 from .screens import SCREENS  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"  # Kivy opens face 0 of a .ttc: WenQuanYi Micro Hei
+FONT = CJK_FONT  # Kivy opens face 0 of a .ttc: WenQuanYi Micro Hei
 
 
 def register_font(path: str = FONT) -> None:

@@ -24,10 +24,11 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.errors import KioskError
+from kiosk.fonts import CJK_FONT
 
 log = logging.getLogger(__name__)
 
-FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+FONT = CJK_FONT
 MIN_TOUCH = 60  # px: no key or candidate is smaller than this either way
 KEY_HEIGHT = 76
 SPACING = 8

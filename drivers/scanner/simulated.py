@@ -7,8 +7,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.identity import IdentityCard
+from kiosk.fonts import CJK_FONT
 
-FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+FONT = CJK_FONT
 TILTED = [(260, 190), (1010, 240), (990, 760), (230, 700)]  # tl, tr, br, bl on a 1280x960 desk
 
 

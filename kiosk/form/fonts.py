@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import unicodedata
 from xml.sax.saxutils import escape
 
@@ -12,9 +11,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from kiosk.errors import KioskError
+from kiosk.fonts import CJK_FONT
 
 FONT_NAME = "WQYMicroHei"
-FONT_PATH = os.environ.get("KIOSK_FORM_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+FONT_PATH = CJK_FONT
 
 
 @functools.cache

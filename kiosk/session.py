@@ -189,7 +189,7 @@ class RegistrationSession:
         self.errors, self.step = {}, Step.PRINT
         return self.step
 
-    def printed(self, *, ok: bool, details: dict | None = None) -> Step:
+    def printed(self, *, ok: bool) -> Step:
         """The print service reports the outcome; on success the record is printed and the student is done."""
         self._touch()
         self._require(Step.PRINT)

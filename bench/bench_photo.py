@@ -59,12 +59,11 @@ def _frame_rows(spec, subject, rounds: int = 40) -> list[Row]:
     """Per-frame analysis in tracking mode (as the live session runs it) against the bare FaceMesh call.
 
     One round: a full face-count cycle of frames (count_every analyse() calls, one of them running the face
-    counter) timed as a block, the same number of bare FaceMesh calls on the same frame, and one analyse() of an
-    analyser that counts on every frame (the slowest frame the preview sees). Each figure is the median of
-    `rounds` rounds, so both sides see the same load.
+    counter), each frame timed on its own, the same number of bare FaceMesh calls on the same frame, and one
+    analyse() of an analyser that counts on every frame. Each figure is the median of `rounds` rounds, so both
+    sides see the same load; the verdict takes the worst of the cycle's mean, its slowest frame (the one that
+    counts faces) and the analyser that counts on every frame.
     """
-    import cv2
-
     from drivers.camera.scripted import Pose
     from kiosk.photo import FaceAnalyser
     from kiosk.photo.analysis import _load_face_mesh
@@ -80,12 +79,18 @@ def _frame_rows(spec, subject, rounds: int = 40) -> list[Row]:
             for _ in range(2 * k):  # warm up: tracking established, the counter loaded
                 # one face found and fully measured (at 640x480 the head is too small to crop: "too_far")
                 assert live.analyse(frame).crop and counting.analyse(frame).crop and bare.process(rgb)
+            live.counts[:] = counting.counts[:] = [0, 0]
             cycle, mesh, worst = [], [], []
+            each = [[] for _ in range(k)]  # per position in the cycle: the same frame of every round
             for _ in range(rounds):
-                start = time.perf_counter()
-                for _ in range(k):
+                total = 0.0
+                for i in range(k):
+                    start = time.perf_counter()
                     live.analyse(frame)
-                cycle.append((time.perf_counter() - start) / k)
+                    took = time.perf_counter() - start
+                    each[i].append(took)
+                    total += took
+                cycle.append(total / k)
                 start = time.perf_counter()
                 for _ in range(k):
                     bare.process(rgb)
@@ -93,14 +98,19 @@ def _frame_rows(spec, subject, rounds: int = 40) -> list[Row]:
                 start = time.perf_counter()
                 counting.analyse(frame)
                 worst.append(time.perf_counter() - start)
+            beside = f"{live.counts[1] + counting.counts[1]} of {sum(live.counts) + sum(counting.counts)}"
         ms, mesh_ms, worst_ms = (statistics.median(v) * 1000 for v in (cycle, mesh, worst))
-        verdict = "ok" if max(ms, worst_ms) <= goal else "MISS"
+        frames_ms = [statistics.median(v) * 1000 for v in each]
+        slowest = max(frames_ms)
+        verdict = "ok" if max(ms, slowest, worst_ms) <= goal else "MISS"
         rows.append(Row(f"photo frame analysis {w}x{h}", ms, "ms", FRAME_BUDGET_MS, "baseline",
-                        f"goal <= {goal:g} ms: {verdict} (mean over a {k}-frame cycle; the frame that also counts "
-                        f"faces {worst_ms:.2f} ms; median of {rounds}; {_load()})"))
+                        f"goal <= {goal:g} ms: {verdict} (mean over a {k}-frame cycle; its frames "
+                        f"{'/'.join(f'{v:.2f}' for v in frames_ms)} ms, the slowest counts faces; a frame of an "
+                        f"analyser counting on every frame {worst_ms:.2f} ms; counts beside FaceMesh {beside}; "
+                        f"median of {rounds}; {_load()})"))
         rows.append(Row(f"photo frame analysis {w}x{h} vs bare FaceMesh", ms, "ms", mesh_ms, "baseline",
                         f"same frame, interleaved: our total over the landmark call alone (overhead "
-                        f"{ms - mesh_ms:+.2f} ms; counting frame {worst_ms / mesh_ms:.2f}x)"))
+                        f"{ms - mesh_ms:+.2f} ms; slowest frame {slowest / mesh_ms:.2f}x)"))
     bare.close()
     return rows
 

@@ -9,11 +9,23 @@ without running its face detector on every frame; other faces are counted by the
 `count_every` frames (and on every frame while a second face is seen). A FaceMesh asked for two faces runs that
 detector on every frame whenever it tracks fewer than two, which cost about 2 ms a frame. Colour conversions
 are done on the regions that are measured (face, crown band, backdrop strips), not on the whole frame.
+
+The detector costs about 2 ms whatever its input size (it works on 128x128), so a frame that also counts is that
+much slower. When another core is idle (SpareCore: no other work on the machine), the count runs on a worker
+thread beside FaceMesh on the same frame (both release the GIL), so the counting frame costs about what any other
+frame costs; when the machine is busy it runs after FaceMesh on the calling thread, as two threads fighting for
+one core would slow FaceMesh itself. Either way the count is of this frame and the result is the same. The
+counting frame also takes sharpness and the backdrop strips (about 0.3 ms at 640 px, 0.5 ms at 1080p) from the
+frame just before it when the face has not moved (never two frames in a row); the finished photo measures both
+again on its own pixels (PhotoMaker.verify), so the capture never relies on a carried value.
 """
 from __future__ import annotations
 
 import math
 import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
@@ -62,6 +74,7 @@ class Analysis:
     background: dict = field(default_factory=dict)  # blue (share), std (V), rgb (mean)
     problems: list[Problem] = field(default_factory=list)
     faces_counted: bool = True  # False: `faces` carries a count made on a recent frame (tracking), not this one
+    carried: bool = False  # sharpness and background come from the frame just before (a counting frame)
 
     @property
     def ok(self) -> bool:
@@ -96,6 +109,55 @@ def _load_face_detection():
 # A NormalizedLandmark as FaceMesh serialises it: field tags and a length byte around three little-endian floats.
 _LANDMARK_RECORD = np.dtype([("tag", "u1"), ("size", "u1"), ("tx", "u1"), ("x", "<f4"), ("ty", "u1"), ("y", "<f4"),
                              ("tz", "u1"), ("z", "<f4")])
+
+
+class SpareCore:
+    """Is a core left idle by all other work? Over windows of at least `window` seconds: the machine's busy CPU
+    time (/proc/stat) less this process's own (FaceMesh and the detector run on MediaPipe's threads, so the whole
+    process is "own"), and the machine's idle time.
+
+    Spare: other processes kept at most `max_others` of a core busy, besides the core the analysis itself needs,
+    and at least `min_idle` of a core was idle. The answer is re-taken once a window has passed (reading
+    /proc/stat costs about 0.03 ms); before the first window, and where /proc/stat cannot be read or there is a
+    single core, the answer is no.
+    """
+
+    def __init__(self, window: float = 0.1, max_others: float = 0.5, min_idle: float = 0.5,
+                 path: str = "/proc/stat"):
+        self.window, self.max_others, self.min_idle, self.path = window, max_others, min_idle, path
+        self.cpus = os.cpu_count() or 1
+        self.tick = 1.0 / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.01
+        self.spare = False
+        self.others = self.idle = 0.0  # cores, over the last window
+        self._ref = self._sample()
+
+    def _sample(self) -> tuple[float, float, float, float] | None:
+        """(monotonic time, machine busy CPU seconds, machine idle CPU seconds, own CPU seconds), None if unknown."""
+        if self.cpus < 2:
+            return None
+        try:
+            with open(self.path, "rb") as f:
+                fields = [int(v) for v in f.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        if len(fields) < 5:
+            return None
+        idle = fields[3] + fields[4]  # idle and iowait
+        return time.monotonic(), (sum(fields) - idle) * self.tick, idle * self.tick, time.process_time()
+
+    def __call__(self) -> bool:
+        if self._ref is None or time.monotonic() - self._ref[0] < self.window:
+            return self.spare
+        now = self._sample()
+        if now is None:
+            self.spare = False
+            return False
+        span = now[0] - self._ref[0]
+        self.others = max(0.0, (now[1] - self._ref[1]) - (now[3] - self._ref[3])) / span
+        self.idle = (now[2] - self._ref[2]) / span
+        self._ref = now
+        self.spare = self.others <= self.cpus - 2 + self.max_others and self.idle >= self.min_idle
+        return self.spare
 
 
 def landmark_points(landmarks, width: float, height: float) -> np.ndarray:
@@ -151,7 +213,12 @@ class FaceAnalyser:
     """
 
     def __init__(self, spec: PhotoSpec, thresholds: Thresholds | None = None, *, tracking: bool = True,
-                 work_width: int = 640, count_every: int = 3):
+                 work_width: int = 640, count_every: int = 3, parallel_count: bool | None = None,
+                 carry_shift: float = 0.02):
+        """parallel_count: None counts faces on a worker thread beside FaceMesh while a core is spare (SpareCore),
+        True always does, False never does (the count then follows FaceMesh on the calling thread).
+        carry_shift: a frame that counts faces takes sharpness and the backdrop from the frame just before it when
+        the photo rectangle moved by at most this share of its height since (0 measures every frame)."""
         self.spec = spec
         self.t = thresholds or Thresholds()
         self.work_width = work_width
@@ -159,12 +226,22 @@ class FaceAnalyser:
         self.count_every = max(1, count_every)
         self._mesh = _load_face_mesh(static=not tracking, max_faces=1 if tracking else 2)
         self._detector = None  # loaded on first use
+        self._detector_lock = threading.Lock()
+        self.parallel_count = parallel_count
+        self._spare = SpareCore() if tracking and parallel_count is None else None
+        self._pool: ThreadPoolExecutor | None = None  # the counting thread, started on first use
+        self.counts = [0, 0]  # face counts run after FaceMesh, beside it (on the worker thread)
+        self.carry_shift = carry_shift
+        self._frame_no = 0
+        self._fresh: tuple | None = None  # (frame number, crop, sharpness, background, size) last measured afresh
         self._frames = 0  # frames since the last face count (tracking)
         self._others = 0  # faces besides the tracked one at the last count (tracking)
         self._work: np.ndarray | None = None  # reused buffers: the scaled frame and its RGB copy
         self._rgb: np.ndarray | None = None
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
         self._mesh.close()
         if self._detector is not None:
             self._detector.close()
@@ -192,31 +269,68 @@ class FaceAnalyser:
         return work, rgb, scale
 
     def analyse(self, image: np.ndarray) -> Analysis:
+        self._frame_no += 1
         h, w = image.shape[:2]
         work, rgb, scale = self._prepare(image)
-        result = self._mesh.process(rgb)
-        faces = result.multi_face_landmarks or []
-        a = Analysis(width=w, height=h, faces=len(faces))
-        if not faces:
-            self._frames = 0  # count again as soon as a face is found
-            a.problems = [problem("no_face")]
+        count = self.tracking and (self._frames % self.count_every == 0 or self._others > 0)
+        pending = None
+        if count:
+            beside = self._count_beside()
+            self.counts[beside] += 1
+            if beside:
+                pending = self._pool_submit(rgb)
+        try:
+            result = self._mesh.process(rgb)
+            faces = result.multi_face_landmarks or []
+            a = Analysis(width=w, height=h, faces=len(faces))
+            if not faces:
+                self._frames = 0  # count again as soon as a face is found
+                a.problems = [problem("no_face")]
+                return a
+            ww, wh = work.shape[1], work.shape[0]
+            if len(faces) == 1:
+                pts = landmark_points(faces[0], ww, wh)
+                if self.tracking:
+                    if count:
+                        centres = pending.result() if pending is not None else self._detect(rgb)
+                        pending = None
+                        self._others = _outside(centres, pts, ww, wh)
+                        self._frames = 0
+                    else:
+                        a.faces_counted = False
+                    self._frames += 1
+                    a.faces += self._others
+            if a.faces > 1:
+                a.problems = [problem("multiple_faces")]
+                return a
+            self.measure(a, pts, image, work, scale, carry=count and self.carry_shift > 0)
             return a
-        ww, wh = work.shape[1], work.shape[0]
-        if len(faces) == 1:
-            pts = landmark_points(faces[0], ww, wh)
-            if self.tracking:
-                if self._frames % self.count_every == 0 or self._others:
-                    self._others = self._other_faces(rgb, pts)
-                    self._frames = 0
-                else:
-                    a.faces_counted = False
-                self._frames += 1
-                a.faces += self._others
-        if a.faces > 1:
-            a.problems = [problem("multiple_faces")]
-            return a
-        self.measure(a, pts, image, work, scale)
-        return a
+        finally:
+            if pending is not None:
+                pending.result()  # the worker reads `rgb`, a buffer the next frame reuses
+
+    def _count_beside(self) -> bool:
+        """Run this frame's face count on the worker thread, beside FaceMesh?"""
+        if self.parallel_count is not None:
+            return self.parallel_count
+        return self._spare()
+
+    def _pool_submit(self, rgb: np.ndarray):
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="face-count")
+        return self._pool.submit(self._detect, rgb)
+
+    def _detect(self, rgb: np.ndarray) -> list[tuple[float, float]]:
+        """Centres (relative to the image) of the faces the short-range detector finds."""
+        with self._detector_lock:
+            if self._detector is None:
+                self._detector = _load_face_detection()
+            detections = self._detector.process(rgb).detections or []
+        centres = []
+        for d in detections:
+            box = d.location_data.relative_bounding_box
+            centres.append((box.xmin + box.width / 2, box.ymin + box.height / 2))
+        return centres
 
     def count_faces(self, image: np.ndarray, a: Analysis) -> int:
         """Faces in `image` now: the analysed face plus any other the detector finds (for a tracked analysis)."""
@@ -227,32 +341,29 @@ class FaceAnalyser:
 
     def _other_faces(self, rgb: np.ndarray, pts: np.ndarray) -> int:
         """Detections whose centre lies outside the tracked face's landmarks: other people in the frame."""
-        if self._detector is None:
-            self._detector = _load_face_detection()
-        detections = self._detector.process(rgb).detections or []
-        h, w = rgb.shape[:2]
-        (fx0, fy0), (fx1, fy1) = pts.min(axis=0), pts.max(axis=0)
-        others = 0
-        for d in detections:
-            box = d.location_data.relative_bounding_box
-            cx, cy = (box.xmin + box.width / 2) * w, (box.ymin + box.height / 2) * h
-            if not (fx0 <= cx <= fx1 and fy0 <= cy <= fy1):
-                others += 1
-        return others
+        return _outside(self._detect(rgb), pts, rgb.shape[1], rgb.shape[0])
 
     def measure(self, a: Analysis, pts: np.ndarray, image: np.ndarray, work: np.ndarray | None = None,
-                scale: float = 1.0) -> Analysis:
+                scale: float = 1.0, carry: bool = False) -> Analysis:
         """Every measurement and problem of one face whose landmarks (`work` pixels) are known.
 
         `work` is `image` scaled by `scale` (the copy FaceMesh saw); without it, `image` itself at scale 1.
+        carry (the live frame that counts faces): sharpness and the backdrop are taken from the frame just before,
+        if it measured them afresh and the photo rectangle has barely moved since; never two frames in a row.
         """
         if work is None:
             work, scale = image, 1.0
         self._geometry(a, pts, work, scale)
         self._pose(a, pts)
         self._light(a, pts, work)
-        self._sharpness(a, image)
-        self._background(a, work, scale)
+        last = self._fresh
+        if carry and last is not None and last[0] == self._frame_no - 1 and last[4] == (a.width, a.height) \
+                and max(abs(u - v) for u, v in zip(a.crop, last[1])) <= self.carry_shift * (a.crop[3] - a.crop[1]):
+            a.sharpness, a.background, a.carried = last[2], dict(last[3]), True
+        else:
+            self._sharpness(a, image)
+            self._background(a, work, scale)
+            self._fresh = (self._frame_no, a.crop, a.sharpness, a.background, (a.width, a.height))
         a.landmarks = pts / scale
         a.problems = frame_problems(a, self.t)
         return a
@@ -361,6 +472,12 @@ class FaceAnalyser:
             "std": round(float(std[2, 0]), 2),
             "rgb": [int(mean_bgr[2]), int(mean_bgr[1]), int(mean_bgr[0])],
         }
+
+
+def _outside(centres: list[tuple[float, float]], pts: np.ndarray, w: int, h: int) -> int:
+    """How many detection centres (relative) lie outside the tracked face's landmark box (`pts`, pixels)."""
+    (fx0, fy0), (fx1, fy1) = pts.min(axis=0), pts.max(axis=0)
+    return sum(1 for cx, cy in centres if not (fx0 <= cx * w <= fx1 and fy0 <= cy * h <= fy1))
 
 
 def quality_problems(a: Analysis, t: Thresholds) -> list[Problem]:

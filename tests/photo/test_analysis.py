@@ -137,3 +137,77 @@ def test_a_stale_face_count_is_taken_again_before_the_photo(subject, tracker, ma
     with pytest.raises(KioskError) as err:
         maker.make(np.hstack([half, half]), a)
     assert "一人" in err.value.message
+
+
+@pytest.mark.parametrize("beside", [True, False])
+def test_face_count_on_the_worker_thread_or_after_facemesh_is_the_same(subject, policy, beside):
+    """The count runs beside FaceMesh when a core is spare, after it otherwise: same frame, same verdict."""
+    from kiosk.photo import FaceAnalyser
+
+    half = subject.render(Pose(head=0.42), (640, 960))
+    alone = np.hstack([half, subject.render(Pose(face_x=3.0), (640, 960))])
+    pair = np.hstack([half, half])
+    with FaceAnalyser(policy.photo, tracking=True, parallel_count=beside) as tracker:
+        assert [tracker.analyse(alone).faces for _ in range(2 * tracker.count_every)] == [1] * 6
+        seen = [tracker.analyse(pair) for _ in range(tracker.count_every)]
+        assert seen[-1].faces == 2 and seen[-1].codes() == {"multiple_faces"}
+        assert tracker.analyse(alone).faces == 1
+        assert tracker.counts[beside] > 0 and tracker.counts[not beside] == 0
+
+
+def test_counting_frame_carries_sharpness_and_backdrop_only_from_a_still_face(subject, policy):
+    from kiosk.photo import FaceAnalyser
+
+    still = subject.render(Pose(), FRAME)
+    moved = subject.render(Pose(face_x=0.45), FRAME)
+    blurred = subject.render(Pose(blur=5), FRAME)
+    with FaceAnalyser(policy.photo, tracking=True, parallel_count=False) as tracker:
+        frames = [tracker.analyse(still) for _ in range(2 * tracker.count_every)]
+        counted = [i for i, a in enumerate(frames) if i and a.faces_counted]
+        assert counted and all(frames[i].carried for i in counted)
+        assert not any(a.carried for a in frames if not a.faces_counted)
+        for i in counted:  # from the frame just before
+            assert frames[i].sharpness == frames[i - 1].sharpness
+            assert frames[i].background == frames[i - 1].background
+        while not tracker.analyse(still).faces_counted:
+            pass
+        while True:  # the face moves on the counting frame: measured afresh
+            a = tracker.analyse(still if tracker._frames % tracker.count_every else moved)
+            if a.faces_counted:
+                break
+        assert not a.carried and a.ok, a.codes()
+        for _ in range(2 * tracker.count_every):  # blur shows on every frame within one frame
+            a = tracker.analyse(blurred)
+            assert a.carried or "blurry" in a.codes()
+        assert "blurry" in a.codes()
+
+
+def test_spare_core_reads_other_work_from_proc_stat(tmp_path, monkeypatch):
+    import time
+
+    from kiosk.photo.analysis import SpareCore
+
+    stat = tmp_path / "stat"
+    clock = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "process_time", lambda: 0.0)
+
+    def write(busy, idle):  # clock ticks (100 a second): user and idle
+        stat.write_text(f"cpu  {busy} 0 0 {idle} 0 0 0 0 0 0\ncpu0 0 0 0 0\n")
+
+    write(0, 0)
+    probe = SpareCore(path=str(stat))
+    probe.cpus = 2
+    assert not probe()  # before the first window: no
+    clock[0] += 1.0
+    write(20, 180)  # others kept 0.2 of a core busy: a core is spare
+    assert probe() and probe.others == pytest.approx(0.2)
+    clock[0] += 0.05
+    write(220, 180)
+    assert probe()  # within the window: the last answer
+    clock[0] += 0.95
+    write(400, 180)  # both cores busy with other work
+    assert not probe() and probe.others > 1.5
+    stat.unlink()
+    clock[0] += 1.0
+    assert not probe()  # unreadable: no

@@ -82,12 +82,15 @@ def _frame_rows(spec, subject, rounds: int = 40) -> list[Row]:
             live.counts[:] = counting.counts[:] = [0, 0]
             cycle, mesh, worst = [], [], []
             each = [[] for _ in range(k)]  # per position in the cycle: the same frame of every round
+            counting_at = None
             for _ in range(rounds):
                 total = 0.0
                 for i in range(k):
                     start = time.perf_counter()
-                    live.analyse(frame)
+                    counted = live.analyse(frame).faces_counted
                     took = time.perf_counter() - start
+                    if counted:
+                        counting_at = i
                     each[i].append(took)
                     total += took
                 cycle.append(total / k)
@@ -105,7 +108,7 @@ def _frame_rows(spec, subject, rounds: int = 40) -> list[Row]:
         verdict = "ok" if max(ms, slowest, worst_ms) <= goal else "MISS"
         rows.append(Row(f"photo frame analysis {w}x{h}", ms, "ms", FRAME_BUDGET_MS, "baseline",
                         f"goal <= {goal:g} ms: {verdict} (mean over a {k}-frame cycle; its frames "
-                        f"{'/'.join(f'{v:.2f}' for v in frames_ms)} ms, the slowest counts faces; a frame of an "
+                        f"{'/'.join(f'{v:.2f}' for v in frames_ms)} ms, frame {counting_at + 1} counts faces; a frame of an "
                         f"analyser counting on every frame {worst_ms:.2f} ms; counts beside FaceMesh {beside}; "
                         f"median of {rounds}; {_load()})"))
         rows.append(Row(f"photo frame analysis {w}x{h} vs bare FaceMesh", ms, "ms", mesh_ms, "baseline",

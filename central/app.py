@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import functools
 import hashlib
 import logging
 import threading
@@ -11,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -204,21 +204,25 @@ def create_app(settings: Settings) -> FastAPI:
 
 @dataclass(frozen=True)
 class KnownTerminal:
-    public_key: bytes
+    public_key: Ed25519PublicKey
     revoked: bool
     fetched: float
 
 
 def _push(central: Central, terminal_id: str, request: PushRequest) -> list[PushResult]:
-    store = functools.partial(ingest.store_attachments, storage=central.storage)
-    # file writes wait on fsync, not on the GIL: a batch's JPEGs are stored in parallel
-    rejections = [store(request.items[0])] if len(request.items) == 1 else list(central.io_pool.map(store,
-                                                                                                   request.items))
+    checked = [ingest.check_attachments(item) for item in request.items]
+    # every JPEG of the request durable (files and directories fsynced) before the transaction that names them
+    blobs = [blob for rejected, item_blobs in checked if not rejected for blob in item_blobs]
+    if blobs:
+        central.storage.put_many(blobs, pool=central.io_pool)
+    # what needs no database is done here, in parallel with other requests, not in the one writer's transaction
+    prepared = [None if rejected else ingest.prepare(terminal_id, item) for item, (rejected, _) in zip(request.items,
+                                                                                                      checked)]
 
     def work(session):
         return [PushResult(record_id=str(item.record.record_id), version=item.record.version, outcome="rejected",
-                           reason=rejected) if rejected else ingest.ingest(session, terminal_id, item)
-                for item, rejected in zip(request.items, rejections)]
+                           reason=rejected) if rejected else ingest.ingest(session, terminal_id, ready)
+                for item, (rejected, _), ready in zip(request.items, checked, prepared)]
 
     results = central.commit_group(work)
     log.info("records pushed", extra={"fields": {"terminal": terminal_id,
@@ -267,7 +271,11 @@ def _terminal(central: Central, terminal_id: str) -> KnownTerminal:
                                   .where(models.Terminal.terminal_id == terminal_id)).first()
         if row is None:
             raise AuthError(401, "unknown terminal")
-        known = KnownTerminal(row.public_key, row.revoked_at is not None, time.monotonic())
+        try:
+            key = Ed25519PublicKey.from_public_bytes(row.public_key)  # parsed once, not per request
+        except ValueError:
+            raise AuthError(401, "unusable terminal key") from None
+        known = KnownTerminal(key, row.revoked_at is not None, time.monotonic())
         central.terminal_cache[terminal_id] = known
     return known
 

@@ -26,11 +26,12 @@ def serve(args) -> int:
     import uvicorn
 
     from .app import create_app
+    from .embedded import server_options
 
     settings = _settings(args)
     settings.max_concurrent_uploads, settings.rate_per_terminal = args.max_uploads, args.rate
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False,
-                ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
+                ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile, **server_options())
     return 0
 
 

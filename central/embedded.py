@@ -2,11 +2,24 @@
 (a stand-alone demo or a single registration point), and the tests' real server."""
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
 
 from .settings import Settings
+
+
+def server_options() -> dict:
+    """uvicorn's fast HTTP parser and event loop (uvicorn[standard]), named so a missing one is seen in the log;
+    the pure-Python ones when they are not installed."""
+    try:
+        import httptools  # noqa: F401
+        import uvloop  # noqa: F401
+    except ImportError:
+        logging.getLogger(__name__).warning("httptools/uvloop not installed: slower HTTP path")
+        return {"http": "auto", "loop": "auto"}
+    return {"http": "httptools", "loop": "uvloop"}
 
 
 def free_port() -> int:
@@ -28,7 +41,8 @@ class EmbeddedServer:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_config=None,
-                                                    access_log=False, lifespan="off"))
+                                                    access_log=False, lifespan="off",
+                                                    **server_options()))
         self.thread = threading.Thread(target=self.server.run, name="central", daemon=True)
         self.thread.start()
         while not self.server.started:

@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -24,32 +25,75 @@ from .storage import AttachmentStorage
 
 # Core tables: the hot path skips the ORM's per-statement work
 RECORDS, VERSIONS, ATTACHMENTS = Record.__table__, RecordVersion.__table__, Attachment.__table__
+CONFLICTS = Conflict.__table__
+# ... and its statements are built once: building and coercing a select costs more than SQLite running it
+HELD = select(RECORDS.c.version, RECORDS.c.state, RECORDS.c.content_hash, RECORDS.c.terminal_id,
+              RECORDS.c.payload).where(RECORDS.c.record_id == bindparam("rid")).with_for_update()
+OTHER_HOLDER = select(RECORDS.c.record_id).where(RECORDS.c.id_number == bindparam("id_number"),
+                                                 RECORDS.c.record_id != bindparam("rid")).limit(1)
+OLD_VERSION = select(VERSIONS.c.content_hash, VERSIONS.c.payload).where(
+    VERSIONS.c.record_id == bindparam("rid"), VERSIONS.c.version == bindparam("version"))
+QUEUED = select(CONFLICTS.c.conflict_id, CONFLICTS.c.kind).where(
+    CONFLICTS.c.record_id == bindparam("rid"), CONFLICTS.c.version == bindparam("version"),
+    CONFLICTS.c.content_hash == bindparam("digest"))
+HELD_ATTACHMENT = select(ATTACHMENTS.c.size).where(ATTACHMENTS.c.sha256 == bindparam("sha"))
+INSERT_VERSION, INSERT_RECORD = insert(VERSIONS), insert(RECORDS)
+# the columns to set are the parameters' other keys
+UPDATE_VERSION = update(VERSIONS).where(VERSIONS.c.record_id == bindparam("b_rid"),
+                                        VERSIONS.c.version == bindparam("b_version"))
+UPDATE_RECORD = update(RECORDS).where(RECORDS.c.record_id == bindparam("b_rid"))
+_INSERT_IGNORE: dict[str, object] = {}
 
 
 def _attachments(item: PushItem) -> list[tuple[str, bytes | None, str]]:
     return [("photo", item.photo, item.record.photo_sha256), ("document", item.document, item.record.document_sha256)]
 
 
-def store_attachments(item: PushItem, *, storage: AttachmentStorage) -> str:
-    """Checks and stores the item's JPEGs before the transaction; returns a rejection reason or ''."""
+def check_attachments(item: PushItem) -> tuple[str, list[tuple[str, bytes]]]:
+    """(rejection reason, '') or ('', the item's JPEGs as (sha256, bytes) to store before the transaction)."""
     problem = push_problem(item.record)
     if problem:
-        return problem
+        return problem, []
+    blobs = []
     for kind, data, sha in _attachments(item):
         if data is None:
             continue
         if len(data) > MAX_ATTACHMENT_BYTES:
-            return f"{kind} larger than {MAX_ATTACHMENT_BYTES} bytes"
+            return f"{kind} larger than {MAX_ATTACHMENT_BYTES} bytes", []
         if hashlib.sha256(data).hexdigest() != sha:
-            return f"{kind} bytes do not match {kind}_sha256"
-        storage.put(sha, data)
-    return ""
+            return f"{kind} bytes do not match {kind}_sha256", []
+        blobs.append((sha, data))
+    return "", blobs
 
 
-def ingest(session: Session, terminal_id: str, item: PushItem) -> PushResult:
-    """Applies the rules to one pushed item. Core statements, not ORM objects: this is the server's hot path."""
+def store_attachments(item: PushItem, *, storage: AttachmentStorage) -> str:
+    """Checks and stores the item's JPEGs before the transaction; returns a rejection reason or ''."""
+    problem, blobs = check_attachments(item)
+    if blobs:
+        storage.put_many(blobs)
+    return problem
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What ingest() needs of an item, computed before the write transaction (outside SQLite's one writer)."""
+
+    item: PushItem
+    record: WireRecord  # with the pushing terminal's id
+    rid: str
+    digest: str
+    payload: str
+
+
+def prepare(terminal_id: str, item: PushItem) -> Prepared:
     record = item.record.model_copy(update={"terminal_id": terminal_id})
-    rid, digest = str(record.record_id), record.content_hash()
+    return Prepared(item, record, str(record.record_id), record.content_hash(), record.model_dump_json())
+
+
+def ingest(session: Session, terminal_id: str, item: PushItem | Prepared) -> PushResult:
+    """Applies the rules to one pushed item. Core statements, not ORM objects: this is the server's hot path."""
+    prepared = item if isinstance(item, Prepared) else prepare(terminal_id, item)
+    item, record, rid, digest = prepared.item, prepared.record, prepared.rid, prepared.digest
 
     def result(outcome: str, reason: str = "", conflict_id: int | None = None) -> PushResult:
         return PushResult(record_id=rid, version=record.version, outcome=outcome, reason=reason,
@@ -62,28 +106,25 @@ def ingest(session: Session, terminal_id: str, item: PushItem) -> PushResult:
     problem = push_problem(record) or _missing_attachments(db, item)
     if problem:
         return result("rejected", problem)
-    _lock_identity(session, record.id_number)
-    held = db.execute(select(RECORDS.c.version, RECORDS.c.state, RECORDS.c.content_hash, RECORDS.c.terminal_id,
-                                  RECORDS.c.payload).where(RECORDS.c.record_id == rid).with_for_update()).first()
+    _lock_identity(db, record.id_number)
+    held = db.execute(HELD, {"rid": rid}).first()
     if held is None:
-        other = db.scalar(select(RECORDS.c.record_id).where(RECORDS.c.id_number == record.id_number,
-                                                                 RECORDS.c.record_id != rid).limit(1))
-        _store(db, record, digest, new_record=True, new_version=True)
+        other = db.scalar(OTHER_HOLDER, {"id_number": record.id_number, "rid": rid})
+        _store(db, prepared, new_record=True, new_version=True)
         return queue("id_number", "another record holds this ID number", other) if other else result("created")
     if held.terminal_id != terminal_id:
         return queue("terminal", "record belongs to another terminal", rid)
     if record.version < held.version:
-        old = db.execute(select(VERSIONS.c.content_hash, VERSIONS.c.payload).where(
-            VERSIONS.c.record_id == rid, VERSIONS.c.version == record.version)).first()
+        old = db.execute(OLD_VERSION, {"rid": rid, "version": record.version}).first()
         if old is None:
-            db.execute(insert(VERSIONS), _version_values(record, digest))
+            db.execute(INSERT_VERSION, _version_values(prepared))
             return result("created", "older version kept as history")
-        return _same_version(db, old, record, digest, queue, result, current=False)
+        return _same_version(db, old, prepared, queue, result, current=False)
     if record.version == held.version:
-        return _same_version(db, held, record, digest, queue, result, current=True)
+        return _same_version(db, held, prepared, queue, result, current=True)
     if held.state == "signed":
         return queue("locked", "held version is signed (locked); a correction request must come first")
-    _store(db, record, digest, new_record=False, new_version=True)
+    _store(db, prepared, new_record=False, new_version=True)
     return result("created")
 
 
@@ -94,54 +135,55 @@ def _missing_attachments(db: Connection, item: PushItem) -> str:
     if sent:
         db.execute(_insert_ignore(db, ATTACHMENTS), sent)
     for kind, data, sha in _attachments(item):
-        if sha and data is None and db.scalar(select(ATTACHMENTS.c.size).where(ATTACHMENTS.c.sha256 == sha)) is None:
+        if sha and data is None and db.scalar(HELD_ATTACHMENT, {"sha": sha}) is None:
             return f"{kind} missing: send it with the record"
     return ""
 
 
-def _same_version(db: Connection, held, record, digest, queue, result, current: bool) -> PushResult:
+def _same_version(db: Connection, held, prepared: Prepared, queue, result, current: bool) -> PushResult:
+    record, digest = prepared.record, prepared.digest
     if held.content_hash != digest:
         return queue("content", "different content for the same version")
     if is_progress(WireRecord.model_validate_json(held.payload), record):
-        _store(db, record, digest, new_record=False, new_version=False, current=current)
+        _store(db, prepared, new_record=False, new_version=False, current=current)
         return result("updated")
-    conflicts = Conflict.__table__.c
-    existing = db.execute(select(conflicts.conflict_id, conflicts.kind).where(
-        conflicts.record_id == str(record.record_id), conflicts.version == record.version,
-        conflicts.content_hash == digest)).first()
+    existing = db.execute(QUEUED, {"rid": prepared.rid, "version": record.version, "digest": digest}).first()
     if existing is not None:
         return result("conflict", f"{existing.kind} conflict queued", existing.conflict_id)
     return result("already_have")
 
 
-def _store(db: Connection, record: WireRecord, digest: str, *, new_record: bool, new_version: bool,
-           current: bool = True) -> None:
-    rid, now, version = str(record.record_id), utcnow(), _version_values(record, digest)
+def _store(db: Connection, prepared: Prepared, *, new_record: bool, new_version: bool, current: bool = True) -> None:
+    record, rid, now, version = prepared.record, prepared.rid, utcnow(), _version_values(prepared)
     if new_version:
-        db.execute(insert(VERSIONS), version)
+        db.execute(INSERT_VERSION, version)
     else:
-        db.execute(update(VERSIONS).where(VERSIONS.c.record_id == rid, VERSIONS.c.version == record.version)
-                   .values(state=version["state"], payload=version["payload"]))
+        db.execute(UPDATE_VERSION, {"b_rid": rid, "b_version": record.version, "state": version["state"],
+                                    "payload": version["payload"]})
     if not current:
         return
-    values = dict(version=record.version, state=record.state.value, content_hash=digest,
-                  school_code=record.school_code, payload=version["payload"], updated_at=now)
+    values = dict(version=record.version, state=record.state.value, content_hash=prepared.digest,
+                  school_code=record.school_code, payload=prepared.payload, updated_at=now)
     if new_record:
-        db.execute(insert(RECORDS), dict(record_id=rid, terminal_id=record.terminal_id, id_number=record.id_number,
-                                         received_at=now, **values))
+        db.execute(INSERT_RECORD, dict(record_id=rid, terminal_id=record.terminal_id, id_number=record.id_number,
+                                       received_at=now, **values))
     else:
-        db.execute(update(RECORDS).where(RECORDS.c.record_id == rid).values(**values))
+        db.execute(UPDATE_RECORD, {"b_rid": rid, **values})
 
 
-def _version_values(record: WireRecord, digest: str) -> dict:
-    return dict(record_id=str(record.record_id), version=record.version, state=record.state.value,
-                content_hash=digest, payload=record.model_dump_json(), received_at=utcnow())
+def _version_values(prepared: Prepared) -> dict:
+    record = prepared.record
+    return dict(record_id=prepared.rid, version=record.version, state=record.state.value,
+                content_hash=prepared.digest, payload=prepared.payload, received_at=utcnow())
 
 
 def _insert_ignore(db: Connection, table):
     dialect = db.dialect.name
-    module = {"postgresql": postgresql, "sqlite": sqlite}[dialect]
-    return module.insert(table).on_conflict_do_nothing()
+    statement = _INSERT_IGNORE.get((dialect, table.name))
+    if statement is None:
+        module = {"postgresql": postgresql, "sqlite": sqlite}[dialect]
+        statement = _INSERT_IGNORE[(dialect, table.name)] = module.insert(table).on_conflict_do_nothing()
+    return statement
 
 
 def _queue_conflict(session: Session, kind: str, record: WireRecord, digest: str, terminal_id: str,
@@ -160,7 +202,10 @@ def _queue_conflict(session: Session, kind: str, record: WireRecord, digest: str
     return conflict.conflict_id
 
 
-def _lock_identity(session: Session, id_number: str) -> None:
+LOCK_IDENTITY = text("SELECT pg_advisory_xact_lock(hashtext(:k))")
+
+
+def _lock_identity(db: Connection, id_number: str) -> None:
     """Serialises pushes of one ID number on PostgreSQL (SQLite writes are serialised by the app already)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": id_number})
+    if db.dialect.name == "postgresql":
+        db.execute(LOCK_IDENTITY, {"k": id_number})

@@ -50,11 +50,11 @@ class NonceCache:
             self._seen[key] = timestamp
 
 
-def verify_signature(public_key: bytes, signature: bytes, method: str, path: str, timestamp: str, nonce: str,
-                     body: bytes) -> None:
+def verify_signature(public_key: bytes | Ed25519PublicKey, signature: bytes, method: str, path: str,
+                     timestamp: str, nonce: str, body: bytes) -> None:
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, signing_message(method, path, timestamp,
-                                                                                         nonce, body))
+        key = Ed25519PublicKey.from_public_bytes(public_key) if isinstance(public_key, bytes) else public_key
+        key.verify(signature, signing_message(method, path, timestamp, nonce, body))
     except (InvalidSignature, ValueError):
         raise AuthError(401, "bad signature") from None
 

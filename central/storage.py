@@ -1,18 +1,22 @@
 """Attachment storage, content-addressed by SHA-256: a directory (default) or an S3-compatible bucket (boto3).
 
-Writes are idempotent (same bytes, same key), so a resent push never duplicates a photo.
+Writes are idempotent (same bytes, same key), so a resent push never duplicates a photo. put_many() returns only
+when every blob is durable: the database row that names one is committed after it.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from concurrent.futures import Executor
 from pathlib import Path
-from typing import Protocol
+from typing import Iterable, Protocol
 from urllib.parse import urlparse
 
 
 class AttachmentStorage(Protocol):
     def put(self, sha256: str, data: bytes) -> None: ...
+    def put_many(self, blobs: Iterable[tuple[str, bytes]], pool: Executor | None = None) -> None: ...
     def get(self, sha256: str) -> bytes: ...
 
 
@@ -26,22 +30,65 @@ class FileStorage:
         return self.root / sha256[:2] / f"{sha256}.jpg"
 
     def put(self, sha256: str, data: bytes) -> None:
-        path = self._path(sha256)
-        if path.exists():
-            return
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        self.put_many([(sha256, data)])
+
+    def put_many(self, blobs: Iterable[tuple[str, bytes]], pool: Executor | None = None) -> None:
+        """Each file written to a temporary name and fsynced, renamed into place, then each directory holding one
+        fsynced once (the renames durable). A blob already in place is not rewritten, but its directory is still
+        synced: another request may have renamed it a moment ago and not yet synced."""
+        wanted = dict(blobs)  # the same JPEG twice in one call is written once
+        paths = {sha: self._path(sha) for sha in wanted}
+        opened: list[tuple[int, str, Path]] = []
+        synced = False
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())  # durable before the database says we have it
-            os.replace(tmp, path)
+            for sha, path in paths.items():
+                if not path.exists():
+                    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+                    opened.append((fd, tmp, path))
+                    _write_all(fd, wanted[sha])
+            _each([fd for fd, _, _ in opened], os.fsync, pool)
+            synced = True
+        finally:
+            for fd, tmp, _ in opened:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+                if not synced:
+                    Path(tmp).unlink(missing_ok=True)
+        try:
+            for _, tmp, path in opened:
+                os.replace(tmp, path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            for _, tmp, _ in opened:
+                Path(tmp).unlink(missing_ok=True)
             raise
+        _each({path.parent for path in paths.values()}, _fsync_directory, pool)
 
     def get(self, sha256: str) -> bytes:
         return self._path(sha256).read_bytes()
+
+
+def _each(things, function, pool: Executor | None) -> None:
+    """function(thing) for each; several fsyncs at once in the pool (they wait on the disk, not on the GIL, and
+    the file system commits its journal for all of them together). The pool must not be the calling thread's."""
+    if pool is not None and len(things) > 2:
+        list(pool.map(function, things))
+    else:
+        for thing in things:
+            function(thing)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class S3Storage:
@@ -56,6 +103,15 @@ class S3Storage:
 
     def put(self, sha256: str, data: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=self._key(sha256), Body=data, ContentType="image/jpeg")
+
+    def put_many(self, blobs: Iterable[tuple[str, bytes]], pool: Executor | None = None) -> None:
+        """PUT is durable when it answers; several at once overlap in the pool."""
+        wanted = dict(blobs)
+        if pool is not None and len(wanted) > 1:
+            list(pool.map(self.put, wanted, wanted.values()))
+        else:
+            for sha, data in wanted.items():
+                self.put(sha, data)
 
     def get(self, sha256: str) -> bytes:
         return self.client.get_object(Bucket=self.bucket, Key=self._key(sha256))["Body"].read()

@@ -10,6 +10,7 @@ Keys act on release (a finger sliding off a key cancels it). 确定 while compos
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 
@@ -55,7 +56,9 @@ BOARD_BG = (0.86, 0.88, 0.91, 1)
 TEXT = (0.08, 0.08, 0.1, 1)
 
 
+@functools.cache
 def font_name() -> str:
+    """Checked once per process, not once per key."""
     if os.path.exists(FONT):
         return FONT
     log.warning("CJK font missing: %s (install fonts-wqy-microhei); Chinese will show as boxes", FONT)

@@ -12,7 +12,6 @@ from kiosk.logs import configure_logging
 from kiosk.store import DeviceKey
 
 from . import operators
-from .checks import CORE_CHECKS
 
 
 def _init(args) -> int:
@@ -32,15 +31,17 @@ def _init(args) -> int:
 
 
 def _selftest(args) -> int:
-    config = TerminalConfig.load(args.config)
-    results = [check(config) for check in CORE_CHECKS]
-    ok = all(r.ok for r in results)
+    from .checks import Context
+    from .selftest import print_report, selftest
+
+    ctx = Context(TerminalConfig.load(args.config), test_page=args.test_page, test_card=args.test_card,
+                  timeout=args.timeout)
+    report = selftest(ctx, send=not args.no_upload, core_only=args.core)
     if args.json:
-        print(json.dumps({"ok": ok, "checks": [r.as_json() for r in results]}, ensure_ascii=False))
+        print(json.dumps(report, ensure_ascii=False))
     else:
-        for r in results:
-            print(f"[{'通过' if r.ok else '失败'}] {r.name}: {r.message}  ({r.detail})")
-    return 0 if ok else 1
+        print_report(report)
+    return 0 if report["ok"] else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,9 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--server", default="", help="中心服务器地址（空：内置服务器）")
     init.add_argument("--force", action="store_true")
     init.set_defaults(handler=_init)
-    test = sub.add_parser("selftest", help="外设与本地数据自检")
+    test = sub.add_parser("selftest", help="外设、网络、时钟与本地数据自检（报告签名后上传并保存在本地）")
     test.add_argument("--config")
     test.add_argument("--json", action="store_true")
+    test.add_argument("--test-page", action="store_true", help="打印一张测试页")
+    test.add_argument("--test-card", action="store_true", help="读取放在读卡器上的测试卡")
+    test.add_argument("--core", action="store_true", help="只检查本机软件与数据（不查外设和网络；升级健康检查用）")
+    test.add_argument("--no-upload", action="store_true", help="不上传报告")
+    test.add_argument("--timeout", type=float, default=5.0, help="每个设备/请求的等待秒数（默认5）")
     test.set_defaults(handler=_selftest)
     operators.register(sub)
     return parser

@@ -49,6 +49,8 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.key = key or DeviceKey.load_or_create(key_path or self.path.with_name(self.path.name + ".key"))
         self._lock = threading.RLock()
+        self.path.touch(mode=0o600)  # personal data: SQLite gives the WAL and SHM files the database's mode
+        self.path.chmod(0o600)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # a committed record survives power loss, not only a crash

@@ -1,0 +1,122 @@
+"""Fixtures for the technician's tool: a terminal (config + data dir), a real central server on loopback, the card
+reader simulator on a pty, camera image files, and the private cupsd of the form tests (loaded from there, not
+copied)."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from central.embedded import EmbeddedServer
+from central.settings import Settings
+from kiosk.config import TerminalConfig
+
+TESTS = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("form_cups_fixtures", TESTS / "form" / "conftest.py")
+form_cups = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = form_cups  # dataclasses look their module up
+_spec.loader.exec_module(form_cups)
+CARD = TESTS / "idcard" / "fixtures" / "resident.json"
+
+
+class Terminal:
+    """A terminal config file and data directory under tmp_path; update(**fields) rewrites the TOML."""
+
+    def __init__(self, root: Path):
+        self.config_path = root / "etc" / "kiosk.toml"
+        self.config_path.parent.mkdir(parents=True)
+        self.config = TerminalConfig(data_dir=root / "data", terminal_id="T-TEST", county_code="411403")
+        self.update()
+
+    def update(self, **fields) -> TerminalConfig:
+        self.config = self.config.model_copy(update=fields)
+        self.config_path.write_text(self.config.to_toml(), encoding="utf-8")
+        return self.config
+
+    @property
+    def args(self) -> list[str]:
+        return ["--config", str(self.config_path)]
+
+
+@pytest.fixture
+def terminal(tmp_path) -> Terminal:
+    from kiosk.paths import TerminalPaths
+    from kiosk.store import DeviceKey
+
+    t = Terminal(tmp_path)
+    paths = TerminalPaths.at(t.config.data_dir).ensure()
+    DeviceKey.load_or_create(paths.device_key)
+    return t
+
+
+@pytest.fixture
+def server(tmp_path):
+    with EmbeddedServer(Settings(data_dir=tmp_path / "central")) as s:
+        yield s
+
+
+@pytest.fixture
+def enrolled(terminal, server):
+    """The terminal enrolled with the server (identity in its sync dir)."""
+    from kiosk.paths import TerminalPaths
+    from kiosk.sync.identity import enroll
+
+    identity = enroll(server.url, server.enroll_code("school", "4114030012", "411403"),
+                      TerminalPaths.at(terminal.config.data_dir).sync_dir)
+    terminal.update(server_url=server.url, terminal_id=identity.terminal_id)
+    return identity
+
+
+@pytest.fixture
+def reader_sim(tmp_path):
+    """make(**options) -> a started card reader simulator (warm, card on it unless told otherwise)."""
+    from drivers.idcard.simulator import SimCard, Simulator
+
+    started = []
+
+    def make(*, placed: bool = True, **options) -> Simulator:
+        options.setdefault("warmup", 0.0)
+        sim = Simulator(tmp_path / f"ttyIDCARD{len(started)}", SimCard.load(CARD), **options).start()
+        if placed:
+            sim.place()
+        started.append(sim)
+        return sim
+
+    yield make
+    for sim in started:
+        sim.stop()
+
+
+@pytest.fixture
+def images(tmp_path):
+    """image(name, kind) -> path of a 1280x960 PNG: 'blue' backdrop with a head, 'grey' wall, 'dark' room."""
+    import cv2
+    import numpy as np
+
+    def make(kind: str, size=(960, 1280)) -> str:
+        colours = {"blue": (219, 142, 67), "grey": (150, 150, 150), "dark": (40, 20, 10)}
+        image = np.full((*size, 3), colours[kind], np.uint8)
+        h, w = size
+        cv2.ellipse(image, (w // 2, h // 2), (w // 8, h // 5), 0, 0, 360, (170, 200, 236), -1)
+        path = tmp_path / f"{kind}-{w}x{h}.png"
+        cv2.imwrite(str(path), image)
+        return str(path)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def cupsd():
+    if not form_cups.cups_available():
+        pytest.skip("cupsd (Debian package cups) is not installed: the real-CUPS tests need it")
+    if os.geteuid() != 0:
+        pytest.skip("the private cupsd needs root to run its filters and backends as the lp user")
+    root = form_cups.make_root()
+    server = form_cups.CupsServer(root).start()
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)

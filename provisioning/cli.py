@@ -11,7 +11,7 @@ from kiosk.errors import KioskError
 from kiosk.logs import configure_logging
 from kiosk.store import DeviceKey
 
-from . import operators
+from . import discover, operators
 
 
 def _init(args) -> int:
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--no-upload", action="store_true", help="不上传报告")
     test.add_argument("--timeout", type=float, default=5.0, help="每个设备/请求的等待秒数（默认5）")
     test.set_defaults(handler=_selftest)
+    discover.register(sub)
     operators.register(sub)
     return parser
 

@@ -189,7 +189,7 @@ def check_printer(ctx: Context) -> Check:
         from drivers.printer.cups_printer import CupsPrinter
     except ImportError as exc:
         return Check("printer", "error", "缺少CUPS打印支持（pycups），请重新安装终端软件", repr(exc))
-    printer = CupsPrinter(name, server=ctx.cups_server)
+    printer = CupsPrinter(name, server=ctx.cups_server)  # None: $CUPS_SERVER, else the system's cupsd
     status = printer.status()
     detail = f"queue {name}: {status.state}, reasons {list(status.reasons) or 'none'}"
     if ctx.test_page and status.ready:

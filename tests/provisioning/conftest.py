@@ -120,3 +120,15 @@ def cupsd():
     yield server
     server.stop()
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pcscd(tmp_path_factory):
+    """A running pcscd with only the vpcd reader (one per machine: waits for other runs that hold it)."""
+    from drivers.badge.testing import PcscdUnavailable, shared
+
+    try:
+        with shared(tmp_path_factory.mktemp("pcscd")) as server:
+            yield server
+    except PcscdUnavailable as exc:
+        pytest.skip(str(exc))

@@ -11,7 +11,7 @@ from kiosk.errors import KioskError
 from kiosk.logs import configure_logging
 from kiosk.store import DeviceKey
 
-from . import discover, operators
+from . import discover, enroll, operators
 
 
 def _init(args) -> int:
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--timeout", type=float, default=5.0, help="每个设备/请求的等待秒数（默认5）")
     test.set_defaults(handler=_selftest)
     discover.register(sub)
+    enroll.register(sub)
     operators.register(sub)
     return parser
 

@@ -132,3 +132,53 @@ def pcscd(tmp_path_factory):
             yield server
     except PcscdUnavailable as exc:
         pytest.skip(str(exc))
+
+
+@pytest.fixture
+def queue_record(terminal):
+    """queue_record(state="submitted") -> a record saved in the terminal's store (queued for sync)."""
+    import hashlib
+    import uuid
+
+    from kiosk.paths import TerminalPaths
+    from kiosk.record import example_record
+    from kiosk.store import Store
+
+    serial = iter(range(1, 1000))
+
+    def make(state: str = "submitted"):
+        photo, document = (b"\xff\xd8\xff\xe0" + uuid.uuid4().bytes * 100 + b"\xff\xd9" for _ in range(2))
+        record = example_record(photo_sha256=hashlib.sha256(photo).hexdigest(),
+                                document_sha256=hashlib.sha256(document).hexdigest())
+        identity = {**record.identity, "id_number": f"41140320090315{next(serial):04d}"}
+        record = record.model_copy(update={"record_id": uuid.uuid4(), "identity": identity})
+        store = Store(TerminalPaths.at(terminal.config.data_dir).store)
+        try:
+            store.save(record, photo=photo, document=document)
+            for action in {"draft": [], "submitted": ["submit"]}[state]:
+                record = store.apply(record.record_id, action, "student")
+        finally:
+            store.close()
+        return record
+
+    return make
+
+
+@pytest.fixture
+def drain(terminal):
+    """drain() pushes the terminal's outbox once with its current identity; returns the depth left."""
+    from kiosk.paths import TerminalPaths
+    from kiosk.store import Store
+    from kiosk.sync import SyncWorker, TerminalIdentity, open_client
+
+    def push() -> int:
+        paths = TerminalPaths.at(terminal.config.data_dir)
+        store = Store(paths.store)
+        try:
+            with open_client(TerminalIdentity.load(paths.sync_dir)) as client:
+                SyncWorker(store, client, paths.sync_dir).drain()
+            return store.outbox_depth()
+        finally:
+            store.close()
+
+    return push

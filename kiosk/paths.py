@@ -12,6 +12,8 @@ environment's KIOSK_DATA_DIR, else /var/lib/kiosk (the appliance's place; the in
     <data_dir>/selftest/           self-test reports kept locally
     <data_dir>/logs/               JSON-lines logs (personal data masked)
     <data_dir>/operators.json      the operator badge registry
+    <data_dir>/update.lock         flock: shared while a student registers, exclusive while an update applies
+    <data_dir>/identify.json       a technician's "identify yourself" request (flash and beep) for the kiosk
 """
 from __future__ import annotations
 
@@ -71,6 +73,14 @@ class TerminalPaths:
     @property
     def operators(self) -> Path:
         return self.data_dir / "operators.json"
+
+    @property
+    def update_lock(self) -> Path:
+        return self.data_dir / "update.lock"
+
+    @property
+    def identify_request(self) -> Path:
+        return self.data_dir / "identify.json"
 
     def ensure(self) -> "TerminalPaths":
         """Creates the data directory (0700: it holds keys and personal data) and its folders."""

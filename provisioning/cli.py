@@ -11,7 +11,7 @@ from kiosk.errors import KioskError
 from kiosk.logs import configure_logging
 from kiosk.store import DeviceKey
 
-from . import discover, enroll, operators
+from . import discover, enroll, install, operators
 
 
 def _init(args) -> int:
@@ -36,7 +36,7 @@ def _selftest(args) -> int:
 
     ctx = Context(TerminalConfig.load(args.config), test_page=args.test_page, test_card=args.test_card,
                   timeout=args.timeout)
-    report = selftest(ctx, send=not args.no_upload, core_only=args.core)
+    report = selftest(ctx, send=not args.no_upload, core_only=args.core, devices=not args.no_devices)
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
@@ -64,11 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--test-page", action="store_true", help="打印一张测试页")
     test.add_argument("--test-card", action="store_true", help="读取放在读卡器上的测试卡")
     test.add_argument("--core", action="store_true", help="只检查本机软件与数据（不查外设和网络；升级健康检查用）")
+    test.add_argument("--no-devices", action="store_true", help="不查外设（终端程序运行时的每日自检）")
     test.add_argument("--no-upload", action="store_true", help="不上传报告")
     test.add_argument("--timeout", type=float, default=5.0, help="每个设备/请求的等待秒数（默认5）")
     test.set_defaults(handler=_selftest)
     discover.register(sub)
     enroll.register(sub)
+    install.register(sub)
     operators.register(sub)
     return parser
 

@@ -24,11 +24,13 @@ log = logging.getLogger(__name__)
 KEEP_REPORTS = 50
 
 
-def run_checks(ctx: Context, *, core_only: bool = False) -> list[Check]:
+def run_checks(ctx: Context, *, core_only: bool = False, devices: bool = True) -> list[Check]:
+    """core_only: this machine's software and data (the update health check); devices=False: no peripherals
+    (the daily timer, while the running kiosk holds them)."""
     checks = [check(ctx) for check in CORE_CHECKS]
     if core_only:
         return checks
-    for check in DEVICE_CHECKS:
+    for check in DEVICE_CHECKS if devices else ():
         try:
             checks.append(check(ctx))
         except Exception as exc:  # a driver that blows up is a failed check, never a stopped self-test
@@ -108,9 +110,10 @@ def upload(report: dict, identity, transport=None) -> tuple[bool, str]:
     return sent, "报告已上传中心服务器" if sent else "报告上传失败（服务器不可达或拒绝），已保存在本地"
 
 
-def selftest(ctx: Context, *, send: bool = True, core_only: bool = False, transport=None) -> dict:
+def selftest(ctx: Context, *, send: bool = True, core_only: bool = False, devices: bool = True,
+             transport=None) -> dict:
     """Runs the checks, signs, keeps and (unless send=False) uploads the report; returns it with the outcome."""
-    checks = run_checks(ctx, core_only=core_only)
+    checks = run_checks(ctx, core_only=core_only, devices=devices)
     identity = _identity(ctx)
     report = build_report(ctx, checks, identity)
     saved = keep(ctx, report)

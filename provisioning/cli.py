@@ -11,7 +11,7 @@ from kiosk.errors import KioskError
 from kiosk.logs import configure_logging
 from kiosk.store import DeviceKey
 
-from . import discover, enroll, install, operators
+from . import bundle, discover, enroll, install, operators, status, update
 
 
 def _init(args) -> int:
@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     discover.register(sub)
     enroll.register(sub)
     install.register(sub)
+    update.register(sub)
+    bundle.register(sub)
+    status.register(sub)
     operators.register(sub)
     return parser
 

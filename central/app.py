@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -41,6 +41,12 @@ TERMINAL_CACHE_S = 2.0  # a revocation takes effect within this time
 @dataclass(frozen=True)
 class Caller:
     terminal_id: str
+
+
+class DecommissionRequest(BaseModel):
+    """The terminal names itself: a request signed by one terminal cannot retire another by mistake."""
+    model_config = ConfigDict(extra="forbid")
+    terminal_id: str = Field(max_length=40)
 
 
 def _problems(*codes: int) -> dict:
@@ -197,6 +203,17 @@ def create_app(settings: Settings) -> FastAPI:
     def self_test(report: SelfTestReport, who: Caller = Depends(caller)) -> Ack:
         central.write(lambda session: session.add(models.SelfTest(
             terminal_id=who.terminal_id, ok=report.ok, report=report.model_dump(mode="json"))))
+        return Ack(server_time=models.utcnow())
+
+    @app.post(f"{API}/decommission", response_model=Ack, tags=["terminal"], responses={**AUTH_PROBLEMS,
+                                                                                       **_problems(409)})
+    def decommission(request: DecommissionRequest, who: Caller = Depends(caller)) -> Ack:
+        """A technician retires the terminal (kiosk-provision decommission): it is revoked at once."""
+        if request.terminal_id != who.terminal_id:
+            raise HTTPException(409, "terminal_id is not the signing terminal")
+        central.write(lambda session: terminals.revoke(session, who.terminal_id))
+        central.terminal_cache.pop(who.terminal_id, None)
+        log.info("terminal decommissioned", extra={"fields": {"terminal": who.terminal_id}})
         return Ack(server_time=models.utcnow())
 
     return app

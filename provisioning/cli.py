@@ -11,7 +11,7 @@ from kiosk.errors import KioskError
 from kiosk.logs import configure_logging
 from kiosk.store import DeviceKey
 
-from . import bundle, discover, enroll, install, operators, status, update
+from . import bundle, decommission, discover, enroll, identify, install, operators, status, update
 
 
 def _init(args) -> int:
@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     update.register(sub)
     bundle.register(sub)
     status.register(sub)
+    identify.register(sub)
+    decommission.register(sub)
     operators.register(sub)
     return parser
 

@@ -11,7 +11,8 @@ from kiosk.errors import KioskError
 from kiosk.logs import configure_logging
 from kiosk.store import DeviceKey
 
-from . import bundle, decommission, discover, enroll, identify, install, operators, status, update
+from . import (bundle, decommission, discover, enroll, identify, install, operators, service_screen, status,
+               update)
 
 
 def _init(args) -> int:
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.register(sub)
     identify.register(sub)
     decommission.register(sub)
+    service_screen.register(sub)
     operators.register(sub)
     return parser
 

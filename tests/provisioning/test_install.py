@@ -60,3 +60,24 @@ def test_install_cli_and_bad_reader_id(tmp_path, capsys):
     assert "CP210x" in rule and "0400" in rule
     assert main(["install", "--root", str(tmp_path), "--no-enable", "--reader-usb", "zz:1"]) == 1
     assert "VID:PID" in capsys.readouterr().err
+
+
+def test_service_screen_draws_its_notice(terminal, tmp_path):
+    """The screen the loop guard shows, on a real Kivy window (SDL offscreen), then its screenshot."""
+    import os
+    import sys
+
+    env = dict(os.environ, SDL_VIDEODRIVER="offscreen", KIVY_HOME=str(tmp_path / "kivy"), KIVY_NO_CONSOLELOG="1",
+               KIVY_NO_FILELOG="1", KIVY_NO_ARGS="1")
+    shot = tmp_path / "screen.png"
+    result = subprocess.run([sys.executable, "-m", "provisioning.cli", "service-screen", *terminal.args,
+                             "--seconds", "1.5", "--screenshot", str(shot)], env=env, capture_output=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    import cv2
+
+    taken = sorted(tmp_path.glob("screen*.png"))  # Kivy appends a counter to the name
+    image = cv2.imread(str(taken[-1]))
+    b, g, r = image.reshape(-1, 3).mean(axis=0)
+    assert r > 100 and r > 2 * b  # the red notice was drawn, not a black window
+    assert (image.reshape(-1, 3).max(axis=1) > 200).mean() > 0.001  # white text on it

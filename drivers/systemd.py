@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Mapping
+from collections.abc import Mapping
 
 
 def watchdog_interval(env: Mapping[str, str] = os.environ) -> float | None:

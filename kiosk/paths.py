@@ -13,6 +13,7 @@ environment's KIOSK_DATA_DIR, else /var/lib/kiosk (the appliance's place; the in
     <data_dir>/logs/               JSON-lines logs (personal data masked)
     <data_dir>/operators.json      the operator badge registry
     <data_dir>/update.lock         flock: shared while a student registers, exclusive while an update applies
+    <data_dir>/update-backup.db    the store as it was before the last update (restored if a rollback needs it)
     <data_dir>/identify.json       a technician's "identify yourself" request (flash and beep) for the kiosk
 """
 from __future__ import annotations
@@ -77,6 +78,10 @@ class TerminalPaths:
     @property
     def update_lock(self) -> Path:
         return self.data_dir / "update.lock"
+
+    @property
+    def update_backup(self) -> Path:
+        return self.data_dir / "update-backup.db"
 
     @property
     def identify_request(self) -> Path:

@@ -9,9 +9,10 @@ import datetime as dt
 import shutil
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 from kiosk.config import TerminalConfig
 from kiosk.fonts import CJK_FONT

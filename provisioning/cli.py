@@ -11,8 +11,7 @@ from kiosk.errors import KioskError
 from kiosk.logs import configure_logging
 from kiosk.store import DeviceKey
 
-from . import (bundle, decommission, discover, enroll, identify, install, operators, service_screen, status,
-               update)
+from . import bundle, decommission, discover, enroll, identify, install, operators, service_screen, status, update
 
 
 def _init(args) -> int:

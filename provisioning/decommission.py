@@ -76,7 +76,8 @@ def wipe(paths: TerminalPaths) -> list[str]:
             _shred(key)
             gone.append(str(key))
     for path in (paths.store, paths.store.with_name(paths.store.name + "-wal"),
-                 paths.store.with_name(paths.store.name + "-shm"), paths.operators, paths.identify_request):
+                 paths.store.with_name(paths.store.name + "-shm"), paths.update_backup, paths.operators,
+                 paths.identify_request):
         if path.exists():
             path.unlink()
             gone.append(str(path))
@@ -90,7 +91,7 @@ def wipe(paths: TerminalPaths) -> list[str]:
 def _systemctl(*args: str) -> None:
     import subprocess
 
-    subprocess.run(["systemctl", *args], capture_output=True, timeout=60)
+    subprocess.run(["systemctl", *args], check=False, capture_output=True, timeout=60)
 
 
 def decommission(config: TerminalConfig, *, offline: bool = False, service: str | None = None,

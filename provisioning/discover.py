@@ -126,7 +126,8 @@ def find_scanners(found: Found) -> None:
     if not shutil.which("scanimage"):
         return  # SANE is optional: document cameras are the usual way
     try:
-        out = subprocess.run(["scanimage", "-f", "%d%n"], capture_output=True, text=True, timeout=20).stdout
+        out = subprocess.run(["scanimage", "-f", "%d%n"], check=False, capture_output=True, text=True,
+                             timeout=20).stdout
     except subprocess.TimeoutExpired:
         found.notes.append("查找扫描仪超时（scanimage）")
         return

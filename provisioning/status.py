@@ -94,7 +94,7 @@ def _journal() -> str | None:
     try:
         result = subprocess.run(["journalctl", "-u", "kiosk.service", "-u", "kiosk-selftest.service",
                                  "--since", f"-{JOURNAL_DAYS}d", "--no-pager", "-o", "short-iso"],
-                                capture_output=True, timeout=60)
+                                check=False, capture_output=True, timeout=60)
     except (OSError, subprocess.SubprocessError):
         return None
     return result.stdout[-MAX_LOG_BYTES:].decode("utf-8", "replace") if result.returncode == 0 else None

@@ -6,7 +6,10 @@
     <prefix>/updates.json                      the outcome of every update, newest last
 
 The bundle is verified and unpacked before anything changes. The switch waits for the update lock (no student is
-mid-registration, and none can start until the update is done). Healthy means: the new release's own
+mid-registration, and none can start until the update is done). The store is copied (SQLite's backup API) before
+the switch: a new release that migrated the schema and then failed would leave the old release a database it
+refuses to open, so a rollback restores the copy when the schema version moved (nothing is registered meanwhile:
+the lock is held; outbox acknowledgements lost that way are resent, and resends are idempotent). Healthy means: the new release's own
 `kiosk-provision selftest --core` passes, and, on an appliance, kiosk.service restarts on it and reports READY
 (Type=notify makes `systemctl restart` wait for that) within the time allowed. Otherwise the links go back and
 the service is restarted on the old release.
@@ -14,10 +17,12 @@ the service is restarted on the old release.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -96,13 +101,44 @@ def _stage(manifest: dict, payload: Path, work: Path) -> Path:
     return tree
 
 
+def _schema(path: Path) -> int:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _copy_db(source: Path, target: Path) -> None:
+    with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+def backup_store(paths: TerminalPaths) -> Path | None:
+    if not paths.store.exists():
+        return None
+    tmp = paths.update_backup.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    tmp.touch(mode=0o600)  # the store's sealed personal data
+    _copy_db(paths.store, tmp)
+    os.replace(tmp, paths.update_backup)
+    return paths.update_backup
+
+
+def restore_store(paths: TerminalPaths, backup: Path | None, service: str | None) -> bool:
+    """Puts the pre-update store back if the failed release changed its schema; True if it did."""
+    if backup is None or _schema(paths.store) == _schema(backup):
+        return False
+    if service:
+        subprocess.run(["systemctl", "stop", service], check=False, capture_output=True, timeout=120)
+    _copy_db(backup, paths.store)
+    return True
+
+
 def health(releases: Releases, config: str | None, timeout: float, service: str | None) -> tuple[bool, str]:
     """The new release's own self-test through the `current` link, then (appliance) the service's restart."""
     deadline = time.monotonic() + timeout
     command = [str(releases.prefix / "current" / "bin" / "kiosk-provision"), "selftest", "--core", "--json",
                "--no-upload"] + (["--config", config] if config else [])
     try:
-        result = subprocess.run(command, capture_output=True, timeout=timeout)
+        result = subprocess.run(command, check=False, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return False, f"self-test did not finish within {timeout:g}s"
     except OSError as exc:
@@ -136,19 +172,23 @@ def apply(bundle_path: str | Path, *, prefix: str | Path, config: str | None, wa
             shutil.rmtree(target)
         if not target.exists():
             tree.rename(target)
-    data_dir = TerminalConfig.load(config).data_dir if config else None
-    lock = TerminalPaths.at(data_dir).update_lock
+    paths = TerminalPaths.at(TerminalConfig.load(config).data_dir if config else None)
+    lock = paths.update_lock
     entry = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "from": old, "to": version}
     try:
         with exclusive(lock, wait, on_wait=on_wait):
+            backup = backup_store(paths)
             releases.point("current", version)
             releases.point("previous", old)
             healthy, why = health(releases, config, health_timeout, service)
             if not healthy:
                 releases.point("current", old)
                 releases.point("previous", old_previous)
+                if restore_store(paths, backup, service):
+                    why += "; store restored from the pre-update copy (schema had changed)"
                 if service and old:
-                    subprocess.run(["systemctl", "restart", service], capture_output=True, timeout=health_timeout)
+                    subprocess.run(["systemctl", "restart", service], check=False, capture_output=True,
+                                   timeout=health_timeout)
     except UpdateBusy:
         shutil.rmtree(releases.dir / version, ignore_errors=True)
         releases.record(entry | {"outcome": "waited too long for the update lock"})
@@ -163,7 +203,8 @@ def apply(bundle_path: str | Path, *, prefix: str | Path, config: str | None, wa
 
 def _run(args) -> int:
     result = apply(args.bundle, prefix=args.prefix, config=args.config, wait=args.wait,
-                   health_timeout=args.health_timeout, service=default_service(args.service), release_key=args.release_key,
+                   health_timeout=args.health_timeout, service=default_service(args.service),
+                   release_key=args.release_key,
                    on_wait=lambda: print("有考生正在登记，等待其完成后再升级……", flush=True))
     if args.json:
         print(json.dumps(result, ensure_ascii=False))

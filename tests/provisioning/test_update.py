@@ -31,12 +31,12 @@ def keys(tmp_path):
 
 @pytest.fixture
 def make_bundle(tmp_path, keys):
-    def make(version: str, behaviour: str = "good", key=None) -> Path:
+    def make(version: str, behaviour: str = "good", key=None, script: str | None = None) -> Path:
         tree = tmp_path / "src" / version
         (tree / "bin").mkdir(parents=True)
-        script = tree / "bin" / "kiosk-provision"
-        script.write_text(f"#!/bin/sh\n{SCRIPTS[behaviour]}\n")
-        script.chmod(0o755)
+        path = tree / "bin" / "kiosk-provision"
+        path.write_text(f"#!/bin/sh\n{script or SCRIPTS[behaviour]}\n")
+        path.chmod(0o755)
         (tree / "VERSION").write_text(version)
         return bundle.build(tree, version, key or keys[0], tmp_path / f"kiosk-{version}.bundle")
     return make
@@ -129,3 +129,24 @@ def test_no_registration_starts_while_an_update_holds_the_lock(tmp_path):
     assert lock.acquire() and lock.held
     lock.release()
     lock.release()  # harmless twice
+
+
+def test_rollback_restores_a_store_the_failed_release_migrated(terminal, tmp_path, make_bundle, keys, queue_record):
+    import sqlite3
+    import sys
+
+    from kiosk.store import Store
+
+    queue_record()
+    store_path = TerminalPaths.at(terminal.config.data_dir).store
+    schema = sqlite3.connect(store_path).execute("PRAGMA user_version").fetchone()[0]
+    migrate = (f"{sys.executable} -c \"import sqlite3; db = sqlite3.connect('{store_path}'); "
+               f"db.execute('PRAGMA user_version=99'); db.commit()\"\nexit 1")
+    prefix = tmp_path / "opt"
+    assert run_update(terminal, prefix, make_bundle("1.0.0"), keys) == 0
+    assert run_update(terminal, prefix, make_bundle("2.0.0", script=migrate), keys) == 1
+    assert sqlite3.connect(store_path).execute("PRAGMA user_version").fetchone()[0] == schema
+    assert "store restored" in Releases(prefix).history()[-1]["reason"]
+    store = Store(store_path)  # the old release opens it, the queued record is still there
+    assert store.outbox_depth() == 1
+    store.close()

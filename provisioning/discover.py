@@ -36,6 +36,7 @@ def find_card_readers(ports: list[str] | None, found: Found) -> None:
     if not ports:
         found.notes.append("没有找到串口设备（身份证读卡器未连接？）")
     stable = {os.path.realpath(p): p for p in ports if p.startswith("/dev/serial/by-id/")}
+    usb = usb_ids()
     seen = set()
     for port in ports:
         device = os.path.realpath(port)
@@ -44,7 +45,19 @@ def find_card_readers(ports: list[str] | None, found: Found) -> None:
         seen.add(device)
         result = probe_port(stable.get(device, port))  # the by-id name survives re-plugging into another socket
         if result is not None:
-            found.card_readers.append(result.as_json())
+            found.card_readers.append(result.as_json() | {"usb": usb.get(device)})
+
+
+def usb_ids() -> dict[str, str]:
+    """Real device path -> "vid:pid[:serial]" of USB serial adapters (for install --reader-usb)."""
+    from serial.tools import list_ports
+
+    ids = {}
+    for info in list_ports.comports():
+        if info.vid is not None and info.pid is not None:
+            ids[os.path.realpath(info.device)] = f"{info.vid:04x}:{info.pid:04x}" + (
+                f":{info.serial_number}" if info.serial_number else "")
+    return ids
 
 
 def camera_resolutions(source) -> list[list[int]] | None:
@@ -170,6 +183,8 @@ def describe(found: Found, section: dict) -> list[str]:
     lines = []
     for r in found.card_readers:
         lines.append(f"身份证读卡器：{r['port']}（{r['baud']}波特，SAM编号 {r['sam_id']}）")
+        if r.get("usb"):
+            lines.append(f"  固定设备名：kiosk-provision install --reader-usb {r['usb']}")
     for c in found.cameras:
         sizes = "、".join(f"{w}×{h}" for w, h in c["resolutions"])
         lines.append(f"摄像头：{c['source']}（分辨率 {sizes}）")

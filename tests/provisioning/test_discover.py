@@ -8,8 +8,8 @@ from kiosk.config import TerminalConfig
 from provisioning.cli import main
 
 
-def test_discover_finds_devices_and_writes_the_device_section(terminal, reader_sim, images, cupsd, pcscd,
-                                                               monkeypatch, capsys):
+def test_discover_finds_devices_and_writes_the_device_section(terminal, reader_sim, images, cupsd, monkeypatch,
+                                                               capsys):
     silent = reader_sim(warmup=3600)
     slow = reader_sim(baud=57600)
     queue = cupsd.add_queue()
@@ -20,10 +20,9 @@ def test_discover_finds_devices_and_writes_the_device_section(terminal, reader_s
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["written"]
     assert out["found"]["card_readers"] == [{"port": str(slow.link), "baud": 57600,
-                                             "sam_id": "05.01-20101118-0012345678-1234567890"}]
+                                             "sam_id": "05.01-20101118-0012345678-1234567890", "usb": None}]
     assert {"source": camera, "resolutions": [[1280, 720]]} in out["found"]["cameras"]
     assert queue.name in [p["name"] for p in out["found"]["printers"]]
-    assert pcscd.reader in out["found"]["pcsc_readers"]
     config = TerminalConfig.load(terminal.config_path)
     assert config.card_reader == str(slow.link) and config.camera == camera
     assert config.printer in [p["name"] for p in out["found"]["printers"]]
@@ -37,3 +36,11 @@ def test_discover_in_chinese_when_nothing_is_there(terminal, tmp_path, monkeypat
     assert code == 1
     assert "CUPS打印服务未运行" in out and "没有可写入终端配置的设备" in out
     assert TerminalConfig.load(terminal.config_path).card_reader == "simulator"
+
+
+def test_discover_lists_pcsc_readers(pcscd):
+    from provisioning.discover import Found, find_pcsc
+
+    found = Found()
+    find_pcsc(found)
+    assert pcscd.reader in found.pcsc_readers

@@ -3,8 +3,10 @@
 A bundle is an uncompressed tar of exactly three members:
     manifest.json   {"format": 1, "version", "kind": "venv" | "wheels", "payload_sha256", "payload_size", "created"}
     manifest.sig    hex Ed25519 signature over manifest.json's bytes
-    payload.tar.gz  kind "venv": the release tree itself (bin/kiosk, bin/kiosk-provision, lib/...);
-                    kind "wheels": wheels/*.whl, installed into a fresh venv with pip --no-index --no-deps
+    payload.tar.gz  kind "venv": the release tree itself (bin/kiosk, bin/kiosk-provision, lib/...), built at
+                    /opt/kiosk/releases/<version> on the build machine (venv scripts carry absolute paths);
+                    kind "wheels": wheels/*.whl (the hashed lock's set plus the project), installed on the
+                    terminal into a fresh venv at its final place with pip --no-index --no-deps
 Nothing is parsed before its signature is checked; the payload is hashed while it is copied out, and unpacked with
 tarfile's "tar" filter (no absolute member names, nothing outside the release tree, no setuid bits; symlinks may
 point outside, as a venv's bin/python points at the system interpreter).

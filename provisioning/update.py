@@ -25,6 +25,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
@@ -87,18 +88,26 @@ class Releases:
                 shutil.rmtree(tree, ignore_errors=True)
 
 
-def _stage(manifest: dict, payload: Path, work: Path) -> Path:
-    tree = work / "tree"
-    if manifest["kind"] == "venv":
-        bundle.unpack(payload, tree)
-    else:  # wheels: a fresh venv, then the wheels without an index or dependency resolution (the set is complete)
-        wheels = work / "wheels"
-        bundle.unpack(payload, work)
-        subprocess.run([sys.executable, "-m", "venv", str(tree)], check=True, capture_output=True, timeout=300)
-        subprocess.run([str(tree / "bin" / "pip"), "install", "--no-index", "--no-deps", "--require-virtualenv",
-                        *map(str, sorted(wheels.glob("*.whl")))], check=True, capture_output=True, timeout=900)
-    (tree / "release.json").write_text(json.dumps(manifest, indent=1))
-    return tree
+def _stage(manifest: dict, payload: Path, work: Path, target: Path) -> None:
+    """Puts the release tree at target. A wheel set becomes a venv made in place (venv scripts carry their
+    absolute path), the wheels installed without an index or dependency resolution (the set is complete)."""
+    try:
+        if manifest["kind"] == "venv":
+            tree = work / "tree"
+            bundle.unpack(payload, tree)
+            tree.rename(target)
+        else:
+            bundle.unpack(payload, work)
+            subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(target)], check=True,
+                           capture_output=True, timeout=300)
+            subprocess.run([sys.executable, "-m", "pip", "--python", str(target / "bin" / "python"), "install",
+                            "--no-index", "--no-deps", "--quiet", *map(str, sorted((work / "wheels").glob("*.whl")))],
+                           check=True, capture_output=True, timeout=900)
+    except (OSError, subprocess.SubprocessError, tarfile.TarError) as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        stderr = getattr(exc, "stderr", b"") or b""
+        raise KioskError("升级包中的软件无法安装，未做任何更改", detail=f"{exc!r} {stderr[-500:]!r}") from None
+    (target / "release.json").write_text(json.dumps(manifest, indent=1))
 
 
 def _schema(path: Path) -> int:
@@ -166,12 +175,10 @@ def apply(bundle_path: str | Path, *, prefix: str | Path, config: str | None, wa
         version = manifest["version"]
         if version == old:
             raise KioskError(f"已经是版本 {version}，无需升级", detail="same version")
-        tree = _stage(manifest, payload, Path(work))
         target = releases.dir / version
-        if target.exists() and version != old_previous:
-            shutil.rmtree(target)
-        if not target.exists():
-            tree.rename(target)
+        if version != old_previous:  # the previous release's tree is kept as it is
+            shutil.rmtree(target, ignore_errors=True)
+            _stage(manifest, payload, Path(work), target)
     paths = TerminalPaths.at(TerminalConfig.load(config).data_dir if config else None)
     lock = paths.update_lock
     entry = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "from": old, "to": version}

@@ -150,3 +150,30 @@ def test_rollback_restores_a_store_the_failed_release_migrated(terminal, tmp_pat
     store = Store(store_path)  # the old release opens it, the queued record is still there
     assert store.outbox_depth() == 1
     store.close()
+
+
+def test_wheel_set_bundle_becomes_a_venv(terminal, tmp_path, keys):
+    """kind "wheels": a fresh venv in place, the wheel installed without an index; its console script is the
+    health check."""
+    import base64
+    import hashlib
+    import zipfile
+
+    files = {"fieldapp/__init__.py": b"def main():\n    print('{\"ok\": true}')\n",
+             "fieldapp-3.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: fieldapp\nVersion: 3.0\n",
+             "fieldapp-3.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+                                             b"Tag: py3-none-any\n",
+             "fieldapp-3.0.dist-info/entry_points.txt": b"[console_scripts]\nkiosk-provision = fieldapp:main\n"}
+    digest = lambda d: base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b"=").decode()  # noqa: E731
+    record = "".join(f"{n},sha256={digest(d)},{len(d)}\n" for n, d in files.items())
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    with zipfile.ZipFile(wheels / "fieldapp-3.0-py3-none-any.whl", "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+        z.writestr("fieldapp-3.0.dist-info/RECORD", record + "fieldapp-3.0.dist-info/RECORD,,\n")
+    path = bundle.build(wheels, "3.0", keys[0], tmp_path / "wheels.bundle", kind="wheels")
+    prefix = tmp_path / "opt"
+    assert run_update(terminal, prefix, path, keys) == 0
+    assert Releases(prefix).version("current") == "3.0"
+    assert (prefix / "current" / "bin" / "kiosk-provision").exists()

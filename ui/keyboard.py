@@ -1,7 +1,7 @@
 """The kiosk's on-screen keyboard: QWERTY with pinyin (中) and letters (英), and a numeric pad.
 
 It edits one TextInput at a time (set_target) and never asks for the system keyboard. In 中 mode letters go to
-kiosk.input.PinyinEngine and a candidate bar above the keys shows the composition and the candidates; a tap on
+a kiosk.input.InputEngine (drivers.input.rime.PinyinEngine) and a candidate bar above the keys shows the composition and the candidates; a tap on
 a candidate inserts it. When the pinyin engine cannot start (librime missing), the keyboard still types letters
 and digits and the 中 key is disabled; `pinyin_error` holds the KioskError for the self-test.
 
@@ -153,7 +153,7 @@ class OnScreenKeyboard(BoxLayout):
         self.pinyin_error: KioskError | None = None
         if engine is None:
             try:
-                from kiosk.input import PinyinEngine
+                from drivers.input.rime import PinyinEngine
 
                 engine = PinyinEngine()
             except KioskError as exc:

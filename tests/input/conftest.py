@@ -21,7 +21,7 @@ WINDOW_SIZE = (1280, 800)
 @pytest.fixture(scope="session")
 def engine_factory():
     """Engines on the process-wide Rime runtime; all closed at the end."""
-    from kiosk.input import PinyinEngine
+    from drivers.input.rime import PinyinEngine
 
     made = []
 

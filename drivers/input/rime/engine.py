@@ -204,7 +204,6 @@ class PinyinEngine:
                 preedit = (ctx.composition.preedit or b"").decode("utf-8", "replace")
                 self._order = order = arrange(texts, drawable=self._drawable, preedit=preedit,
                                               first_page=menu.page_no == 0)
-                highlighted = menu.highlighted_candidate_index
                 return InputState(
                     raw_input=raw,
                     preedit=preedit,
@@ -212,7 +211,7 @@ class PinyinEngine:
                     comments=tuple(comments[i] for i in order),
                     page_no=menu.page_no,
                     is_last_page=bool(menu.is_last_page),
-                    highlighted=order.index(highlighted) if highlighted in order else 0,
+                    highlighted=0,  # what space picks (the keyboard offers no arrow keys to move it)
                 )
             finally:
                 self._lib.RimeFreeContext(ctx)

@@ -169,7 +169,7 @@ def walk(widget):
         yield from walk(child)
 
 
-@pytest.mark.parametrize("layout", ["text", "numeric", "id"])
+@pytest.mark.parametrize("layout", ["text", "numeric", "id", "phone", "month", "date", "strokes", "handwriting"])
 def test_touch_targets_and_font(ui, engine, layout):
     from kivy.uix.label import Label
 
@@ -184,6 +184,9 @@ def test_touch_targets_and_font(ui, engine, layout):
         assert key.width >= MIN_TOUCH and key.height >= MIN_TOUCH, (key.text, key.size)
     labels = [w for w in walk(kb) if isinstance(w, Label)]
     assert labels and all(w.font_name == FONT for w in labels)
+    from ui.glyphs import undrawn
+
+    assert undrawn(kb) == []  # every key label, hint and candidate drawn (no box)
     assert BACKSPACE in {k.text for k in kb.keys.values()} and CONFIRM in {k.text for k in kb.keys.values()}
 
 

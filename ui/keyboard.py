@@ -15,6 +15,7 @@ Every field it edits keeps a font able to draw its text (ui.glyphs.fit_input).
 from __future__ import annotations
 
 import logging
+import threading
 
 from kivy.graphics import Color, Rectangle
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, OptionProperty
@@ -23,6 +24,7 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk.errors import KioskError
+from kiosk.fonts import chain
 
 from . import pads
 from .glyphs import fit_input
@@ -71,6 +73,7 @@ class OnScreenKeyboard(BoxLayout):
         """engine: an InputEngine, None to start the Rime one, or False for no pinyin at all."""
         super().__init__(orientation="vertical", spacing=SPACING, padding=SPACING, size_hint_y=None, **kwargs)
         self.pinyin_error: KioskError | None = None
+        threading.Thread(target=chain().preload, name="font-cmaps", daemon=True).start()
         if engine is None:
             try:
                 from drivers.input.rime import PinyinEngine

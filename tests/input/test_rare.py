@@ -2,7 +2,6 @@
 placed behind everyday candidates, and candidates the fonts cannot draw left out (𫗭 under wei)."""
 import pytest
 
-from drivers.input.rime import PinyinEngine
 from kiosk.fonts import CJK_FONT, Face, FontChain, chain
 from kiosk.input import RARE_SLOT, arrange, unconverted
 from kiosk.input.rare import RARE_CHARACTERS

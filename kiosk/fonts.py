@@ -17,8 +17,11 @@ Nothing here imports Kivy or ReportLab: ui/glyphs.py and kiosk/form/fonts.py tur
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -67,9 +70,16 @@ class Coverage:
                         bits[cp >> 3] |= 1 << (cp & 7)
             finally:
                 font.close()
+                del font
         except Exception as exc:  # noqa: BLE001 - a broken font file covers nothing; the next face is tried
             log.warning("font unreadable, skipped: %s (%s)", self.face.path, exc)
+        gc.collect()  # fontTools' tables are cycles: ~20 MB of glyph names otherwise wait for the collector
         return bits
+
+    def fill(self, bits: bytes) -> None:
+        with self._lock:
+            if self._bits is None and len(bits) == _PLANES // 8:
+                self._bits = bytearray(bits)
 
     def bits(self) -> bytearray:
         if self._bits is None:
@@ -103,8 +113,22 @@ class FontChain:
         return self.faces[0] if self.faces else None
 
     def preload(self) -> None:
-        """Read every face's cmap now (~0.5-1 s in all), e.g. on a background thread at start, so the first rare
-        candidate does not wait for it."""
+        """Read every face's cmap now, e.g. on a background thread at start, so that the first rare candidate does
+        not wait for it. The cmaps are parsed in a child process (0.5 s for the four faces): fontTools' tables
+        would otherwise leave ~20 MB of this process's heap fragmented; only the 32 KB bitmaps come back."""
+        pending = [f for f, c in self._coverage.items() if c._bits is None]
+        if not pending:
+            return
+        size = _PLANES // 8
+        try:
+            out = subprocess.run([sys.executable, "-m", "kiosk.fonts", *(f"{f.index}:{f.path}" for f in pending)],
+                                 capture_output=True, timeout=60, check=True).stdout
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("font cmaps read in-process (%s)", exc)
+            out = b""
+        if len(out) == size * len(pending):
+            for i, face in enumerate(pending):
+                self._coverage[face].fill(out[i * size:(i + 1) * size])
         for coverage in self._coverage.values():
             coverage.bits()
 
@@ -182,3 +206,9 @@ def _coverage_of(face: Face) -> Coverage:
         if known == face:
             return chain()._coverage[known]
     return Coverage(face)
+
+
+if __name__ == "__main__":  # FontChain.preload's child: "index:path" arguments -> one bitmap each on stdout
+    for arg in sys.argv[1:]:
+        number, _, font_path = arg.partition(":")
+        sys.stdout.buffer.write(Coverage(Face(font_path, int(number)))._load())

@@ -80,3 +80,12 @@ def test_fallback_draws_the_glyph_not_a_box(ui):
     chained.texture_update()
     assert chained.texture.pixels != boxed
     assert chained.texture.pixels == pixels(text="䶮", font_name=chain().faces[1].path)
+
+
+def test_preload_reads_the_same_cmaps_in_a_child():
+    from kiosk.fonts import Coverage
+
+    preloaded = FontChain(chain().faces)
+    preloaded.preload()
+    for face in preloaded.faces:
+        assert preloaded._coverage[face]._bits == Coverage(face)._load(), face.name

@@ -66,7 +66,8 @@ class VoicePrompts:
         return self.cache_dir / f"{key}.wav"
 
     def render(self, text: str) -> Path:
-        """The WAV for `text`, synthesised unless cached (blocking: call it off the UI thread)."""
+        """The WAV for `text` (Hanzi, or its reading in toned pinyin: "gan3 ying4 qu1"), synthesised unless
+        cached (blocking: call it off the UI thread)."""
         text = " ".join(str(text).split())
         if not text or len(text) > MAX_CHARS:
             raise ValueError(f"prompt of {len(text)} characters (1..{MAX_CHARS})")
@@ -80,14 +81,15 @@ class VoicePrompts:
             os.replace(tmp, path)
         return path
 
-    def say(self, text: str) -> Future:
-        """Speak `text`: rendered on the voice thread, played on the UI thread. Returns the Future of the WAV path
-        (None when muted or without espeak-ng); never blocks."""
+    def say(self, text: str, reading: str | None = None) -> Future:
+        """Speak `text` (or `reading`, its toned pinyin where the voice would misread a polyphone): rendered on the
+        voice thread, played on the UI thread. Returns the Future of the WAV path (None when muted or without
+        espeak-ng); never blocks."""
         if self._muted or not self.available:
             done: Future = Future()
             done.set_result(None)
             return done
-        future = self._executor.submit(self.render, text)
+        future = self._executor.submit(self.render, reading or text)
         future.add_done_callback(self._ready)
         return future
 

@@ -43,6 +43,15 @@ def test_cached_per_text(prompts):
     assert prompts.cache_dir.stat().st_mode & 0o077 == 0
 
 
+def test_reading_for_polyphones(prompts):
+    """应 in 感应区 is read ying1 from Hanzi; the toned reading says ying4."""
+    path = prompts.say(PROMPT, reading="qing3 jiang1 shen1 fen4 zheng4 fang4 zai4 gan3 ying4 qu1").result(30)
+    assert path == prompts.path_for("qing3 jiang1 shen1 fen4 zheng4 fang4 zai4 gan3 ying4 qu1") != prompts.path_for(
+        PROMPT)
+    with wave.open(str(path)) as wav:
+        assert wav.getnframes() / wav.getframerate() > 1.5
+
+
 def test_bad_prompts_refused(prompts):
     with pytest.raises(ValueError):
         prompts.render("")

@@ -50,6 +50,7 @@ patch:
   simplifier/excluded_types: [user_table]  # custom phrases as written (昇 stays 昇)
 """
 
+
 def _default_user_dir() -> Path:
     base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
     return Path(tempfile.mkdtemp(prefix="kiosk-rime-", dir=base))

@@ -12,9 +12,9 @@ EXTRAS = {
     "photo": ["opencv-python-headless>=4.9,<5", "numpy>=1.24,<2", "pillow>=10", "mediapipe==0.10.21"],
     "ocr": ["rapidocr-onnxruntime>=1.4,<1.5"],
     # The registration form.
-    "form": ["reportlab>=4.0", "segno>=1.6"],
+    "form": ["reportlab>=4.0", "segno>=1.6", "fonttools>=4.40"],
     # The Kivy touch UI.
-    "ui": ["kivy>=2.3,<2.4"],
+    "ui": ["kivy>=2.3,<2.4", "fonttools>=4.40"],
     # Central server.
     "server": [
         "fastapi>=0.110", "uvicorn[standard]>=0.29", "sqlalchemy>=2.0", "alembic>=1.13", "psycopg[binary]>=3.1",

@@ -17,6 +17,9 @@ APT_PACKAGES=(
   librime1 librime-data rime-data-luna-pinyin rime-data-pinyin-simp
   # Serial tools, Chinese font for forms and UI, PostgreSQL for the server at scale, Chromium for console tests
   socat fonts-wqy-microhei postgresql chromium
+  # Rare name characters (CJK Ext-A..) in the UI and the form: TrueType fallback fonts; handwriting input
+  # (zinnia with the tegaki Simplified Chinese model); spoken prompts (espeak-ng Mandarin)
+  fonts-hanazono fonts-babelstone-han libzinnia0 tegaki-zinnia-simplified-chinese espeak-ng
 )
 
 missing=()

@@ -1,144 +1,66 @@
-"""The kiosk's on-screen keyboard: QWERTY with pinyin (中) and letters (英), and a numeric pad.
+"""The kiosk's on-screen keyboard: QWERTY with pinyin (中) and letters (英), a stroke picker (笔画), a handwriting
+pad (手写), and numeric pads for phone numbers, dates and ID numbers (ui/pads.py).
 
-It edits one TextInput at a time (set_target) and never asks for the system keyboard. In 中 mode letters go to
-kiosk.input.PinyinEngine and a candidate bar above the keys shows the composition and the candidates; a tap on
-a candidate inserts it. When the pinyin engine cannot start (librime missing), the keyboard still types letters
-and digits and the 中 key is disabled; `pinyin_error` holds the KioskError for the self-test.
+It edits one TextInput at a time (set_target) and never asks for the system keyboard. In 中 mode letters go to a
+kiosk.input.InputEngine (drivers.input.rime.PinyinEngine) and a candidate bar above the keys shows the composition
+and the candidates; a tap on a candidate inserts it. The stroke picker types Rime's stroke codes (一丨丿丶乙 =
+hspnz after a backquote), which reach every character of the stroke dictionary, Ext-A and B included (䶮). When
+the pinyin engine cannot start (librime missing), the keyboard still types letters and digits and the 中 and 笔画
+keys are disabled; `pinyin_error` holds the KioskError for the self-test.
 
 Keys act on release (a finger sliding off a key cancels it). 确定 while composing inserts the letters as typed
 (as phone keyboards do); otherwise it fires on_confirm(target). Space while composing picks the first candidate.
+Every field it edits keeps a font able to draw its text (ui.glyphs.fit_input).
 """
 from __future__ import annotations
 
-import functools
 import logging
-import os
+import threading
 
 from kivy.graphics import Color, Rectangle
-from kivy.properties import (
-    BooleanProperty, ColorProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty,
-)
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, OptionProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.button import Button
 from kivy.uix.label import Label
-from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.errors import KioskError
-from kiosk.fonts import CJK_FONT
+from kiosk.fonts import chain
+
+from . import pads
+from .glyphs import fit_input
+from .keys import (  # noqa: F401 - FONT and MIN_TOUCH are part of the keyboard's interface
+    BOARD_BG, CONFIRM_BG, FONT, FUNC_BG, HINT, KEY_BG, KEY_HEIGHT, MIN_TOUCH, SPACING, TEXT, V_HINT, CandidateBar,
+    Key, font_name,
+)
+from .pads import BACKSPACE, CONFIRM
 
 log = logging.getLogger(__name__)
 
-FONT = CJK_FONT
-MIN_TOUCH = 60  # px: no key or candidate is smaller than this either way
-KEY_HEIGHT = 76
-SPACING = 8
-
 LETTER_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 DIGITS = "1234567890"
+STROKES = (("一", "h"), ("丨", "s"), ("丿", "p"), ("丶", "n"), ("乙", "z"))  # Rime's stroke codes, 横竖撇点折
+STROKE_PREFIX = "`"  # luna_pinyin's reverse-lookup prefix for the stroke dictionary
+PAD_HEIGHT = 4  # the handwriting pad is this many key rows tall
 
-# Labels (Simplified Chinese on the kiosk).
-BACKSPACE = "删除"  # U+232B is not in WQY MicroHei (it showed as a box)
-CONFIRM = "确定"
 SPACE = "空格"
 MODE_ZH = "中"
 MODE_EN = "英"
 CAPS = "大写"
-PREV_PAGE = "◀"
-NEXT_PAGE = "▶"
+STROKE_KEY = "笔画"
+HANDWRITING_KEY = "手写"
+BACK_KEY = "拼音"
+REWRITE = "重写"
+STROKE_HINT = "按笔顺点笔画，如 䶮：一丿乙丶丿一…"
+HANDWRITING_HINT = "在方格内写一个字"
 
-KEY_BG = (1, 1, 1, 1)
-KEY_BG_DOWN = (0.75, 0.82, 0.95, 1)
-FIRST_BG = (0.88, 0.93, 1, 1)
-FUNC_BG = (0.80, 0.83, 0.88, 1)
-CONFIRM_BG = (0.10, 0.45, 0.85, 1)
-BOARD_BG = (0.86, 0.88, 0.91, 1)
-TEXT = (0.08, 0.08, 0.1, 1)
-
-
-@functools.cache
-def font_name() -> str:
-    """Checked once per process, not once per key."""
-    if os.path.exists(FONT):
-        return FONT
-    log.warning("CJK font missing: %s (install fonts-wqy-microhei); Chinese will show as boxes", FONT)
-    return "Roboto"
-
-
-class Key(Button):
-    """One key: flat colour, darker while pressed, the CJK font, never smaller than MIN_TOUCH."""
-
-    key = StringProperty("")  # what the key means: a character, or a name like "backspace"
-    bg = ColorProperty(KEY_BG)
-
-    def __init__(self, label: str, key: str, bg=KEY_BG, **kwargs):
-        kwargs.setdefault("font_size", 30)
-        super().__init__(text=label, font_name=font_name(), background_normal="", background_down="",
-                         background_disabled_normal="", color=TEXT if bg != CONFIRM_BG else (1, 1, 1, 1),
-                         **kwargs)
-        self.key = key
-        self.bg = bg
-        self.bind(state=self._paint, bg=self._paint, disabled=self._paint)
-        self._paint()
-
-    def _paint(self, *_):
-        if self.disabled:
-            self.background_color = (0.9, 0.9, 0.9, 1)
-        elif self.state == "down":
-            self.background_color = KEY_BG_DOWN if self.bg != CONFIRM_BG else (0.05, 0.3, 0.6, 1)
-        else:
-            self.background_color = self.bg
-
-
-class CandidateBar(BoxLayout):
-    """Composition (left), the candidates of the current page (scrollable when long), page buttons (right)."""
-
-    def __init__(self, keyboard: "OnScreenKeyboard", **kwargs):
-        super().__init__(orientation="horizontal", size_hint_y=None, height=KEY_HEIGHT, spacing=SPACING, **kwargs)
-        self.keyboard = keyboard
-        self.preedit = Label(text="", font_name=font_name(), font_size=24, color=(0.2, 0.3, 0.5, 1),
-                             size_hint_x=None, width=220, halign="left", valign="middle", shorten=True,
-                             shorten_from="left")
-        self.preedit.bind(size=lambda w, s: setattr(w, "text_size", s))
-        self.scroll = ScrollView(do_scroll_y=False, do_scroll_x=True, bar_width=4)
-        self.row = BoxLayout(orientation="horizontal", size_hint=(None, 1), spacing=SPACING)
-        self.row.bind(minimum_width=self.row.setter("width"))
-        self.scroll.add_widget(self.row)
-        self.prev = Key(PREV_PAGE, "page_up", bg=FUNC_BG, size_hint_x=None, width=MIN_TOUCH + 12)
-        self.next = Key(NEXT_PAGE, "page_down", bg=FUNC_BG, size_hint_x=None, width=MIN_TOUCH + 12)
-        self.prev.bind(on_release=lambda *_: keyboard.page(-1))
-        self.next.bind(on_release=lambda *_: keyboard.page(+1))
-        for w in (self.preedit, self.scroll, self.prev, self.next):
-            self.add_widget(w)
-        self.candidates: list[Key] = []
-        self.show(None)
-
-    def show(self, state) -> None:
-        self.row.clear_widgets()
-        self.candidates = []
-        composing = state is not None and state.composing
-        self.preedit.text = state.preedit if composing else ""
-        self.prev.disabled = not composing or state.page_no == 0
-        self.next.disabled = not composing or state.is_last_page
-        self.prev.opacity = self.next.opacity = 1 if composing else 0
-        if not composing:
-            return
-        for i, text in enumerate(state.candidates):
-            # The first candidate is what 空格 would pick: tinted.
-            key = Key(text, f"candidate:{i}", bg=FIRST_BG if i == state.highlighted else KEY_BG, size_hint_x=None,
-                      font_size=32)
-            key.texture_update()
-            key.width = max(MIN_TOUCH + 20, key.texture_size[0] + 36)
-            key.bind(on_release=lambda btn, i=i: self.keyboard.choose(i))
-            self.row.add_widget(key)
-            self.candidates.append(key)
-        self.scroll.scroll_x = 0
+LAYOUTS = ("text", "strokes", "handwriting", *pads.PADS)
 
 
 class OnScreenKeyboard(BoxLayout):
-    """The keyboard. layout: "text" (QWERTY, 中/英), "numeric" (phone numbers), "id" (digits and X)."""
+    """The keyboard. layout: "text" (QWERTY, 中/英), "strokes", "handwriting", or a numeric pad: "numeric"
+    (digits), "phone" (digits and -), "id" (digits and X), "month" (YYYY-MM), "date" (YYYY-MM-DD)."""
 
-    layout = OptionProperty("text", options=["text", "numeric", "id"])
+    layout = OptionProperty("text", options=list(LAYOUTS))
     mode = OptionProperty("zh", options=["zh", "en"])
     caps = BooleanProperty(False)
     target = ObjectProperty(None, allownone=True)
@@ -148,12 +70,13 @@ class OnScreenKeyboard(BoxLayout):
     __events__ = ("on_confirm",)
 
     def __init__(self, engine=None, layout: str = "text", **kwargs):
-        """engine: a PinyinEngine, None to start one, or False for no pinyin at all."""
+        """engine: an InputEngine, None to start the Rime one, or False for no pinyin at all."""
         super().__init__(orientation="vertical", spacing=SPACING, padding=SPACING, size_hint_y=None, **kwargs)
         self.pinyin_error: KioskError | None = None
+        threading.Thread(target=chain().preload, name="font-cmaps", daemon=True).start()
         if engine is None:
             try:
-                from kiosk.input import PinyinEngine
+                from drivers.input.rime import PinyinEngine
 
                 engine = PinyinEngine()
             except KioskError as exc:
@@ -169,7 +92,9 @@ class OnScreenKeyboard(BoxLayout):
             self._bg = Rectangle(pos=self.pos, size=self.size)
         self.bind(pos=self._update_bg, size=self._update_bg)
         self.keys: dict[str, Key] = {}
-        self.bar = CandidateBar(self)
+        self.bar = CandidateBar(self.choose, self.page)
+        self.pad = None  # the HandwritingPad, made on first use
+        self.caption: Label | None = None
         self.layout = layout
         self._build()
         self.bind(layout=lambda *_: self._build(), mode=lambda *_: self._refresh_labels(),
@@ -198,9 +123,13 @@ class OnScreenKeyboard(BoxLayout):
         self.clear_widgets()
         self.keys = {}
         self._clear_composition()
+        if self.pad is not None:
+            self.pad.clear()
         rows = []
-        if self.layout == "text":
+        bar = self.layout in ("text", "strokes", "handwriting")
+        if bar:
             self.add_widget(self.bar)
+        if self.layout == "text":
             rows.append(self._row([(d, d, 1, KEY_BG) for d in DIGITS], side_pad=0.75))
             rows.append(self._row([(c, c, 1, KEY_BG) for c in LETTER_ROWS[0]] + [("·", "·", 1, KEY_BG)],
                                   side_pad=0.25))
@@ -208,24 +137,57 @@ class OnScreenKeyboard(BoxLayout):
                                   side_pad=0.75))
             rows.append(self._row([(CAPS, "caps", 1.5, FUNC_BG)] + [(c, c, 1, KEY_BG) for c in LETTER_ROWS[2]]
                                   + [(BACKSPACE, "backspace", 1.5, FUNC_BG)], side_pad=0.75))
-            rows.append(self._row([(MODE_ZH, "mode", 1.5, FUNC_BG), (SPACE, "space", 6, KEY_BG),
-                                   (CONFIRM, "confirm", 2.5, CONFIRM_BG)], side_pad=0.75))
+            rows.append(self._row([(MODE_ZH, "mode", 1.5, FUNC_BG), (STROKE_KEY, "strokes", 1.5, FUNC_BG),
+                                   (HANDWRITING_KEY, "handwriting", 1.5, FUNC_BG), (SPACE, "space", 4, KEY_BG),
+                                   (CONFIRM, "confirm", 2, CONFIRM_BG)], side_pad=0.75))
+        elif self.layout == "strokes":
+            rows.append(self._row([(label, f"stroke:{code}", 1, KEY_BG) for label, code in STROKES], side_pad=0.5))
+            rows.append(self._row(self._back_row(), side_pad=0.5))
+        elif self.layout == "handwriting":
+            rows.append(self._handwriting_pad())
+            rows.append(self._row(self._back_row((REWRITE, "rewrite", 1, FUNC_BG)), side_pad=0.5))
         else:
-            last = "X" if self.layout == "id" else ""
-            for triple in ("123", "456", "789"):
-                rows.append(self._row([(d, d, 1, KEY_BG) for d in triple], side_pad=0.6))
-            bottom = [(last, last, 1, KEY_BG)] if last else [("", "blank", 1, BOARD_BG)]
-            rows.append(self._row(bottom + [("0", "0", 1, KEY_BG), (BACKSPACE, "backspace", 1, FUNC_BG)],
-                                  side_pad=0.6))
-            rows.append(self._row([(CONFIRM, "confirm", 3, CONFIRM_BG)], side_pad=0.6))
-            if "blank" in self.keys:
-                self.keys["blank"].disabled = True
-                self.keys["blank"].opacity = 0
+            rows += self._numeric_rows()
         for row in rows:
             self.add_widget(row)
-        bar = KEY_HEIGHT + SPACING if self.layout == "text" else 0
-        self.height = len(rows) * (self.key_height + SPACING) + SPACING + bar
+        self.height = sum(r.height + SPACING for r in rows) + SPACING + (KEY_HEIGHT + SPACING if bar else 0)
         self._refresh_labels()
+        self._show()
+
+    @staticmethod
+    def _back_row(*extra):
+        return [(BACK_KEY, "keyboard", 1.5, FUNC_BG), *extra, (BACKSPACE, "backspace", 1.5, FUNC_BG),
+                (CONFIRM, "confirm", 2, CONFIRM_BG)]
+
+    def _handwriting_pad(self) -> Widget:
+        from .handwriting import HandwritingPad
+
+        if self.pad is None:
+            self.pad = HandwritingPad(size_hint=(None, None))
+            self.pad.bind(on_candidates=lambda _pad, texts: self.bar.show(texts, HANDWRITING_HINT))
+        holder = BoxLayout(size_hint_y=None, height=PAD_HEIGHT * (self.key_height + SPACING))
+        self.pad.size = (holder.height, holder.height)
+        holder.add_widget(Widget())
+        holder.add_widget(self.pad)
+        holder.add_widget(Widget())
+        return holder
+
+    def _numeric_rows(self) -> list:
+        rows = []
+        caption = pads.CAPTION.get(self.layout, "")
+        if caption:
+            self.caption = Label(text=caption, font_name=font_name(), font_size=22, color=HINT, size_hint_y=None,
+                                 height=36)
+            rows.append(self.caption)
+        for i, row in enumerate(pads.rows(self.layout)):
+            bg = CONFIRM_BG if row[0][1] == "confirm" else None
+            items = [(label, key, weight, bg or (FUNC_BG if key == "backspace" else KEY_BG))
+                     for label, key, weight in row]
+            rows.append(self._row(items, side_pad=0.6))
+        if "blank" in self.keys:
+            self.keys["blank"].disabled = True
+            self.keys["blank"].opacity = 0
+        return rows
 
     def _refresh_labels(self) -> None:
         mode_key = self.keys.get("mode")
@@ -233,8 +195,10 @@ class OnScreenKeyboard(BoxLayout):
             # The key shows the current mode; tapping switches. Without Rime it stays 英 and is disabled.
             on, off = (MODE_ZH, MODE_EN) if self.mode == "zh" else (MODE_EN, MODE_ZH)
             mode_key.markup = True
-            mode_key.text = f"[b]{on}[/b][size=20][color=6b7280] /{off}[/color][/size]"
+            mode_key.text = f"[b]{on}[/b][size=20][color=4b5563] /{off}[/color][/size]"
             mode_key.disabled = not self.pinyin_available
+        if "strokes" in self.keys:
+            self.keys["strokes"].disabled = not self.pinyin_available
         caps_key = self.keys.get("caps")
         if caps_key is not None:
             caps_key.disabled = self.mode == "zh"
@@ -244,16 +208,17 @@ class OnScreenKeyboard(BoxLayout):
         for row in LETTER_ROWS:
             for c in row:
                 if c in self.keys:
-                    self.keys[c].text = c.upper() if upper else c
-        space = self.keys.get("space")
-        if space is not None:
-            space.text = SPACE
+                    self.keys[c].show(c.upper() if upper else c)
+        v = self.keys.get("v")
+        if v is not None and self.mode == "zh":  # ü is typed as v: the key says so
+            v.markup = True
+            v.text = "v[size=18][color=4b5563] ü[/color][/size]"
 
     # -- target ----------------------------------------------------------------------------------------
     def set_target(self, widget, layout: str | None = None) -> None:
         """Edit this TextInput from now on (None: edit nothing). Any unfinished composition is dropped."""
         self._clear_composition()
-        if layout is not None:
+        if layout is not None and layout != self.layout:
             self.layout = layout
         previous, self.target = self.target, widget
         if previous is not None and previous is not widget:
@@ -264,15 +229,20 @@ class OnScreenKeyboard(BoxLayout):
             if hasattr(widget, "use_bubble"):
                 widget.use_bubble = False
                 widget.use_handles = False
+            fit_input(widget)
             widget.focus = True
 
     def reset(self) -> None:
-        """Between students: drop the composition and the pinyin session, back to 中."""
+        """Between students: drop the composition, the ink and the pinyin session, back to 中."""
         if self.engine is not None:
             self.engine.reset()
+        if self.pad is not None:
+            self.pad.clear()
         self.caps = False
         self.mode = "zh" if self.pinyin_available else "en"
-        self.bar.show(None)
+        if self.layout in ("strokes", "handwriting"):
+            self.layout = "text"
+        self._show()
 
     # -- actions ---------------------------------------------------------------------------------------
     def _on_key(self, button: Key) -> None:
@@ -284,8 +254,23 @@ class OnScreenKeyboard(BoxLayout):
         if key == "backspace":
             if composing:
                 self.engine.backspace()
+            elif self.layout == "handwriting" and self.pad.strokes:
+                self.pad.undo()
             elif self.target is not None:
-                self.target.do_backspace()
+                if self.layout in pads.DASH_AFTER:
+                    self.target.text = pads.erased(self.layout, self.target.text)
+                else:
+                    self.target.do_backspace()
+        elif key in ("strokes", "handwriting", "keyboard"):
+            self._commit_composition()
+            self.layout = "text" if key == "keyboard" else key
+            if key == "keyboard":
+                self.mode = "zh" if self.pinyin_available else "en"
+        elif key == "rewrite":
+            self.pad.clear()
+        elif key.startswith("stroke:"):
+            if self.engine is not None:
+                self.engine.type(("" if composing else STROKE_PREFIX) + key[len("stroke:"):])
         elif key == "mode":
             if self.pinyin_available:
                 self._commit_composition()
@@ -293,13 +278,11 @@ class OnScreenKeyboard(BoxLayout):
         elif key == "caps":
             self.caps = not self.caps
         elif key == "space":
-            if composing:
-                self._insert(self.engine.type(" "))
-            else:
-                self._insert(" ")
+            self._insert(self.engine.type(" ") if composing else " ")
         elif key == "confirm":
             if composing:
-                self._insert(self.engine.commit_raw())
+                raw = self.engine.commit_raw()
+                self._insert("" if raw.startswith(STROKE_PREFIX) else raw)
             else:
                 self.dispatch("on_confirm", self.target)
         elif len(key) == 1 and key.isascii() and key.isalpha() and self.layout == "text":
@@ -309,10 +292,18 @@ class OnScreenKeyboard(BoxLayout):
                 self._insert(key.upper() if self.caps else key)
         elif len(key) == 1:
             self._commit_composition()
-            self._insert(key)
+            if self.layout in pads.MAX_LENGTH and self.target is not None:
+                self.target.text = pads.typed(self.layout, self.target.text, key)
+            else:
+                self._insert(key)
         self._show()
 
     def choose(self, index: int) -> None:
+        if self.layout == "handwriting":
+            if 0 <= index < len(self.pad.candidates):
+                self._insert(self.pad.candidates[index])
+                self.pad.clear()
+            return
         if not self._composing():
             return
         self._insert(self.engine.select(index))
@@ -328,26 +319,31 @@ class OnScreenKeyboard(BoxLayout):
 
     # -- helpers ---------------------------------------------------------------------------------------
     def _composing(self) -> bool:
-        return self.engine is not None and self.mode == "zh" and self.engine.composing
+        return (self.engine is not None and self.layout in ("text", "strokes")
+                and (self.mode == "zh" or self.layout == "strokes") and self.engine.composing)
 
     def _commit_composition(self) -> None:
         if self._composing():
-            self._insert(self.engine.commit())
+            committed = self.engine.commit()
+            self._insert("" if committed.startswith(STROKE_PREFIX) else committed)
 
     def _clear_composition(self) -> None:
         if self.engine is not None and self.engine.composing:
             self.engine.clear()
-        if self.bar is not None:
-            self.bar.show(None)
+        self._show()
 
     def _insert(self, text: str) -> None:
         if text and self.target is not None:
             self.target.insert_text(text)
 
     def _show(self) -> None:
-        if self.layout != "text":
+        if getattr(self, "bar", None) is None:
             return
-        self.bar.show(self.engine.state if self._composing() else None)
+        if self.layout == "handwriting":
+            self.bar.show(self.pad.candidates if self.pad is not None else (), HANDWRITING_HINT)
+        elif self.layout in ("text", "strokes"):
+            hint = STROKE_HINT if self.layout == "strokes" else (V_HINT if self.mode == "zh" else "")
+            self.bar.show(self.engine.state if self._composing() else None, hint)
 
     @property
     def candidate_keys(self) -> list[Key]:

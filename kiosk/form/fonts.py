@@ -1,25 +1,48 @@
-"""The form's font (WenQuanYi Micro Hei, embedded as a subset) and paragraph styles."""
+"""The form's fonts and paragraph styles: the kiosk's font chain (kiosk/fonts.py), every face embedded as a subset.
+
+The body font is WenQuanYi Micro Hei; a character it lacks (䶮 in 刘䶮) is set in the first fallback face that has
+it (HanaMin A/B, BabelStone Han) through a <font> run, the same choice the touch UI makes. A fallback face is read
+and registered only when a form needs it (ReportLab holds the whole file: 40-50 MB each).
+"""
 from __future__ import annotations
 
 import functools
+import threading
 import unicodedata
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from kiosk.errors import KioskError
-from kiosk.fonts import CJK_FONT
+from kiosk.fonts import CJK_FONT, Face, chain
+from kiosk.fonts import missing_glyphs as _chain_missing
+
+_reportlab_to_unicode = ttfonts.makeToUnicodeCMap
+
+
+def _to_unicode_cmap(fontname, subset):
+    """ReportLab's ToUnicode CMap writes characters beyond the BMP as 5 hex digits (<2020C>), so text extraction
+    and search read 𠈌 as †; a PDF CMap wants UTF-16 (<D840DE0C>). Same CMap, the destinations fixed."""
+    cmap = _reportlab_to_unicode(fontname, subset)
+    for i, cp in enumerate(subset):
+        if cp > 0xFFFF:
+            cmap = cmap.replace(f"<{i:02X}> <{cp:04X}>", f"<{i:02X}> <{chr(cp).encode('utf-16-be').hex().upper()}>", 1)
+    return cmap
+
+
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 FONT_NAME = "WQYMicroHei"
 FONT_PATH = CJK_FONT
+_lock = threading.Lock()
 
 
 @functools.cache
 def font() -> TTFont:
-    """Registers the font once per process (ReportLab embeds only the glyphs used: a subset)."""
+    """Registers the body font once per process (ReportLab embeds only the glyphs used: a subset)."""
     try:
         face = TTFont(FONT_NAME, FONT_PATH, subfontIndex=0)
     except Exception as exc:
@@ -29,22 +52,43 @@ def font() -> TTFont:
     return face
 
 
+def face_name(face: Face) -> str | None:
+    """The ReportLab name of a chain face, registered on first use; None when it cannot be loaded."""
+    if face == chain().primary:
+        font()
+        return FONT_NAME
+    name = f"Kiosk-{face.name}"
+    with _lock:
+        if name in pdfmetrics.getRegisteredFontNames():
+            return name
+        try:
+            pdfmetrics.registerFont(TTFont(name, face.path, subfontIndex=face.index))
+        except Exception:  # noqa: BLE001 - a broken fallback file: those characters stay missing
+            return None
+    return name
+
+
 def missing_glyphs(*texts: str) -> str:
-    """Characters the font cannot draw (they would print as boxes), in order of first appearance."""
-    covered = font().face.charToGlyph
-    seen: dict[str, None] = {}
-    for text in texts:
-        for ch in text:
-            if not ch.isspace() and ord(ch) not in covered:
-                seen.setdefault(ch)
-    return "".join(seen)
+    """Characters no face of the chain can draw (they print as boxes), in order of first appearance."""
+    return _chain_missing(*texts)
+
+
+def _runs(text: str) -> str:
+    """Escaped text with a <font name=...> run for every stretch the body font lacks."""
+    out = []
+    for face, run in chain().runs(text):
+        escaped = escape(run)
+        name = face_name(face) if face is not None and face != chain().primary else None
+        out.append(f'<font name="{name}">{escaped}</font>' if name else escaped)
+    return "".join(out)
 
 
 def para_text(value) -> str:
-    """Plain text -> Paragraph markup: escaped, newlines kept as line breaks, control characters dropped."""
+    """Plain text -> Paragraph markup: escaped, newlines kept as line breaks, control characters dropped, rare
+    characters set in a fallback face."""
     text = "".join(ch for ch in str(value).replace("\t", " ") if ch == "\n" or unicodedata.category(ch)[0] != "C")
     # Paragraph collapses U+3000 like any space; blanks for handwriting need width: three no-break spaces each
-    return escape(text).replace("\n", "<br/>").replace("\u3000", "\u00a0" * 3)
+    return _runs(text).replace("\n", "<br/>").replace("\u3000", "\u00a0" * 3)
 
 
 @functools.cache

@@ -43,7 +43,7 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 class RenderedForm:
     pdf: bytes
     payload: FormPayload
-    missing_glyphs: str  # characters the font lacks; the operator corrects them by hand on the paper
+    missing_glyphs: str  # characters no font of the chain has; the operator corrects them by hand on the paper
     text_size: float  # the body size that fitted one page
 
 
@@ -124,6 +124,7 @@ class _Form:
         table = Table(rows, colWidths=widths)
         commands = [
             ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+            ("FONTNAME", (0, 0), (-1, -1), FONT_NAME),  # empty cells too: otherwise Helvetica, unembedded
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("TOPPADDING", (0, 0), (-1, -1), self.pad),
             ("BOTTOMPADDING", (0, 0), (-1, -1), self.pad),
@@ -159,6 +160,7 @@ class _Form:
         frame = Table([[Paragraph(texts.NO_PHOTO, style(self.size, "center"))]], colWidths=PHOTO_W,
                       rowHeights=PHOTO_H)
         frame.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.5, colors.grey),
+                                   ("FONTNAME", (0, 0), (-1, -1), FONT_NAME),
                                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
         return frame
 

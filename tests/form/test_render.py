@@ -64,10 +64,8 @@ def test_form_content(record, signer, photo, pdf_tool):
 def test_font_embedded_as_subset_and_one_page(record, signer, photo, pdf_tool):
     form = render_form(record, signer, photo=photo)
     fonts = pdf_tool("pdffonts", form.pdf).splitlines()[2:]
-    wqy = [line.split() for line in fonts if "WenQuanYiMicroHei" in line]
-    assert wqy and all(re.match(r"^[A-Z]{6}\+", row[0]) and row[-5:-2] == ["yes", "yes", "yes"] for row in wqy)
-    # ReportLab lists Helvetica in every page's resources; nothing is drawn in it (all text is extracted above)
-    assert all("WenQuanYi" in line or line.startswith("Helvetica") for line in fonts)
+    assert all_embedded(fonts) and any("WenQuanYiMicroHei" in line for line in fonts)
+    assert not any("Helvetica" in line for line in fonts)  # empty table cells used to name it, unembedded
     assert pages(pdf_tool, form.pdf) == 1
     assert "pts (A4)" in pdf_tool("pdfinfo", form.pdf)
 
@@ -138,9 +136,25 @@ def test_markup_and_control_characters_print_literally(record, signer, pdf_tool)
     assert "A&B <b>公司</b> &amp; 5>3" in text and "文化路88号" in squash(text)
 
 
+def all_embedded(fonts: list[str]) -> bool:
+    """pdffonts rows: every font an embedded subset (emb, sub and uni all "yes")."""
+    rows = [line.split() for line in fonts if line.strip()]
+    return bool(rows) and all(re.match(r"^[A-Z]{6}\+", r[0]) and r[-5:-2] == ["yes", "yes", "yes"] for r in rows)
+
+
+def test_rare_name_characters_set_in_fallback_faces(record, signer, pdf_tool):
+    """刘䶮 (Ext-A), 𠈌 (Ext-B), 𫗭 (Ext-C): printed with the same font chain as the UI, each face embedded."""
+    identity = {**record.identity, "name": "刘䶮"}
+    form = render_form(record.model_copy(update={"identity": identity, "school_name": "商丘𠈌𫗭中学"}), signer)
+    assert form.missing_glyphs == ""
+    assert "刘䶮" in squash(pdf_tool("pdftotext", form.pdf)) and "商丘𠈌𫗭中学" in squash(pdf_tool("pdftotext", form.pdf))
+    fonts = pdf_tool("pdffonts", form.pdf).splitlines()[2:]
+    assert all_embedded(fonts) and any("HanaMinA" in f for f in fonts) and any("HanaMinB" in f for f in fonts)
+
+
 def test_characters_the_font_lacks_are_reported(record, signer):
-    form = render_form(record.model_copy(update={"school_name": "商丘𠈌中学"}), signer)
-    assert form.missing_glyphs == "𠈌"
+    form = render_form(record.model_copy(update={"school_name": "商丘\U0002ebf0中学"}), signer)  # Ext-I: no face
+    assert form.missing_glyphs == "\U0002ebf0"
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -6,6 +6,7 @@ import os
 import tempfile
 
 os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # no sound card: voice prompts play into nothing
 os.environ["KIVY_NO_ARGS"] = "1"
 os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
 os.environ["KIVY_NO_CONSOLELOG"] = "1"
@@ -21,7 +22,7 @@ WINDOW_SIZE = (1280, 800)
 @pytest.fixture(scope="session")
 def engine_factory():
     """Engines on the process-wide Rime runtime; all closed at the end."""
-    from kiosk.input import PinyinEngine
+    from drivers.input.rime import PinyinEngine
 
     made = []
 

@@ -169,7 +169,7 @@ def walk(widget):
         yield from walk(child)
 
 
-@pytest.mark.parametrize("layout", ["text", "numeric", "id"])
+@pytest.mark.parametrize("layout", ["text", "numeric", "id", "phone", "month", "date", "strokes", "handwriting"])
 def test_touch_targets_and_font(ui, engine, layout):
     from kivy.uix.label import Label
 
@@ -184,6 +184,9 @@ def test_touch_targets_and_font(ui, engine, layout):
         assert key.width >= MIN_TOUCH and key.height >= MIN_TOUCH, (key.text, key.size)
     labels = [w for w in walk(kb) if isinstance(w, Label)]
     assert labels and all(w.font_name == FONT for w in labels)
+    from ui.glyphs import undrawn
+
+    assert undrawn(kb) == []  # every key label, hint and candidate drawn (no box)
     assert BACKSPACE in {k.text for k in kb.keys.values()} and CONFIRM in {k.text for k in kb.keys.values()}
 
 
@@ -206,3 +209,37 @@ def test_screenshot(screen):
     # Not a black frame: the board's light grey is in the corner.
     r, g, b, _ = image.read_pixel(2, 2)
     assert min(r, g, b) > 0.7
+
+
+def test_u_umlaut_hint(screen):
+    from ui.keyboard import V_HINT
+
+    ui, kb, field = screen
+    assert kb.bar.preedit.text == V_HINT and "ü" in kb.keys["v"].text
+    tap_keys(ui, kb, "lv")
+    assert kb.bar.preedit.text == "lü" and "吕" in [c.value for c in kb.candidate_keys]
+    ui.tap(kb.candidate_keys[[c.value for c in kb.candidate_keys].index("吕")])
+    assert field.text == "吕" and kb.bar.preedit.text == V_HINT
+    ui.tap(kb.keys["mode"])
+    assert kb.bar.preedit.text == "" and kb.keys["v"].text == "v"
+
+
+def test_rare_name_typed_and_drawn(screen):
+    """刘䶮: 䶮 is offered under yan, drawn by a fallback face in the candidate bar and in the field (no box)."""
+    from ui.glyphs import undrawn
+
+    ui, kb, field = screen
+    tap_keys(ui, kb, "liuyan")
+    ui.tap(kb.candidate_keys[[c.value for c in kb.candidate_keys].index("刘")])
+    texts = [c.value for c in kb.candidate_keys]
+    assert "䶮" in texts and "龑" in texts and texts.index("䶮") >= 3  # behind 眼 演 言
+    root = kb.parent
+    assert undrawn(root) == []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    root.export_to_png(str(ARTIFACTS / "keyboard_rare.png"))
+    ui.tap(kb.candidate_keys[texts.index("䶮")])
+    assert field.text == "刘䶮"
+    assert field.font_name.endswith("HanaMinA.ttf") and undrawn(root) == []
+    for _ in range(2):
+        ui.tap(kb.keys["backspace"])
+    assert field.text == "" and field.font_name == FONT  # back to the primary face

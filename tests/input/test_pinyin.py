@@ -1,6 +1,7 @@
 """PinyinEngine on the real librime (Debian librime1 + rime-data-luna-pinyin): candidates, choosing, paging,
 custom phrases, and no learning between students."""
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -9,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from kiosk.errors import KioskError
-from kiosk.input import PinyinEngine, PinyinUnavailable, normalize_code, phrases_text, self_test
-from kiosk.input import pinyin as pinyin_module
-from kiosk.input.rime import RimeLibrary, RimeLoadError
+from drivers.input.rime import PinyinEngine, RimeLibrary, RimeLoadError, self_test
+from drivers.input.rime.runtime import runtime
+from kiosk.input import PinyinUnavailable, normalize_code, phrases_text
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -148,9 +149,10 @@ def test_learning_detector_works_when_learning_is_on(tmp_path):
     """The test above would catch learning: with enable_user_dict true, 王建国 jumps to the top."""
     script = textwrap.dedent(f"""
         import json
-        from kiosk.input import pinyin
-        pinyin._SCHEMA_CUSTOM = pinyin._SCHEMA_CUSTOM.replace("enable_user_dict: false", "enable_user_dict: true")
-        e = pinyin.PinyinEngine(user_data_dir={str(tmp_path / 'rime')!r})
+        from drivers.input.rime import PinyinEngine
+        from drivers.input.rime import runtime as rt
+        rt._SCHEMA_CUSTOM = rt._SCHEMA_CUSTOM.replace("enable_user_dict: false", "enable_user_dict: true")
+        e = PinyinEngine(user_data_dir={str(tmp_path / 'rime')!r})
         for _ in range(3):
             e.type("wangjianguo"); e.choose("王"); e.choose("建国")
         e.reset(); e.type("wangjianguo")
@@ -183,7 +185,8 @@ def test_missing_library_raises(tmp_path):
     with pytest.raises(RimeLoadError):
         RimeLibrary(str(tmp_path / "librime.so.1"))
     script = textwrap.dedent(f"""
-        from kiosk.input import PinyinEngine, PinyinUnavailable
+        from drivers.input.rime import PinyinEngine
+        from kiosk.input import PinyinUnavailable
         try:
             PinyinEngine(library={str(tmp_path / 'librime.so.1')!r})
         except PinyinUnavailable as exc:
@@ -200,7 +203,7 @@ def test_self_test():
 
 
 def test_user_dir_is_private():
-    rt = pinyin_module.runtime()
+    rt = runtime()
     assert rt.user_dir.stat().st_mode & 0o077 == 0
     assert (rt.user_dir / "custom_phrase.txt").stat().st_mode & 0o077 == 0
 
@@ -232,14 +235,15 @@ def test_persistent_user_dir_and_restart(tmp_path):
     existing engines carry on with new sessions; phrases from an earlier run are not kept."""
     script = textwrap.dedent(f"""
         import json, sys
-        from kiosk.input import PinyinEngine, pinyin
+        from drivers.input.rime import PinyinEngine
+        from drivers.input.rime.runtime import runtime
         first = {str(tmp_path / 'a')!r}
         e = PinyinEngine([("商丘市第一初级中学", "shangqiushiyizhong")] if sys.argv[1] == "1" else None,
                          user_data_dir=first)
         e.type("shangqiushiyizhong")
-        out = {{"deploy": pinyin.runtime().deploy_seconds, "first": e.candidates[0]}}
+        out = {{"deploy": runtime().deploy_seconds, "first": e.candidates[0]}}
         e.clear()
-        pinyin.runtime({str(tmp_path / 'b')!r})
+        runtime({str(tmp_path / 'b')!r})
         e.type("zhang")
         out["after_restart"] = e.candidates[0]
         print(json.dumps(out, ensure_ascii=False))
@@ -255,3 +259,13 @@ def test_persistent_user_dir_and_restart(tmp_path):
     assert results[0]["after_restart"] == results[1]["after_restart"] == "张"
     assert (tmp_path / "a" / "build" / "luna_pinyin_simp.schema.yaml").exists()
     print("deploy seconds, fresh and reused:", results[0]["deploy"], results[1]["deploy"])
+
+
+def test_core_binds_no_native_library(engine):
+    """kiosk/ is the UI-free core: no ctypes anywhere in it; the Rime adapter implements the core's Protocol."""
+    from kiosk.input import InputEngine
+
+    binds = re.compile(r"^\s*(import ctypes|from ctypes)", re.M)
+    offenders = [str(p.relative_to(REPO)) for p in (REPO / "kiosk").rglob("*.py") if binds.search(p.read_text())]
+    assert offenders == []
+    assert isinstance(engine, InputEngine)

@@ -5,7 +5,7 @@ Only the runtime library (Debian librime1, librime.so.1) is needed; no header, n
 in 1.8.5, so candidate selection goes through the RimeApi function table returned by rime_get_api(), whose
 layout is verified at load time against the flat symbols (see RimeLibrary.api_function).
 
-This module holds no state besides the loaded library; kiosk.input.pinyin owns the process-wide set-up.
+This module holds no state besides the loaded library; drivers.input.rime.runtime owns the process-wide set-up.
 """
 from __future__ import annotations
 

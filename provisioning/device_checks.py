@@ -206,4 +206,22 @@ def check_printer(ctx: Context) -> Check:
     return Check("printer", "ready", "打印机就绪" + ("，测试页已打印" if ctx.test_page else ""), detail)
 
 
-DEVICE_CHECKS = [check_reader, check_camera, check_document_camera, check_printer]
+# --- operator badge reader (PC/SC) -------------------------------------------------------------------------------
+
+def check_badge_reader(ctx: Context) -> Check:
+    """Operators log in with a badge: with operators registered, a missing pcscd or reader is an error."""
+    from .discover import Found, find_pcsc
+
+    found = Found()
+    find_pcsc(found)
+    needed = ctx.paths.operators.exists()
+    if found.pcsc_readers:
+        return Check("badge_reader", "ready", f"工作人员卡读卡器正常（{found.pcsc_readers[0]}）",
+                     f"PC/SC readers: {found.pcsc_readers}")
+    message = found.notes[0] if found.notes else "没有找到工作人员卡读卡器"
+    if needed:
+        return Check("badge_reader", "error", f"{message}：工作人员无法刷卡登录", "operators registered, no reader")
+    return Check("badge_reader", "warning", f"{message}（尚未登记工作人员）", "no operators registered")
+
+
+DEVICE_CHECKS = [check_reader, check_camera, check_document_camera, check_printer, check_badge_reader]

@@ -82,8 +82,16 @@ def install(layout: Layout, reader_usb: str | None = None) -> list[Path]:
 
 
 def activate(layout: Layout) -> list[str]:
-    """On the real root: reload systemd and udev, enable the units. Returns the commands run."""
-    commands = [[layout.systemctl, "daemon-reload"],
+    """On the real root: the kiosk's system user, reload systemd and udev, enable the units. Returns the commands."""
+    import pwd
+
+    commands = []
+    try:
+        pwd.getpwnam(layout.user)
+    except KeyError:
+        commands.append(["useradd", "--system", "--home-dir", layout.data_dir, "--shell", "/usr/sbin/nologin",
+                         "--groups", "dialout,lp,video,input,render", layout.user])
+    commands += [[layout.systemctl, "daemon-reload"],
                 [layout.systemctl, "enable", "kiosk.service", "kiosk-selftest.timer"],
                 [layout.systemctl, "set-default", "graphical.target"],
                 [layout.systemctl, "restart", "systemd-journald.service"],

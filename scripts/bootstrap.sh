@@ -17,6 +17,8 @@ APT_PACKAGES=(
   librime1 librime-data rime-data-luna-pinyin rime-data-pinyin-simp
   # Serial tools, Chinese font for forms and UI, PostgreSQL for the server at scale, Chromium for console tests
   socat fonts-wqy-microhei postgresql chromium
+  # Field-service tests: systemd-analyze verify for the unit files, a terminal clock set off with libfaketime
+  systemd libfaketime
 )
 
 missing=()

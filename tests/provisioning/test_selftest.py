@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
+
+import pytest
 
 from central.embedded import free_port
 from kiosk.paths import TerminalPaths
@@ -90,6 +96,24 @@ def test_clock_ten_minutes_off_is_an_error_thirty_seconds_a_warning(terminal, en
     assert late["status"] == "warning" and "慢" in late["message"], late
     right = checks_of(selftest(Context(terminal.config), send=False))["clock"]
     assert right["status"] == "ready", right
+
+
+FAKETIME_LIB = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1")
+
+
+def test_a_terminal_really_ten_minutes_ahead(terminal, enrolled, server):
+    """The command under libfaketime (its wall clock +10 min, the server's real): the clock check is an error, and
+    the signed upload is refused by the server (its 5-minute window) while the report is kept locally."""
+    if not FAKETIME_LIB.exists():
+        pytest.skip("libfaketime missing (Debian package libfaketime; scripts/bootstrap.sh installs it)")
+    env = dict(os.environ, LD_PRELOAD=str(FAKETIME_LIB), FAKETIME="+10m", FAKETIME_DONT_FAKE_MONOTONIC="1")
+    result = subprocess.run([sys.executable, "-m", "provisioning.cli", "selftest", *terminal.args, "--no-devices",
+                             "--json"], env=env, capture_output=True, text=True, timeout=120, check=False)
+    report = json.loads(result.stdout)
+    clock = checks_of(report)["clock"]
+    assert result.returncode == 1 and clock["status"] == "error" and "快10分钟" in clock["message"], clock
+    assert not report["uploaded"] and "保存在本地" in report["upload_note"]
+    assert json.loads(Path(report["saved"]).read_text())["checks"] == report["checks"]
 
 
 def test_loose_key_file_mode_is_an_error(terminal, enrolled, capsys):

@@ -5,6 +5,7 @@ Each driver is imported lazily, so a missing library is a failed check, not a st
 """
 from __future__ import annotations
 
+import os
 import time
 
 from .checks import Check, Context
@@ -34,8 +35,10 @@ def check_reader(ctx: Context) -> Check:
             SamReader.open(path).close()
         except CardReaderError:
             if port != "auto":
-                return Check("card_reader", "error", "读卡器端口无法打开，请检查读卡器USB连接",
-                             f"cannot open {path}")
+                busy = os.path.exists(path)  # there but not ours: the running kiosk holds it, or no permission
+                hint = ("读卡器端口被占用或无权限（终端程序运行时请先 systemctl stop kiosk）" if busy else
+                        "读卡器端口无法打开，请检查读卡器USB连接")
+                return Check("card_reader", "error", hint, f"cannot open {path} ({'busy' if busy else 'absent'})")
             continue
         found = probe_port(path, slack=ctx.extra.get("reader_slack", 0.0))
         if found is None:

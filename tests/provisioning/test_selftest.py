@@ -77,6 +77,19 @@ def test_backdrop_not_blue_and_missing_devices(terminal, images, tmp_path):
     assert checks["card_reader"]["status"] == "error" and "无法打开" in checks["card_reader"]["message"]
 
 
+def test_reader_held_by_the_running_kiosk(terminal, reader_sim):
+    from drivers.idcard.reader import SamReader
+
+    sim = reader_sim()
+    terminal.update(card_reader=str(sim.link))
+    held = SamReader.open(str(sim.link))  # the kiosk app opens the port exclusively
+    try:
+        check = checks_of(selftest(Context(terminal.config), send=False))["card_reader"]
+    finally:
+        held.close()
+    assert check["status"] == "error" and "被占用" in check["message"]
+
+
 def test_server_unreachable_keeps_the_report(terminal, enrolled):
     dead = f"http://127.0.0.1:{free_port()}"
     sync = TerminalPaths.at(terminal.config.data_dir).sync_dir / "terminal.json"

@@ -54,7 +54,10 @@ def generate_key(private_path: Path, public_path: Path) -> None:
 
 
 def load_private_key(path: str | Path) -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(Path(path).read_text().strip(), validate=True))
+    try:
+        return Ed25519PrivateKey.from_private_bytes(base64.b64decode(Path(path).read_text().strip(), validate=True))
+    except (OSError, ValueError):
+        raise KioskError("发布私钥文件无法读取", detail=f"bad release private key {path}") from None
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:

@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     except KioskError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a path the technician typed: unwritable, missing, a directory...
+        print(f"错误：文件操作失败：{exc.strerror or exc}（{exc.filename or ''}），请检查路径和权限", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

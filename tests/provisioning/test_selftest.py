@@ -129,7 +129,13 @@ def test_a_terminal_really_ten_minutes_ahead(terminal, enrolled, server):
     assert json.loads(Path(report["saved"]).read_text())["checks"] == report["checks"]
 
 
-def test_loose_key_file_mode_is_an_error(terminal, enrolled, capsys):
+def test_loose_key_file_mode_is_an_error(terminal, enrolled, queue_record, capsys):
+    import stat
+
+    queue_record()
+    store = TerminalPaths.at(terminal.config.data_dir).store
+    for path in (store, store.with_name("kiosk.db-wal")):  # regression: the store used to be created 0644
+        assert not path.exists() or stat.S_IMODE(path.stat().st_mode) == 0o600, path
     key = TerminalPaths.at(terminal.config.data_dir).sync_dir / "terminal.key"
     key.chmod(0o644)
     assert main(["selftest", *terminal.args, "--json", "--no-upload", "--core"]) == 1

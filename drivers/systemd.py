@@ -65,14 +65,16 @@ class MainLoopHeartbeat:
         self.interval = interval or notifier.watchdog_interval or 1.0
         self.owner = threading.get_ident()
         self.last_ping = 0.0
+        self.pings = 0
 
-    def tick(self, *_args) -> bool:
-        """Pings the watchdog (at most every half interval); True if it pinged. Accepts Kivy's dt argument."""
+    def tick(self, *_args) -> None:
+        """Pings the watchdog (at most every half interval). Accepts Kivy's dt argument, and returns None on
+        purpose: a Kivy Clock callback that returns False is unscheduled, which would silence the heartbeat."""
         if threading.get_ident() != self.owner:
             raise RuntimeError("the watchdog heartbeat must come from the UI loop's thread")
         now = time.monotonic()
         if now - self.last_ping < self.interval * 0.5:
-            return False
+            return
         self.last_ping = now
+        self.pings += 1
         self.notifier.watchdog()
-        return True

@@ -6,6 +6,7 @@ pending, flashes the screen with the terminal id in large type and beeps; `kiosk
 the end of the time clears it.
 
     left = identify.pending(paths.identify_request)   # seconds left, or None (also clears an expired request)
+    identify.write_beep(path)                          # a short WAV tone for the app's sound player, once
 """
 from __future__ import annotations
 
@@ -46,3 +47,22 @@ def pending(path: str | os.PathLike, now: float | None = None) -> float | None:
 
 def clear(path: str | os.PathLike) -> None:
     Path(path).unlink(missing_ok=True)
+
+
+def write_beep(path: str | os.PathLike, hz: float = 880.0, seconds: float = 0.25, rate: int = 16000) -> Path:
+    """A short sine tone as a 16-bit mono WAV (Kivy: SoundLoader.load(path).play()), no sound file to ship."""
+    import math
+    import struct
+    import wave
+
+    frames = int(rate * seconds)
+    fade = max(1, rate // 100)  # 10 ms ramps: no click
+    samples = (int(12000 * min(1.0, i / fade, (frames - i) / fade) * math.sin(2 * math.pi * hz * i / rate))
+               for i in range(frames))
+    path = Path(path)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"".join(struct.pack("<h", s) for s in samples))
+    return path

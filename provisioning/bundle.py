@@ -54,7 +54,10 @@ def generate_key(private_path: Path, public_path: Path) -> None:
 
 
 def load_private_key(path: str | Path) -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(Path(path).read_text().strip(), validate=True))
+    try:
+        return Ed25519PrivateKey.from_private_bytes(base64.b64decode(Path(path).read_text().strip(), validate=True))
+    except (OSError, ValueError):
+        raise KioskError("发布私钥文件无法读取", detail=f"bad release private key {path}") from None
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -95,7 +98,11 @@ def verify(bundle: Path, public_key: Ed25519PublicKey, workdir: Path) -> tuple[d
         raise _refuse("文件过大", f"{size} bytes")
     try:
         with tarfile.open(bundle, "r:") as tar:
-            members = {m.name: m for m in tar.getmembers()}
+            members = {}
+            for member in tar:  # never more than one header past the three expected
+                members[member.name] = member
+                if len(members) > len(MEMBERS):
+                    break
             if sorted(members) != sorted(MEMBERS) or not all(m.isfile() for m in members.values()):
                 raise _refuse("内容不完整或多出文件", f"members {sorted(members)[:10]}")
             if members["manifest.json"].size > MAX_MANIFEST or members["manifest.sig"].size > 256:

@@ -9,6 +9,7 @@ from pathlib import Path
 from kiosk.config import TerminalConfig
 from kiosk.errors import KioskError
 from kiosk.logs import configure_logging
+from kiosk.paths import TerminalPaths
 from kiosk.store import DeviceKey
 
 from . import bundle, decommission, discover, enroll, identify, install, operators, service_screen, status, update
@@ -21,9 +22,7 @@ def _init(args) -> int:
     config = TerminalConfig(data_dir=Path(args.data_dir).resolve(), terminal_id=args.terminal_id, role=args.role,
                             school_code=args.school, county_code=args.county, policy=args.policy,
                             server_url=args.server or "")
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    config.data_dir.chmod(0o700)
-    DeviceKey.load_or_create(config.data_dir / "kiosk.db.key")
+    DeviceKey.load_or_create(TerminalPaths.at(config.data_dir).ensure().device_key)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(config.to_toml(), encoding="utf-8")
     print(f"已写入终端配置 {path}，数据目录 {config.data_dir}")
@@ -89,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     except KioskError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a path the technician typed: unwritable, missing, a directory...
+        print(f"错误：文件操作失败：{exc.strerror or exc}（{exc.filename or ''}），请检查路径和权限", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

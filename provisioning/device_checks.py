@@ -5,6 +5,7 @@ Each driver is imported lazily, so a missing library is a failed check, not a st
 """
 from __future__ import annotations
 
+import os
 import time
 
 from .checks import Check, Context
@@ -34,8 +35,10 @@ def check_reader(ctx: Context) -> Check:
             SamReader.open(path).close()
         except CardReaderError:
             if port != "auto":
-                return Check("card_reader", "error", "读卡器端口无法打开，请检查读卡器USB连接",
-                             f"cannot open {path}")
+                busy = os.path.exists(path)  # there but not ours: the running kiosk holds it, or no permission
+                hint = ("读卡器端口被占用或无权限（终端程序运行时请先 systemctl stop kiosk）" if busy else
+                        "读卡器端口无法打开，请检查读卡器USB连接")
+                return Check("card_reader", "error", hint, f"cannot open {path} ({'busy' if busy else 'absent'})")
             continue
         found = probe_port(path, slack=ctx.extra.get("reader_slack", 0.0))
         if found is None:
@@ -206,4 +209,22 @@ def check_printer(ctx: Context) -> Check:
     return Check("printer", "ready", "打印机就绪" + ("，测试页已打印" if ctx.test_page else ""), detail)
 
 
-DEVICE_CHECKS = [check_reader, check_camera, check_document_camera, check_printer]
+# --- operator badge reader (PC/SC) -------------------------------------------------------------------------------
+
+def check_badge_reader(ctx: Context) -> Check:
+    """Operators log in with a badge: with operators registered, a missing pcscd or reader is an error."""
+    from .discover import Found, find_pcsc
+
+    found = Found()
+    find_pcsc(found)
+    needed = ctx.paths.operators.exists()
+    if found.pcsc_readers:
+        return Check("badge_reader", "ready", f"工作人员卡读卡器正常（{found.pcsc_readers[0]}）",
+                     f"PC/SC readers: {found.pcsc_readers}")
+    message = found.notes[0] if found.notes else "没有找到工作人员卡读卡器"
+    if needed:
+        return Check("badge_reader", "error", f"{message}：工作人员无法刷卡登录", "operators registered, no reader")
+    return Check("badge_reader", "warning", f"{message}（尚未登记工作人员）", "no operators registered")
+
+
+DEVICE_CHECKS = [check_reader, check_camera, check_document_camera, check_printer, check_badge_reader]

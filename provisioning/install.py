@@ -82,8 +82,18 @@ def install(layout: Layout, reader_usb: str | None = None) -> list[Path]:
 
 
 def activate(layout: Layout) -> list[str]:
-    """On the real root: reload systemd and udev, enable the units. Returns the commands run."""
-    commands = [[layout.systemctl, "daemon-reload"],
+    """On the real root: the kiosk's system user, reload systemd and udev, enable the units. Returns the commands."""
+    import grp
+    import pwd
+
+    commands = []
+    try:
+        pwd.getpwnam(layout.user)
+    except KeyError:
+        groups = [g for g in ("dialout", "lp", "video", "input", "render") if _group_exists(grp, g)]
+        commands.append(["useradd", "--system", "--home-dir", layout.data_dir, "--shell", "/usr/sbin/nologin",
+                         "--groups", ",".join(groups), layout.user])
+    commands += [[layout.systemctl, "daemon-reload"],
                 [layout.systemctl, "enable", "kiosk.service", "kiosk-selftest.timer"],
                 [layout.systemctl, "set-default", "graphical.target"],
                 [layout.systemctl, "restart", "systemd-journald.service"],
@@ -95,6 +105,14 @@ def activate(layout: Layout) -> list[str]:
             raise KioskError(f"执行 {' '.join(command)} 失败：请确认本机以 systemd 启动并以 root 运行",
                              detail=repr(exc)) from None
     return [" ".join(c) for c in commands]
+
+
+def _group_exists(grp, name: str) -> bool:
+    try:
+        grp.getgrnam(name)
+        return True
+    except KeyError:
+        return False
 
 
 def _run(args) -> int:

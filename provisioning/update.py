@@ -197,7 +197,8 @@ def apply(bundle_path: str | Path, *, prefix: str | Path, config: str | None, wa
                     subprocess.run(["systemctl", "restart", service], check=False, capture_output=True,
                                    timeout=health_timeout)
     except UpdateBusy:
-        shutil.rmtree(releases.dir / version, ignore_errors=True)
+        if version != old_previous:  # the tree unpacked for nothing; the previous release stays
+            shutil.rmtree(releases.dir / version, ignore_errors=True)
         releases.record(entry | {"outcome": "waited too long for the update lock"})
         raise KioskError(f"等待{wait:g}秒后仍有考生在登记，未升级；请稍后重试", detail="update lock busy") from None
     releases.record(entry | {"outcome": "installed" if healthy else "rolled back", "reason": why})

@@ -20,6 +20,8 @@ APT_PACKAGES=(
   # Rare name characters (CJK Ext-A..) in the UI and the form: TrueType fallback fonts; handwriting input
   # (zinnia with the tegaki Simplified Chinese model); spoken prompts (espeak-ng Mandarin)
   fonts-hanazono fonts-babelstone-han libzinnia0 tegaki-zinnia-simplified-chinese espeak-ng
+  # Field-service tests: systemd-analyze verify for the unit files, a terminal clock set off with libfaketime
+  systemd libfaketime
 )
 
 missing=()

@@ -38,9 +38,22 @@ def test_discover_in_chinese_when_nothing_is_there(terminal, tmp_path, monkeypat
     assert TerminalConfig.load(terminal.config_path).card_reader == "simulator"
 
 
-def test_discover_lists_pcsc_readers(pcscd):
+def test_pcsc_readers_in_discover_and_selftest(pcscd, terminal):
+    """One test for both: pcscd is one per machine, shared with other test runs."""
+    from kiosk.paths import TerminalPaths
+    from provisioning.checks import Context
+    from provisioning.device_checks import check_badge_reader
     from provisioning.discover import Found, find_pcsc
 
     found = Found()
     find_pcsc(found)
     assert pcscd.reader in found.pcsc_readers
+    check = check_badge_reader(Context(terminal.config))
+    assert check.status == "ready" and "Virtual PCD" in check.message
+    TerminalPaths.at(terminal.config.data_dir).operators.write_text("[]")
+    pcscd.stop()
+    try:
+        down = check_badge_reader(Context(terminal.config))
+        assert down.status == "error" and "pcscd" in down.message and "无法刷卡登录" in down.message
+    finally:
+        pcscd.start()

@@ -59,6 +59,10 @@ def test_identify_request_is_picked_up_and_expires(terminal, capsys):
     assert main(["identify", *terminal.args, "--stop"]) == 0 and identify.pending(path) is None
     path.write_text("{garbage")
     assert identify.pending(path) is None and not path.exists()
+    import wave
+
+    with wave.open(str(identify.write_beep(path.with_name("beep.wav")))) as tone:
+        assert tone.getnchannels() == 1 and 0.2 < tone.getnframes() / tone.getframerate() < 0.3
 
 
 def test_decommission_refuses_while_unsynced_then_wipes_and_is_revoked(terminal, enrolled, server, queue_record,

@@ -19,13 +19,17 @@ from drivers.systemd import MainLoopHeartbeat, Notifier, watchdog_interval
 WATCHDOG_SEC = 0.6
 
 
-def test_frozen_ui_loop_is_detected_although_a_worker_thread_runs(tmp_path):
+@pytest.mark.parametrize("program", ["kiosk_like.py", "kivy_like.py"])
+def test_frozen_ui_loop_is_detected_although_a_worker_thread_runs(tmp_path, program):
+    """kiosk_like: a plain UI loop; kivy_like: the heartbeat on Kivy's Clock (a real window, SDL offscreen)."""
     path = str(tmp_path / "notify.sock")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(path)
     sock.settimeout(0.05)
-    env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC=str(int(WATCHDOG_SEC * 1e6)))
-    kiosk = subprocess.Popen([sys.executable, str(Path(__file__).with_name("kiosk_like.py")), "1.5"], env=env)
+    env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC=str(int(WATCHDOG_SEC * 1e6)),
+               SDL_VIDEODRIVER="offscreen", KIVY_HOME=str(tmp_path / "kivy"), KIVY_NO_CONSOLELOG="1",
+               KIVY_NO_FILELOG="1")
+    kiosk = subprocess.Popen([sys.executable, str(Path(__file__).with_name(program)), "1.5"], env=env)
     messages: list[tuple[float, str]] = []
     last_ping = fired = None
     try:
@@ -34,7 +38,7 @@ def test_frozen_ui_loop_is_detected_although_a_worker_thread_runs(tmp_path):
             try:
                 data = sock.recv(4096).decode()
                 messages.append((time.monotonic(), data))
-                if "WATCHDOG=1" in data:
+                if "WATCHDOG=1" in data or data.startswith("READY=1"):  # armed from READY on
                     last_ping = time.monotonic()
             except TimeoutError:
                 pass
@@ -59,7 +63,7 @@ def test_heartbeat_refuses_other_threads_and_is_a_no_op_without_systemd(monkeypa
     notifier = Notifier()
     assert not notifier.enabled and notifier.watchdog_interval is None
     heartbeat = MainLoopHeartbeat(notifier)
-    assert heartbeat.tick(0.016)  # Kivy passes dt
+    assert heartbeat.tick(0.016) is None and heartbeat.pings == 1  # Kivy passes dt; None keeps it scheduled
     errors = []
     thread = threading.Thread(target=lambda: errors.append(pytest.raises(RuntimeError, heartbeat.tick)))
     thread.start()

@@ -25,7 +25,7 @@ from kiosk.sync import wire
 from kiosk.sync.wire import (API, Ack, ConfigResponse, EnrollRequest, EnrollResponse, Heartbeat, Problem,
                              PushRequest, PushResponse, PushResult, SelfTestReport)
 
-from . import ingest, models, terminals
+from . import console, ingest, models, terminals
 from .db import GroupCommit, make_engine, migrate, session_factory
 from .security import (AuthError, ConcurrencyGate, NonceCache, RateLimiter, UploadGate, retry_after_header,
                        verify_signature)
@@ -199,6 +199,7 @@ def create_app(settings: Settings) -> FastAPI:
             terminal_id=who.terminal_id, ok=report.ok, report=report.model_dump(mode="json"))))
         return Ack(server_time=models.utcnow())
 
+    console.mount(app)  # the operator console under /console
     return app
 
 

@@ -75,7 +75,7 @@ def correction_list(request: Request, status: str = "pending", who: Operator = D
     status = status if status in ("pending", "approved", "rejected") else "pending"
     with console_of(request).central.sessions() as session:
         items = [(c, corrections.diff(c)) for c in corrections.listing(session, who.scope, status)]
-    return render(request, "corrections.html", who, items=items, status=status)
+    return render(request, "corrections.html", who, items=items, shown=status)
 
 
 @router.post("/corrections/{correction_id}/decide")
@@ -100,7 +100,7 @@ def conflict_list(request: Request, status: str = "open", who: Operator = Depend
     status = status if status in ("open", "resolved") else "open"
     with console_of(request).central.sessions() as session:
         items = conflicts.queue(session, who.scope, status)
-    return render(request, "conflicts.html", who, items=items, status=status, kinds=conflicts.KIND_LABELS)
+    return render(request, "conflicts.html", who, items=items, shown=status, kinds=conflicts.KIND_LABELS)
 
 
 def _conflict_page(request: Request, who: Operator, conflict_id: str, error: str = ""):

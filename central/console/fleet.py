@@ -27,7 +27,12 @@ class FleetRow:
     silent_s: int | None
     skew_s: float | None
     today: int
+    devices: list[tuple[str, str, bool]]  # name, state, healthy
     problems: list[str]
+
+    @property
+    def healthy(self) -> bool:
+        return self.online and not self.problems and all(ok for _, _, ok in self.devices)
 
 
 class ClockWatch:
@@ -75,13 +80,14 @@ def fleet(session: Session, scope: Scope, online_s: int, skews: dict[str, float]
                                                                                 Terminal.school_code)):
         silent = int((now - aware(t.last_seen_at)).total_seconds()) if t.last_seen_at else None
         online = t.revoked_at is None and silent is not None and silent <= online_s
-        problems = [f"{name}：{state}" for name, state in sorted((t.peripherals or {}).items())
-                    if str(state).lower() not in HEALTHY]
+        devices = [(name, str(state), str(state).lower() in HEALTHY)
+                   for name, state in sorted((t.peripherals or {}).items())]
+        problems = []
         skew = skews.get(t.terminal_id)
         if skew is not None and abs(skew) > 60:
             problems.append(f"时钟偏差 {skew:+.0f} 秒")
         rows.append(FleetRow(t, names.get(t.school_code, ""), online, silent, skew, today.get(t.terminal_id, 0),
-                             problems))
+                             devices, problems))
     return rows
 
 

@@ -135,3 +135,15 @@ async def conflict_resolve(request: Request, conflict_id: str):
     if error:
         return await run_in_threadpool(_conflict_page, request, who, conflict_id, error)
     return redirect("/conflicts?status=resolved")
+
+
+@router.get("/verify")
+def verify_paper(request: Request, qr: str = "", who: Operator = Depends(operator)):
+    """Scanning (a scanner types the QR text) or typing a form's QR shows whether the paper matches the record."""
+    from . import paper
+
+    result = None
+    if qr:
+        with console_of(request).central.sessions() as session:
+            result = paper.check(session, who.scope, qr)
+    return render(request, "verify.html", who, result=result, qr=qr[:paper.MAX_PAYLOAD])

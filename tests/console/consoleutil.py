@@ -57,6 +57,7 @@ class Console(EmbeddedServer):
         self.central.write(seed)
         self.console = self.app.state.console
         self.terminals: dict[str, str] = {}
+        self.keys: dict[str, object] = {}  # terminal id -> its Ed25519 private key
 
     def terminal(self, school: str = "4114030012", county: str = "411403", role: str = "school") -> str:
         key = (school, role)
@@ -68,10 +69,12 @@ class Console(EmbeddedServer):
             from kiosk.sync.wire import EnrollRequest
 
             code = self.enroll_code(role, school, county)
-            public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+            private = Ed25519PrivateKey.generate()
+            public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
             answer, _ = self.central.write(lambda s: terminals.enroll(s, EnrollRequest(code=code, public_key=public,
                                                                                        app_version="1.0.0")))
             self.terminals[key] = answer.terminal_id
+            self.keys[answer.terminal_id] = private
         return self.terminals[key]
 
     def push(self, state: str = "signed", school: str = "4114030012", number: str | None = None,

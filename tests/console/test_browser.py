@@ -144,6 +144,11 @@ def test_review_and_public_notice(console, tab):
     row.locator("button[value=approved]").click()
     tab.wait_for_selector("td:has-text('审核通过 抽查无误')")
     shoot(tab, "reviews")
+    tab.goto(f"{console.url}/console/verify")
+    tab.fill("input[name=qr]", "HNZK1|not-a-form")
+    tab.click("button:has-text('核验')")
+    tab.wait_for_selector("text=二维码内容无法识别")
+    shoot(tab, "verify")
 
 
 def _pdf_text(pdf: bytes) -> str:

@@ -26,24 +26,22 @@ def live():
 
 
 def summaries(session: Session, rows) -> list[tuple[object, Summary]]:
-    """(row, Summary) per row of ROW_COLUMNS; payloads are read only for records whose summary is not cached."""
+    """(row, Summary) per row starting (record_id, version, content_hash, state); payloads are read only for
+    records whose summary is not cached."""
     rows = list(rows)
-    missing = [r.record_id for r in rows if cached(r) is None]
+    found = [cached(r) for r in rows]
+    missing = [r[0] for r, hit in zip(rows, found) if hit is None]
     for start in range(0, len(missing), 500):
-        chunk = missing[start:start + 500]
         for full in session.execute(select(Record.record_id, Record.version, Record.content_hash, Record.state,
-                                           Record.payload).where(Record.record_id.in_(chunk))):
+                                           Record.payload).where(Record.record_id.in_(missing[start:start + 500]))):
             summary(full)
-    return [(r, summary_of(session, r)) for r in rows]
+    return [(r, hit or cached(r) or _reread(session, r)) for r, hit in zip(rows, found)]
 
 
-def summary_of(session: Session, row) -> Summary:
-    hit = cached(row)
-    if hit is not None:
-        return hit
-    full = session.execute(select(Record.record_id, Record.version, Record.content_hash, Record.state,
-                                  Record.payload).where(Record.record_id == row.record_id)).one()
-    return summary(full)
+def _reread(session: Session, row) -> Summary:
+    """A record that changed between the two reads above."""
+    return summary(session.execute(select(Record.record_id, Record.version, Record.content_hash, Record.state,
+                                          Record.payload).where(Record.record_id == row[0])).one())
 
 
 def in_scope(scope: Scope):
@@ -57,17 +55,31 @@ def not_started(scope: Scope):
         scope.roster(), RosterEntry.id_number.not_in(select(Record.id_number).where(live())))
 
 
+def _local_day(dialect: str):
+    """The Asia/Shanghai calendar day of received_at, in SQL (China has no daylight saving time)."""
+    if dialect == "sqlite":
+        return func.date(Record.received_at, "+8 hours")
+    return func.date(func.timezone("Asia/Shanghai", Record.received_at))
+
+
 def overview(session: Session, scope: Scope, days: int = 14) -> dict:
-    by_state = collections.Counter()
-    by_category = collections.Counter()
-    by_day = collections.Counter()
-    by_school = collections.defaultdict(collections.Counter)
-    for row, s in summaries(session, session.execute(in_scope(scope))):
-        by_state[row.state] += 1
-        by_category[s.category] += 1
-        by_day[local_day(row.received_at)] += 1
-        by_school[row.school_code][row.state] += 1
-        by_school[row.school_code]["registered"] += 1
+    """Counts in SQL where SQL can count; the category (inside the record's data) through the summary cache."""
+    where = (scope.records(), live())
+    by_state, by_school = collections.Counter(), collections.defaultdict(collections.Counter)
+    for school_code, state, count in session.execute(select(Record.school_code, Record.state, func.count())
+                                                     .where(*where).group_by(Record.school_code, Record.state)):
+        by_state[state] += count
+        by_school[school_code][state] += count
+        by_school[school_code]["registered"] += count
+    today = local_day(dt.datetime.now(dt.timezone.utc))
+    first = today - dt.timedelta(days=days - 1)
+    day = _local_day(session.get_bind().dialect.name)
+    by_day = {str(d): n for d, n in session.execute(select(day, func.count()).where(
+        *where, Record.received_at >= dt.datetime.combine(first, dt.time()) - dt.timedelta(hours=8))
+        .group_by(day))}
+    rows = session.execute(select(Record.record_id, Record.version, Record.content_hash, Record.state)
+                           .where(*where)).all()
+    by_category = collections.Counter(s.category for _, s in summaries(session, rows))
     waiting = session.execute(select(RosterEntry.school_code, func.count()).where(
         scope.roster(), RosterEntry.id_number.not_in(select(Record.id_number).where(live())))
         .group_by(RosterEntry.school_code)).all()
@@ -75,12 +87,11 @@ def overview(session: Session, scope: Scope, days: int = 14) -> dict:
         by_school[school_code]["not_started"] += count
         by_state["not_started"] += count
     names = dict(session.execute(select(School.code, School.name).where(School.code.in_(list(by_school)))).all())
-    today = local_day(dt.datetime.now(dt.timezone.utc))
-    day_list = [today - dt.timedelta(days=n) for n in range(days - 1, -1, -1)]
+    day_list = [first + dt.timedelta(days=n) for n in range(days)]
     return {
         "states": [(STATE_LABELS[s], by_state.get(s, 0)) for s in STATES],
         "categories": sorted(by_category.items()),
-        "days": [(d.strftime("%m-%d"), by_day.get(d, 0)) for d in day_list],
+        "days": [(d.strftime("%m-%d"), by_day.get(d.isoformat(), 0)) for d in day_list],
         "schools": sorted(({"code": code, "name": names.get(code, code), **counts}
                            for code, counts in by_school.items()), key=lambda r: r["code"]),
         "total": sum(v for k, v in by_state.items() if k != "not_started"),

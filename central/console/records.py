@@ -56,9 +56,9 @@ _cache_lock = threading.Lock()
 
 
 def cached(row) -> Summary | None:
-    """The summary of a row without its payload (record_id, version, content_hash, state), if derived before."""
-    hit = _cache.get(row.record_id)
-    return hit[1] if hit and hit[0] == (row.version, row.content_hash, row.state) else None
+    """The summary of a row starting (record_id, version, content_hash, state), if derived before."""
+    hit = _cache.get(row[0])
+    return hit[1] if hit and hit[0] == (row[1], row[2], row[3]) else None
 
 
 def summary(row) -> Summary:

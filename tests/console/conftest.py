@@ -14,6 +14,16 @@ from consoleutil import Client, Console  # noqa: E402
 from central.settings import Settings  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def quick_hashes(monkeypatch):
+    """argon2 at its smallest cost in tests (the default costs ~0.2 s a hash on this machine); same code path."""
+    from argon2 import PasswordHasher
+
+    from central.console import accounts
+
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
 def console(tmp_path):
     server = Console(Settings(data_dir=tmp_path / "central"))

@@ -213,3 +213,57 @@ async def export_zip(request: Request):
     return StreamingResponse(exporting.stream(central.sessions, central.storage, who.scope, naming),
                              media_type="application/zip",
                              headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _users_in_scope(session, who: Operator) -> list[User]:
+    from .scope import Scope
+
+    counties = dict(session.execute(select(School.code, School.county_code)).all())
+    return [u for u in session.scalars(select(User).order_by(User.role, User.scope_code, User.username))
+            if who.scope.covers(Scope(u.role, u.scope_code), counties.get(u.scope_code, ""))]
+
+
+def _users_page(request: Request, who: Operator, error: str = "", flash: str = ""):
+    with console_of(request).central.sessions() as session:
+        users = _users_in_scope(session, who)
+    return render(request, "users.html", who, users=users, error=error, flash=flash, status=400 if error else 200)
+
+
+@router.get("/users")
+def users_page(request: Request, who: Operator = Depends(operator)):
+    return _users_page(request, who)
+
+
+@router.post("/users")
+async def users_add(request: Request):
+    """An authority gives the units below it their accounts (the county assigns the schools' permissions)."""
+    from . import accounts
+
+    who, form = await posted(request)
+    fields = {k: str(form.get(k, "")).strip() for k in ("username", "role", "scope_code", "password", "name")}
+
+    def work(session, user):
+        try:
+            accounts.add_user(session, fields["username"], fields["role"], fields["scope_code"], fields["password"],
+                              fields["name"], by=user)
+        except accounts.AccountError as exc:
+            return str(exc)
+        return ""
+
+    error = await run_in_threadpool(_write, request, who, work)
+    return await run_in_threadpool(_users_page, request, who, error, "" if error else "账号已创建")
+
+
+@router.post("/users/{username}/disable")
+async def users_disable(request: Request, username: str):
+    from . import accounts
+
+    who, _ = await posted(request)
+
+    def work(session, user):
+        if username == who.username or username not in {u.username for u in _users_in_scope(session, who)}:
+            raise not_found()
+        accounts.disable_user(session, username, by=user)
+
+    await run_in_threadpool(_write, request, who, work)
+    return redirect("/users")

@@ -61,6 +61,8 @@ def test_scopes_see_their_own(console, tab):
     tab.goto(f"{console.url}/console/")
     shoot(tab, "dashboard-city")
     assert "梁园区实验中学" in tab.content() and "睢阳区第二初级中学" in tab.content()
+    tab.goto(f"{console.url}/console/users")
+    shoot(tab, "users")
 
 
 def _roster_xlsx(good: list[str]) -> bytes:

@@ -97,3 +97,22 @@ def test_no_personal_data_in_server_logs(console, client, caplog):
     text = caplog.text
     assert record.id_number not in text and record.identity["name"] not in text
     assert "13912345678" not in text and "wrong-password-2" not in text and "console action" in text
+
+
+def test_county_assigns_school_accounts(console, client):
+    county = client("county")
+    made = county.post("/users", {"username": "school1-teacher", "role": "school", "scope_code": "4114030012",
+                                  "password": "Teacher-2024-ok", "name": "一中教务"})
+    assert made.status_code == 200 and "账号已创建" in made.text
+    for role, scope in (("school", "4114020001"), ("county", "411402"), ("county", "411403"), ("city", "4114")):
+        refused = county.post("/users", {"username": f"x-{scope}", "role": role, "scope_code": scope,
+                                         "password": "Teacher-2024-ok"})
+        assert refused.status_code == 400 and "下级单位" in refused.text, (role, scope)
+    page = county.get("/users").text
+    assert "school1-teacher" in page and "school3" not in page and "county2" not in page
+    teacher = client()
+    assert teacher.login("school1-teacher", "Teacher-2024-ok").status_code == 303
+    assert teacher.get("/").status_code == 200
+    assert county.post("/users/school3/disable").status_code == 404
+    assert county.post("/users/school1-teacher/disable").status_code == 303
+    assert client().login("school1-teacher", "Teacher-2024-ok").status_code == 401

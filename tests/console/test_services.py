@@ -115,3 +115,26 @@ def test_progress_counts(console):
     assert city["total"] == 3 and school2["total"] == 0
     assert [entry.id_number for entry, _ in pending] == [numbers[2]]
     assert county["days"][-1][1] == 2
+
+
+def test_fleet_shows_heartbeat_and_clock_skew(console, client):
+    import json
+    import secrets
+    import time
+
+    import httpx
+
+    from kiosk.sync import wire
+
+    terminal = console.terminal()
+    body = json.dumps({"app_version": "2.0.1", "peripherals": {"reader": "ok", "printer": "jam"},
+                       "outbox_depth": 7}).encode()
+    stamp, nonce = str(int(time.time()) + 42), secrets.token_hex(8)
+    signature = console.keys[terminal].sign(wire.signing_message("POST", "/api/v1/heartbeat", stamp, nonce, body))
+    response = httpx.post(f"{console.url}/api/v1/heartbeat", content=body, headers={
+        "content-type": "application/json", wire.H_TERMINAL: terminal, wire.H_TIMESTAMP: stamp, wire.H_NONCE: nonce,
+        wire.H_SIGNATURE: signature.hex()})
+    assert response.status_code == 200
+    page = client("county").get("/fleet").text
+    assert "2.0.1" in page and "printer：jam" in page and "在线" in page
+    assert "+42 秒" in page or "+41 秒" in page or "+43 秒" in page

@@ -58,7 +58,7 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
             raise RosterError("无法识别文件编码，请另存为 UTF-8 编码的 CSV 或 xlsx 文件")
         rows = []
         for row in csv.reader(io.StringIO(text)):
-            rows.append([c.strip() for c in row])
+            rows.append([c.replace("\x00", "").strip() for c in row])
             if len(rows) > MAX_ROWS + 1:
                 raise RosterError(f"名单超过 {MAX_ROWS} 行，请分批导入")
         return rows
@@ -74,7 +74,7 @@ def _xlsx(data: bytes) -> list[list[str]]:
         raise RosterError("无法读取该 xlsx 文件，请确认文件未损坏（不支持旧版 xls 格式）") from None
     rows = []
     for row in book.worksheets[0].iter_rows(values_only=True):
-        rows.append(["" if c is None else str(c).strip() for c in row])
+        rows.append(["" if c is None else str(c).replace("\x00", "").strip() for c in row])
         if len(rows) > MAX_ROWS + 1:
             raise RosterError(f"名单超过 {MAX_ROWS} 行，请分批导入")
     book.close()

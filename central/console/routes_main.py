@@ -9,7 +9,7 @@ from central.models import Record, School
 
 from . import accounts, progress
 from .records import category_labels
-from .web import COOKIE, PREFIX, Operator, as_int, console_of, operator, posted, redirect, render
+from .web import COOKIE, PREFIX, Operator, as_int, clean, console_of, operator, posted, redirect, render
 
 router = APIRouter()
 PAGE = 50
@@ -26,7 +26,7 @@ async def login(request: Request):
     if int(request.headers.get("content-length") or 0) > 4096:
         return render(request, "login.html", status=413, error="提交的内容过大")
     form = await request.form(max_files=0, max_fields=5)
-    username, password = str(form.get("username", ""))[:64], str(form.get("password", ""))[:256]
+    username, password = clean(form.get("username"), 64), str(form.get("password", ""))[:256]
 
     def work(session):
         user, reason = accounts.login(session, username, password, console.policy)
@@ -77,7 +77,7 @@ def students(request: Request, school: str = "", state: str = "", page: str = "1
     number = as_int(page, 1, 1)
     query = progress.in_scope(who.scope)
     if school:
-        query = query.where(Record.school_code == school[:20])
+        query = query.where(Record.school_code == clean(school, 20))
     if state in progress.STATE_LABELS:
         query = query.where(Record.state == state)
     with console_of(request).central.sessions() as session:
@@ -97,7 +97,7 @@ def pending(request: Request, school: str = "", who: Operator = Depends(operator
     """The roster students who have not registered yet, per school, for teachers to chase."""
     query = progress.not_started(who.scope)
     if school:
-        query = query.where(progress.RosterEntry.school_code == school[:20])
+        query = query.where(progress.RosterEntry.school_code == clean(school, 20))
     with console_of(request).central.sessions() as session:
         rows = session.execute(query.order_by(progress.RosterEntry.school_code, progress.RosterDetail.class_name,
                                               progress.RosterEntry.student_number).limit(5000)).all()

@@ -11,13 +11,13 @@ from . import conflicts, corrections, review
 from .models import User
 from .progress import STATE_LABELS, live
 from .records import category_labels, claim_labels, record_data
-from .web import Operator, as_int, console_of, not_found, operator, posted, redirect, render
+from .web import Operator, as_int, clean, console_of, not_found, operator, posted, redirect, render
 
 router = APIRouter()
 
 
 def _record(session, who: Operator, record_id: str) -> Record:
-    record = session.scalar(select(Record).where(Record.record_id == record_id[:36], who.scope.records()))
+    record = session.scalar(select(Record).where(Record.record_id == clean(record_id, 36), who.scope.records()))
     if record is None:
         raise not_found()
     return record
@@ -55,17 +55,17 @@ def _act(request: Request, who: Operator, work):
 async def record_review(request: Request, record_id: str):
     who, form = await posted(request)
     error = await run_in_threadpool(_act, request, who, lambda s, user: review.set_review(
-        s, user, _record(s, who, record_id), str(form.get("kind", "")), str(form.get("status", "")),
-        str(form.get("comment", ""))))
+        s, user, _record(s, who, record_id), clean(form.get("kind"), 2000), clean(form.get("status"), 2000),
+        clean(form.get("comment"), 2000)))
     return await run_in_threadpool(_record_page, request, who, record_id, error, "" if error else "审核结果已保存")
 
 
 @router.post("/records/{record_id}/correction")
 async def record_correction(request: Request, record_id: str):
     who, form = await posted(request)
-    changes = {field: str(form.get(field, "")) for field in corrections.FIELDS}
+    changes = {field: clean(form.get(field), 2000) for field in corrections.FIELDS}
     error = await run_in_threadpool(_act, request, who, lambda s, user: corrections.request(
-        s, user, _record(s, who, record_id), str(form.get("reason", "")), changes))
+        s, user, _record(s, who, record_id), clean(form.get("reason"), 2000), changes))
     return await run_in_threadpool(_record_page, request, who, record_id, error,
                                    "" if error else "更正申请已提交，等待上级审批")
 
@@ -87,7 +87,7 @@ async def correction_decide(request: Request, correction_id: str):
         if found is None:
             raise not_found()
         return corrections.decide(session, user, found, form.get("decision") == "approve",
-                                  str(form.get("comment", "")))
+                                  clean(form.get("comment"), 2000))
 
     error = await run_in_threadpool(_act, request, who, work)
     if error:
@@ -129,7 +129,7 @@ async def conflict_resolve(request: Request, conflict_id: str):
         found = conflicts.find(session, who.scope, as_int(conflict_id, -1, -1))
         if found is None:
             raise not_found()
-        return conflicts.resolve(session, user, found, str(form.get("decision", "")), str(form.get("reason", "")))
+        return conflicts.resolve(session, user, found, clean(form.get("decision"), 2000), clean(form.get("reason"), 2000))
 
     error = await run_in_threadpool(_act, request, who, work)
     if error:
@@ -145,5 +145,5 @@ def verify_paper(request: Request, qr: str = "", who: Operator = Depends(operato
     result = None
     if qr:
         with console_of(request).central.sessions() as session:
-            result = paper.check(session, who.scope, qr)
+            result = paper.check(session, who.scope, clean(qr, paper.MAX_PAYLOAD))
     return render(request, "verify.html", who, result=result, qr=qr[:paper.MAX_PAYLOAD])

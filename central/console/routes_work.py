@@ -15,7 +15,7 @@ from . import export as exporting
 from . import fleet, review, roster
 from .accounts import audit
 from .models import RosterImport, User
-from .web import (MAX_UPLOAD_BYTES, Operator, as_int, console_of, not_found, operator, posted, redirect,
+from .web import (MAX_UPLOAD_BYTES, Operator, as_int, clean, console_of, not_found, operator, posted, redirect,
                   render)
 
 router = APIRouter()
@@ -112,7 +112,7 @@ async def fleet_revoke(request: Request, terminal_id: str):
     who, _ = await posted(request)
 
     def work(session, user):
-        terminal = fleet.terminal_in_scope(session, who.scope, terminal_id)
+        terminal = fleet.terminal_in_scope(session, who.scope, clean(terminal_id, 40))
         if terminal is None:
             raise not_found()
         fleet.revoke(session, terminal)
@@ -125,7 +125,7 @@ async def fleet_revoke(request: Request, terminal_id: str):
 @router.post("/fleet/codes")
 async def fleet_code(request: Request):
     who, form = await posted(request)
-    role, code, county = str(form.get("role", "")), str(form.get("code", ""))[:20], str(form.get("county", ""))[:6]
+    role, code, county = clean(form.get("role"), 10), clean(form.get("code"), 20), clean(form.get("county"), 6)
 
     def work(session, user):
         issued = fleet.issue_code(session, who.scope, role, code, county)
@@ -146,7 +146,7 @@ def reviews_page(request: Request, who: Operator = Depends(operator)):
 
 
 def _school(session, who: Operator, code: str) -> School:
-    school = session.scalar(select(School).where(School.code == code[:20], who.scope.schools()))
+    school = session.scalar(select(School).where(School.code == clean(code, 20), who.scope.schools()))
     if school is None:
         raise not_found()
     return school
@@ -160,7 +160,7 @@ async def school_review(request: Request, code: str):
         school = _school(session, who, code)
         if not who.scope.approves_for(school.county_code):
             return "学校的审核结果由县（区）及以上教育行政部门复核"
-        return review.review_school(session, user, school, str(form.get("status", "")), str(form.get("comment", "")))
+        return review.review_school(session, user, school, clean(form.get("status"), 2000), clean(form.get("comment"), 2000))
 
     error = await run_in_threadpool(_write, request, who, work)
     if error:
@@ -187,7 +187,7 @@ def export_page(request: Request, naming: str = "id_number", who: Operator = Dep
 @router.post("/export")
 async def export_check(request: Request):
     who, form = await posted(request)
-    naming = str(form.get("naming", "id_number"))
+    naming = clean(form.get("naming"), 2000)
     naming = naming if naming in exporting.NAMINGS else "id_number"
     central = console_of(request).central
     count, problems = await run_in_threadpool(central.write, lambda s: exporting.check(s, central.storage,
@@ -199,7 +199,7 @@ async def export_check(request: Request):
 @router.post("/export.zip")
 async def export_zip(request: Request):
     who, form = await posted(request)
-    naming = str(form.get("naming", "id_number"))
+    naming = clean(form.get("naming"), 2000)
     naming = naming if naming in exporting.NAMINGS else "id_number"
     central = console_of(request).central
     count, problems = await run_in_threadpool(central.write, lambda s: exporting.check(s, central.storage,
@@ -240,7 +240,7 @@ async def users_add(request: Request):
     from . import accounts
 
     who, form = await posted(request)
-    fields = {k: str(form.get(k, "")).strip() for k in ("username", "role", "scope_code", "password", "name")}
+    fields = {k: clean(form.get(k), 200).strip() for k in ("username", "role", "scope_code", "password", "name")}
 
     def work(session, user):
         try:

@@ -112,6 +112,11 @@ def redirect(path: str) -> RedirectResponse:
     return RedirectResponse(PREFIX + path, status_code=303)
 
 
+def clean(value, limit: int) -> str:
+    """Text from a request, bounded and without NUL (PostgreSQL text cannot hold it)."""
+    return str(value or "").replace("\x00", "")[:limit]
+
+
 def as_int(value, default: int = 0, low: int = 0, high: int = 10**9) -> int:
     try:
         return min(max(int(value), low), high)

@@ -14,6 +14,35 @@ from consoleutil import Client, Console  # noqa: E402
 from central.settings import Settings  # noqa: E402
 
 
+def _central_fixtures():
+    """tests/central/conftest.py's fixtures (its private PostgreSQL cluster), loaded under their own name."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("central_test_fixtures",
+                                                  Path(__file__).parents[1] / "central" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+postgres = _central_fixtures().postgres
+
+
+@pytest.fixture
+def pg_console(postgres, tmp_path):
+    import os
+
+    import psycopg
+
+    name = f"console_{os.getpid()}_{tmp_path.name}".replace("-", "_").lower()[:60]
+    with psycopg.connect(postgres.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    server = Console(Settings(data_dir=tmp_path / "central", db_url=f"{postgres}/{name}"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
 def quick_hashes(monkeypatch):
     """argon2 at its smallest cost in tests (the default costs ~0.2 s a hash on this machine); same code path."""

@@ -47,7 +47,7 @@ def password_problem(password: str) -> str:
 
 
 def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    return moment.replace(tzinfo=dt.timezone.utc) if moment is not None and moment.tzinfo is None else moment
+    return moment.replace(tzinfo=dt.UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def audit(session: Session, who: User | None, action: str, target: str = "", before=None, after=None) -> None:

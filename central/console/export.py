@@ -10,9 +10,9 @@ import io
 import json
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -212,5 +212,4 @@ def stream(sessions, storage, scope: Scope, naming: str = "id_number") -> Iterat
 
 def write_file(sessions, storage, scope: Scope, path: Path, naming: str = "id_number") -> None:
     with open(path, "wb") as out:
-        for chunk in stream(sessions, storage, scope, naming):
-            out.write(chunk)
+        out.writelines(stream(sessions, storage, scope, naming))

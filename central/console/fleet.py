@@ -67,7 +67,7 @@ def start_of_today() -> dt.datetime:
     from zoneinfo import ZoneInfo
 
     local = dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(hour=0, minute=0, second=0, microsecond=0)
-    return local.astimezone(dt.timezone.utc)
+    return local.astimezone(dt.UTC)
 
 
 def fleet(session: Session, scope: Scope, online_s: int, skews: dict[str, float]) -> list[FleetRow]:

@@ -71,7 +71,7 @@ def overview(session: Session, scope: Scope, days: int = 14) -> dict:
         by_state[state] += count
         by_school[school_code][state] += count
         by_school[school_code]["registered"] += count
-    today = local_day(dt.datetime.now(dt.timezone.utc))
+    today = local_day(dt.datetime.now(dt.UTC))
     first = today - dt.timedelta(days=days - 1)
     day = _local_day(session.get_bind().dialect.name)
     by_day = {str(d): n for d, n in session.execute(select(day, func.count()).where(

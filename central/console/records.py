@@ -98,5 +98,5 @@ def local_day(moment: dt.datetime) -> dt.date:
     from zoneinfo import ZoneInfo
 
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(ZoneInfo("Asia/Shanghai")).date()

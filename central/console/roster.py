@@ -47,7 +47,7 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
     """The cells of the first sheet (xlsx) or of a CSV file (UTF-8 or GB18030), as strings."""
     if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
         return _xlsx(data)
-    if filename.lower().endswith((".csv", ".txt")) or not data[:2] == b"PK":
+    if filename.lower().endswith((".csv", ".txt")) or data[:2] != b"PK":
         for encoding in ("utf-8-sig", "gb18030"):
             try:
                 text = data.decode(encoding)

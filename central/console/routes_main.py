@@ -1,7 +1,7 @@
 """Login, logout, the progress dashboard, the candidate list and the not-yet-registered list."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select
 
@@ -9,7 +9,7 @@ from central.models import Record, School
 
 from . import accounts, progress
 from .records import category_labels
-from .web import COOKIE, PREFIX, Operator, as_int, clean, console_of, operator, posted, redirect, render
+from .web import COOKIE, PREFIX, Operator, Who, as_int, clean, console_of, posted, redirect, render
 
 router = APIRouter()
 PAGE = 50
@@ -63,7 +63,7 @@ def _user(session, who: Operator):
 
 
 @router.get("/")
-def dashboard(request: Request, who: Operator = Depends(operator)):
+def dashboard(request: Request, who: Who):
     with console_of(request).central.sessions() as session:
         stats = progress.overview(session, who.scope)
     labels = category_labels()
@@ -72,8 +72,7 @@ def dashboard(request: Request, who: Operator = Depends(operator)):
 
 
 @router.get("/students")
-def students(request: Request, school: str = "", state: str = "", page: str = "1",
-             who: Operator = Depends(operator)):
+def students(request: Request, who: Who, school: str = "", state: str = "", page: str = "1"):
     number = as_int(page, 1, 1)
     query = progress.in_scope(who.scope)
     if school:
@@ -93,7 +92,7 @@ def students(request: Request, school: str = "", state: str = "", page: str = "1
 
 
 @router.get("/pending")
-def pending(request: Request, school: str = "", who: Operator = Depends(operator)):
+def pending(request: Request, who: Who, school: str = ""):
     """The roster students who have not registered yet, per school, for teachers to chase."""
     query = progress.not_started(who.scope)
     if school:

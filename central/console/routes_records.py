@@ -1,7 +1,7 @@
 """A candidate's record (audits, correction request), the conflict queue, the correction requests."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
@@ -11,7 +11,7 @@ from . import conflicts, corrections, review
 from .models import User
 from .progress import STATE_LABELS, live
 from .records import category_labels, claim_labels, record_data
-from .web import Operator, as_int, clean, console_of, not_found, operator, posted, redirect, render
+from .web import Operator, Who, as_int, clean, console_of, not_found, posted, redirect, render
 
 router = APIRouter()
 
@@ -42,7 +42,7 @@ def _record_page(request: Request, who: Operator, record_id: str, error: str = "
 
 
 @router.get("/records/{record_id}")
-def record_page(request: Request, record_id: str, who: Operator = Depends(operator)):
+def record_page(request: Request, who: Who, record_id: str):
     return _record_page(request, who, record_id)
 
 
@@ -71,7 +71,7 @@ async def record_correction(request: Request, record_id: str):
 
 
 @router.get("/corrections")
-def correction_list(request: Request, status: str = "pending", who: Operator = Depends(operator)):
+def correction_list(request: Request, who: Who, status: str = "pending"):
     status = status if status in ("pending", "approved", "rejected") else "pending"
     with console_of(request).central.sessions() as session:
         items = [(c, corrections.diff(c)) for c in corrections.listing(session, who.scope, status)]
@@ -96,7 +96,7 @@ async def correction_decide(request: Request, correction_id: str):
 
 
 @router.get("/conflicts")
-def conflict_list(request: Request, status: str = "open", who: Operator = Depends(operator)):
+def conflict_list(request: Request, who: Who, status: str = "open"):
     status = status if status in ("open", "resolved") else "open"
     with console_of(request).central.sessions() as session:
         items = conflicts.queue(session, who.scope, status)
@@ -117,7 +117,7 @@ def _conflict_page(request: Request, who: Operator, conflict_id: str, error: str
 
 
 @router.get("/conflicts/{conflict_id}")
-def conflict_page(request: Request, conflict_id: str, who: Operator = Depends(operator)):
+def conflict_page(request: Request, who: Who, conflict_id: str):
     return _conflict_page(request, who, conflict_id)
 
 
@@ -138,7 +138,7 @@ async def conflict_resolve(request: Request, conflict_id: str):
 
 
 @router.get("/verify")
-def verify_paper(request: Request, qr: str = "", who: Operator = Depends(operator)):
+def verify_paper(request: Request, who: Who, qr: str = ""):
     """Scanning (a scanner types the QR text) or typing a form's QR shows whether the paper matches the record."""
     from . import paper
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
@@ -15,8 +15,18 @@ from . import export as exporting
 from . import fleet, review, roster
 from .accounts import audit
 from .models import RosterImport, User
-from .web import (MAX_UPLOAD_BYTES, Operator, as_int, clean, console_of, not_found, operator, posted, redirect,
-                  render)
+from .web import (
+    MAX_UPLOAD_BYTES,
+    Operator,
+    Who,
+    as_int,
+    clean,
+    console_of,
+    not_found,
+    posted,
+    redirect,
+    render,
+)
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -27,7 +37,7 @@ def _write(request: Request, who: Operator, work):
 
 
 @router.get("/roster")
-def roster_page(request: Request, who: Operator = Depends(operator)):
+def roster_page(request: Request, who: Who):
     return render(request, "roster.html", who, error="", columns=roster.LABELS.values())
 
 
@@ -61,7 +71,7 @@ def _import(session, who: Operator, import_id: str) -> RosterImport:
 
 
 @router.get("/roster/{import_id}")
-def roster_preview(request: Request, import_id: str, who: Operator = Depends(operator)):
+def roster_preview(request: Request, who: Who, import_id: str):
     with console_of(request).central.sessions() as session:
         imported = _import(session, who, import_id)
         rows = [r for r in roster.preview_rows(imported) if r["change"] != "unchanged"]
@@ -103,7 +113,7 @@ def _fleet_page(request: Request, who: Operator, code: str = "", error: str = ""
 
 
 @router.get("/fleet")
-def fleet_page(request: Request, who: Operator = Depends(operator)):
+def fleet_page(request: Request, who: Who):
     return _fleet_page(request, who)
 
 
@@ -139,7 +149,7 @@ async def fleet_code(request: Request):
 
 
 @router.get("/reviews")
-def reviews_page(request: Request, who: Operator = Depends(operator)):
+def reviews_page(request: Request, who: Who):
     with console_of(request).central.sessions() as session:
         schools = review.school_overview(session, who.scope)
     return render(request, "reviews.html", who, schools=schools, statuses=review.STATUSES)
@@ -169,7 +179,7 @@ async def school_review(request: Request, code: str):
 
 
 @router.get("/schools/{code}/notice.pdf")
-def notice(request: Request, code: str, period: str = "", contact: str = "", who: Operator = Depends(operator)):
+def notice(request: Request, who: Who, code: str, period: str = "", contact: str = ""):
     with console_of(request).central.sessions() as session:
         school = _school(session, who, code)
         entries = review.notice_entries(session, school.code)
@@ -180,7 +190,7 @@ def notice(request: Request, code: str, period: str = "", contact: str = "", who
 
 
 @router.get("/export")
-def export_page(request: Request, naming: str = "id_number", who: Operator = Depends(operator)):
+def export_page(request: Request, who: Who, naming: str = "id_number"):
     return render(request, "export.html", who, namings=exporting.NAMINGS, naming=naming, checked=None)
 
 
@@ -230,7 +240,7 @@ def _users_page(request: Request, who: Operator, error: str = "", flash: str = "
 
 
 @router.get("/users")
-def users_page(request: Request, who: Operator = Depends(operator)):
+def users_page(request: Request, who: Who):
     return _users_page(request, who)
 
 

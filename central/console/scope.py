@@ -72,7 +72,7 @@ class Scope:
     def covers_county(self, county_code: str) -> bool:
         return self.regional and county_code.startswith(self.code)
 
-    def covers(self, other: "Scope", county_of_other: str = "") -> bool:
+    def covers(self, other: Scope, county_of_other: str = "") -> bool:
         """Does this scope contain `other` (a scope at or below it)? county_of_other: the county of a school or
         point scope."""
         if self == other:

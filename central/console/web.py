@@ -4,8 +4,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -85,6 +86,9 @@ def operator(request: Request) -> Operator:
     if found is None:
         raise LoginRequired()
     return found
+
+
+Who = Annotated[Operator, Depends(operator)]  # the signed-in operator of a page
 
 
 async def posted(request: Request, limit: int = MAX_FORM_BYTES) -> tuple[Operator, dict]:

@@ -9,9 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from consoleutil import Client, Console  # noqa: E402
+from consoleutil import Client, Console
 
-from central.settings import Settings  # noqa: E402
+from central.settings import Settings
 
 
 def _central_fixtures():

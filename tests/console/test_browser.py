@@ -163,7 +163,7 @@ def test_conflict_and_correction(console, tab):
     number = id_number()
     first, _ = console.push(number=number)
     point = console.terminal("P411403001", "411403", role="point")
-    second, result = console.push(number=number, terminal=point)
+    _, result = console.push(number=number, terminal=point)
     assert result.outcome == "conflict"
     login(tab, console, "county")
     tab.goto(f"{console.url}/console/conflicts")

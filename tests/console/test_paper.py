@@ -25,7 +25,7 @@ class Ed25519Signer:
 
 
 def _qr(record, signer, terminal: str) -> str:
-    return make_payload(record, signer, dt.datetime.now(dt.timezone.utc), terminal_id=terminal).text()
+    return make_payload(record, signer, dt.datetime.now(dt.UTC), terminal_id=terminal).text()
 
 
 def test_paper_verification(console, client):

@@ -2,13 +2,13 @@
 correction, progress counts."""
 from __future__ import annotations
 
+from consoleutil import id_number
 from sqlalchemy import select
 
 from central.console import progress
 from central.console.models import RecordFlag
 from central.console.scope import Scope
 from central.models import Conflict, Record
-from consoleutil import id_number
 
 
 def _csv(rows: list[list[str]], encoding: str = "utf-8") -> bytes:

@@ -72,9 +72,12 @@ def dashboard(request: Request, who: Who):
 
 
 @router.get("/students")
-def students(request: Request, who: Who, school: str = "", state: str = "", page: str = "1"):
+def students(request: Request, who: Who, school: str = "", state: str = "", page: str = "1", q: str = ""):
     number = as_int(page, 1, 1)
     query = progress.in_scope(who.scope)
+    q = clean(q, 18).strip().upper()
+    if q:
+        query = query.where(Record.id_number == q)
     if school:
         query = query.where(Record.school_code == clean(school, 20))
     if state in progress.STATE_LABELS:
@@ -87,7 +90,7 @@ def students(request: Request, who: Who, school: str = "", state: str = "", page
         schools = session.execute(select(School.code, School.name).where(who.scope.schools())
                                   .order_by(School.code)).all()
     return render(request, "students.html", who, items=items, total=total, page=number, pages=-(-total // PAGE),
-                  school=school, state=state, schools=schools, states=progress.STATE_LABELS,
+                  school=school, state=state, q=q, schools=schools, states=progress.STATE_LABELS,
                   labels=category_labels())
 
 

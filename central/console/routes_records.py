@@ -113,7 +113,7 @@ def _conflict_page(request: Request, who: Operator, conflict_id: str, error: str
                       kinds=conflicts.KIND_LABELS, decisions=conflicts.DECISIONS,
                       allowed=conflicts.ALLOWED[conflict.kind], resolution=conflicts.resolution(
                           session, conflict.conflict_id), error=error, status=400 if error else 200,
-                      labels=category_labels())
+                      labels=category_labels(), states=STATE_LABELS)
 
 
 @router.get("/conflicts/{conflict_id}")

@@ -24,7 +24,19 @@ MAX_FORM_BYTES = 64 * 1024
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                         autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
-TEMPLATES.filters.update(mask_id=mask_id, mask_name=mask_name)
+def local_time(moment) -> str:
+    """A stored time as Asia/Shanghai wall-clock time (SQLite gives it back naive, in UTC)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+
+
+TEMPLATES.filters.update(mask_id=mask_id, mask_name=mask_name, local=local_time)
 TEMPLATES.globals.update(ROLE_LABELS=ROLE_LABELS, PREFIX=PREFIX)
 
 

@@ -67,6 +67,8 @@ def test_out_of_scope_urls_are_404(console, client):
     assert school2.get("/schools/4114030012/notice.pdf").status_code == 404
     # lists show only what is in scope
     assert record.identity["name"] in county.get("/students").text
+    assert f"/records/{record.record_id}" in county.get(f"/students?q={record.id_number}").text
+    assert f"/records/{record.record_id}" not in county.get(f"/students?q={other.id_number}").text
     assert "商丘市第一初级中学" not in school2.get("/students").text
     assert len(county2.get("/fleet").text.split("T-411403-")) == 1
 

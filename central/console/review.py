@@ -102,16 +102,17 @@ def notice_pdf(school: School, entries: list[dict], period: str, contact: str) -
 
     font()
     title = ParagraphStyle("t", fontName=FONT_NAME, fontSize=16, leading=22, alignment=1)
-    body = ParagraphStyle("b", fontName=FONT_NAME, fontSize=10.5, leading=15)
+    body = ParagraphStyle("b", fontName=FONT_NAME, fontSize=10.5, leading=15, wordWrap="CJK")
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
                             bottomMargin=16 * mm, title=f"{school.name}考生资格审核结果公示")
     data = [["序号", "姓名", "性别", "报考类别", "分配生资格", "其他资格"]]
-    data += [[str(i), e["name"], e["gender"], e["category"], e["allocation"], e["claims"]]
-             for i, e in enumerate(entries, start=1)]
+    cell = ParagraphStyle("c", fontName=FONT_NAME, fontSize=10, leading=13, wordWrap="CJK")
+    data += [[str(i), e["name"], e["gender"], Paragraph(escape(e["category"]), cell), e["allocation"],
+              Paragraph(escape(e["claims"]), cell)] for i, e in enumerate(entries, start=1)]
     table = Table(data, repeatRows=1, colWidths=[14 * mm, 28 * mm, 14 * mm, 52 * mm, 24 * mm, 42 * mm])
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT_NAME, 10), ("GRID", (0, 0), (-1, -1), 0.5,
-                                                                            colors.black),
+                                                                            colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf4"))]))
     today = dt.date.today()
     story = [Paragraph(escape(f"{school.name}考生资格审核结果公示"), title), Spacer(1, 4 * mm),

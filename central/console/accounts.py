@@ -50,8 +50,10 @@ def aware(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.replace(tzinfo=dt.UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-def audit(session: Session, who: User | None, action: str, target: str = "", before=None, after=None) -> None:
-    session.add(AuditEntry(user_id=who.user_id if who else None, username=who.username if who else "cli",
+def audit(session: Session, who: User | None, action: str, target: str = "", before=None, after=None,
+          actor: str = "cli") -> None:
+    """actor: who acted when no signed-in user did (the command line, an attempt to log in)."""
+    session.add(AuditEntry(user_id=who.user_id if who else None, username=who.username if who else actor,
                            action=action, target=target, before=seal(before) if before is not None else "",
                            after=seal(after) if after is not None else ""))
     log.info("console action", extra={"fields": {"user": who.user_id if who else "cli", "action": action,
@@ -126,15 +128,15 @@ def login(session: Session, username: str, password: str, policy: Policy) -> tup
         _verify(DUMMY_HASH, password)
         return None, "用户名或密码错误"
     if user.locked_until and aware(user.locked_until) > now:
-        audit(session, None, "login.locked", user.username)
+        audit(session, None, "login.locked", user.username, actor="(login)")
         return None, "登录失败次数过多，账号已暂时锁定，请15分钟后再试或联系上级管理员"
     if user.disabled or not _verify(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= policy.max_failures:
             user.locked_until, user.failed_logins = now + dt.timedelta(seconds=policy.lockout_s), 0
-            audit(session, None, "login.lockout", user.username)
+            audit(session, None, "login.lockout", user.username, actor="(login)")
         else:
-            audit(session, None, "login.failed", user.username)
+            audit(session, None, "login.failed", user.username, actor="(login)")
         return None, "用户名或密码错误"
     user.failed_logins, user.locked_until = 0, None
     if HASHER.check_needs_rehash(user.password_hash):

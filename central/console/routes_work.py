@@ -277,3 +277,18 @@ async def users_disable(request: Request, username: str):
 
     await run_in_threadpool(_write, request, who, work)
     return redirect("/users")
+
+
+@router.get("/audit")
+def audit_page(request: Request, who: Who, page: str = "1"):
+    """The actions of the operators in scope, newest first, with before and after."""
+    from .models import AuditEntry
+    from .records import unseal
+
+    number = as_int(page, 1, 1)
+    with console_of(request).central.sessions() as session:
+        ids = [u.user_id for u in _users_in_scope(session, who)]
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.user_id.in_(ids))
+                                  .order_by(AuditEntry.id.desc()).offset((number - 1) * 100).limit(100)).all()
+    rows = [(e, unseal(e.before), unseal(e.after)) for e in entries]
+    return render(request, "audit.html", who, rows=rows, page=number)

@@ -63,6 +63,9 @@ def test_scopes_see_their_own(console, tab):
     assert "梁园区实验中学" in tab.content() and "睢阳区第二初级中学" in tab.content()
     tab.goto(f"{console.url}/console/users")
     shoot(tab, "users")
+    tab.goto(f"{console.url}/console/audit")
+    assert "login" in tab.content()
+    shoot(tab, "audit")
 
 
 def _roster_xlsx(good: list[str]) -> bytes:

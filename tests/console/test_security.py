@@ -84,6 +84,9 @@ def test_every_action_is_audited(console, client):
     assert [e.username for e in entries] == ["school1", "school1"]
     assert json.loads(entries[1].before) == {"status": "issues", "comment": "缺证明"}
     assert json.loads(entries[1].after)["status"] == "approved"
+    page = client("county").get("/audit").text
+    assert "review.eligibility" in page and "缺证明" in page
+    assert "review.eligibility" not in client("school2").get("/audit").text
 
 
 def test_no_personal_data_in_server_logs(console, client, caplog):

@@ -67,7 +67,7 @@ def export(args) -> int:
         print(f"--scope 应为 角色:代码，例如 county:411403（{problem}）", file=sys.stderr)
         return 2
     central, scope = _central(args), Scope(role, code)
-    count, problems = central.write(lambda s: exporting.check(s, central.storage, scope, args.naming))
+    count, problems = exporting.run_check(central, scope, args.naming)
     if problems:
         print(f"导出前检查未通过（{len(problems)} 项）：", file=sys.stderr)
         print("\n".join(problems), file=sys.stderr)

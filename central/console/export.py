@@ -89,9 +89,22 @@ def file_stem(data: dict, naming: str) -> str:
     return str(pick(data, NAMINGS[naming][1]) or "")
 
 
-def check(session: Session, storage, scope: Scope, naming: str) -> tuple[int, list[str]]:
+def run_check(central, scope: Scope, naming: str) -> tuple[int, list[str]]:
+    """check() in a read transaction (SQLite's one writer stays free for pushes), then the JPEG results kept."""
+    found: dict[tuple[str, str], str] = {}
+    with central.sessions() as session:
+        count, problems = check(session, central.storage, scope, naming, found)
+    if found:
+        central.write(lambda s: [s.merge(AttachmentCheck(sha256=sha, spec=spec, problem=problem))
+                                 for (sha, spec), problem in found.items()])
+    return count, problems
+
+
+def check(session: Session, storage, scope: Scope, naming: str,
+          found: dict[tuple[str, str], str]) -> tuple[int, list[str]]:
     """(signed records, problems in Chinese): both JPEGs present and within the policy's spec, a unique file
-    name for each. Each JPEG's check is kept by its hash, so a second export reads no image twice."""
+    name for each. JPEG results new to the console go into `found`; kept by hash, a later export reads no
+    image twice."""
     policies = load_policies()
     held = set()
     problems, stems, count = [], {}, 0
@@ -115,7 +128,7 @@ def check(session: Session, storage, scope: Scope, naming: str) -> tuple[int, li
                 problems.append(f"{who}：服务器上没有该{label}文件")
                 continue
             held.add(sha)
-            problem = _spec_problem(session, storage, sha, policy, kind) if policy else "采集政策未知"
+            problem = _spec_problem(session, storage, sha, policy, kind, found) if policy else "采集政策未知"
             if problem:
                 problems.append(f"{who}：{label}{problem}")
         if len(problems) >= MAX_PROBLEMS:
@@ -124,14 +137,15 @@ def check(session: Session, storage, scope: Scope, naming: str) -> tuple[int, li
     return count, problems
 
 
-def _spec_problem(session: Session, storage, sha: str, policy, kind: str) -> str:
-    spec_key = f"{policy.name}:{kind}"
-    known = session.get(AttachmentCheck, (sha, spec_key))
+def _spec_problem(session: Session, storage, sha: str, policy, kind: str, found: dict) -> str:
+    key = (sha, f"{policy.name}:{kind}")
+    if key in found:
+        return found[key]
+    known = session.get(AttachmentCheck, key)
     if known is not None:
         return known.problem
-    problem = jpeg_problem(storage.get(sha), getattr(policy, kind))
-    session.add(AttachmentCheck(sha256=sha, spec=spec_key, problem=problem))
-    return problem
+    found[key] = jpeg_problem(storage.get(sha), getattr(policy, kind))
+    return found[key]
 
 
 def jpeg_problem(data: bytes, spec) -> str:

@@ -200,8 +200,7 @@ async def export_check(request: Request):
     naming = clean(form.get("naming"), 2000)
     naming = naming if naming in exporting.NAMINGS else "id_number"
     central = console_of(request).central
-    count, problems = await run_in_threadpool(central.write, lambda s: exporting.check(s, central.storage,
-                                                                                        who.scope, naming))
+    count, problems = await run_in_threadpool(exporting.run_check, central, who.scope, naming)
     return render(request, "export.html", who, namings=exporting.NAMINGS, naming=naming,
                   checked={"count": count, "problems": problems})
 
@@ -212,8 +211,7 @@ async def export_zip(request: Request):
     naming = clean(form.get("naming"), 2000)
     naming = naming if naming in exporting.NAMINGS else "id_number"
     central = console_of(request).central
-    count, problems = await run_in_threadpool(central.write, lambda s: exporting.check(s, central.storage,
-                                                                                        who.scope, naming))
+    count, problems = await run_in_threadpool(exporting.run_check, central, who.scope, naming)
     if problems:
         return render(request, "export.html", who, status=409, namings=exporting.NAMINGS, naming=naming,
                       checked={"count": count, "problems": problems})

@@ -24,6 +24,12 @@ def test_cli_export_and_naming(console, tmp_path, capsys):
     out = tmp_path / "county.zip"
     assert main(["export", "--scope", "county:411403", "-o", str(out), *data]) == 0
     assert "已导出 2 名考生" in capsys.readouterr().err
+    from sqlalchemy import func, select
+
+    from central.console.models import AttachmentCheck
+
+    with console.central.sessions() as s:  # each JPEG checked once, kept by its hash
+        assert s.scalar(select(func.count()).select_from(AttachmentCheck)) == 4
     with zipfile.ZipFile(out) as archive:
         assert sorted(n for n in archive.namelist() if n.startswith("photos/")) == sorted(
             f"photos/{r.id_number}.jpg" for r in (first, second))

@@ -32,8 +32,7 @@ def test_console_on_postgresql(pg_console, tmp_path):
     assert c.post("/login", data={"username": "a\x00b", "password": "x"}).status_code == 401
     assert c.post(f"/conflicts/{conflict.conflict_id}/resolve", {"decision": "keep_held", "reason": "重复\x00报名"}
                   ).status_code == 303
-    count, problems = console.central.write(lambda s: export.check(s, console.central.storage,
-                                                                    Scope("county", "411403"), "id_number"))
+    count, problems = export.run_check(console.central, Scope("county", "411403"), "id_number")
     assert (count, problems) == (1, [])  # the voided duplicate is not exported
     out = tmp_path / "x.zip"
     export.write_file(console.central.sessions, console.central.storage, Scope("county", "411403"), out)

@@ -52,6 +52,7 @@ class Summary:
 
 
 _cache: dict[str, tuple[tuple, Summary]] = {}
+CACHE_LIMIT = 250_000  # summaries (~1 KB each) kept per process; past it the cache starts again
 _cache_lock = threading.Lock()
 
 
@@ -74,6 +75,8 @@ def summary(row) -> Summary:
                      data.get("school_code", ""), data.get("school_name", ""), tuple(data.get("claims", [])),
                      data.get("policy", ""))
     with _cache_lock:
+        if len(_cache) >= CACHE_LIMIT:
+            _cache.clear()
         _cache[row.record_id] = (key, result)
     return result
 

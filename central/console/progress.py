@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -62,6 +63,20 @@ def _local_day(dialect: str):
     return func.date(func.timezone("Asia/Shanghai", Record.received_at))
 
 
+FRESH_S = 15.0  # the dashboard's figures may be this old: a county's are recomputed at most this often
+
+
+def recent_overview(session: Session, scope: Scope, memo: dict) -> dict:
+    """overview(), reused for FRESH_S seconds per scope (at county scale a recount reads every record); memo is
+    the server's (Console.recent)."""
+    hit = memo.get(scope)
+    if hit and time.monotonic() - hit[0] < FRESH_S:
+        return hit[1]
+    result = overview(session, scope)
+    memo[scope] = (time.monotonic(), result)
+    return result
+
+
 def overview(session: Session, scope: Scope, days: int = 14) -> dict:
     """Counts in SQL where SQL can count; the category (inside the record's data) through the summary cache."""
     where = (scope.records(), live())
@@ -96,4 +111,5 @@ def overview(session: Session, scope: Scope, days: int = 14) -> dict:
                            for code, counts in by_school.items()), key=lambda r: r["code"]),
         "total": sum(v for k, v in by_state.items() if k != "not_started"),
         "not_started": by_state.get("not_started", 0),
+        "as_of": dt.datetime.now(dt.timezone.utc),
     }

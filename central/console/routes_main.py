@@ -64,8 +64,9 @@ def _user(session, who: Operator):
 
 @router.get("/")
 def dashboard(request: Request, who: Who):
-    with console_of(request).central.sessions() as session:
-        stats = progress.overview(session, who.scope)
+    console = console_of(request)
+    with console.central.sessions() as session:
+        stats = progress.recent_overview(session, who.scope, console.recent)
     labels = category_labels()
     return render(request, "dashboard.html", who, stats=stats, labels=labels,
                   category_bars=[(labels.get(code, code), n) for code, n in stats["categories"]])

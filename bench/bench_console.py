@@ -167,7 +167,7 @@ def run() -> list[Row]:
     rows.append(Row(f"console statistics recount, {count} candidates in scope (slowest of 5)", recount, "ms", 1000,
                     "goal <=", f"the dashboard recounts at most every {progress.FRESH_S:.0f} s per scope"))
     for path, (cold, p95) in pages.items():
-        note = "first request {:.0f} ms (derives each record's summary once)".format(cold)
+        note = f"first request {cold:.0f} ms (derives each record's summary once)"
         if path == "/":
             note = (f"figures reused for {progress.FRESH_S:.0f} s per scope; a recount (first request) "
                     f"{cold:.0f} ms")

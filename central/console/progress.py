@@ -111,5 +111,5 @@ def overview(session: Session, scope: Scope, days: int = 14) -> dict:
                            for code, counts in by_school.items()), key=lambda r: r["code"]),
         "total": sum(v for k, v in by_state.items() if k != "not_started"),
         "not_started": by_state.get("not_started", 0),
-        "as_of": dt.datetime.now(dt.timezone.utc),
+        "as_of": dt.datetime.now(dt.UTC),
     }

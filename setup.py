@@ -19,6 +19,8 @@ EXTRAS = {
     "server": [
         "fastapi>=0.110", "uvicorn[standard]>=0.29", "sqlalchemy>=2.0", "alembic>=1.13", "psycopg[binary]>=3.1",
         "boto3>=1.34", "jinja2>=3.1", "python-multipart>=0.0.9",
+        # Operator console: password hashes, roster and export spreadsheets, 公示 PDF, export image checks.
+        "argon2-cffi>=23.1", "openpyxl>=3.1", "reportlab>=4.0", "pillow>=10",
     ],
     "test": [
         "pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6.100", "scikit-image>=0.22", "moto[server]>=5",
@@ -34,7 +36,8 @@ setup(
     python_requires=">=3.11,<3.13",
     packages=find_packages(include=["kiosk*", "drivers*", "ui*", "provisioning*", "central*", "bench*"]),
     include_package_data=True,
-    package_data={"kiosk": ["policy/data/*.json", "identity/data/*.json"], "central": ["templates/*", "static/*"],
+    package_data={"kiosk": ["policy/data/*.json", "identity/data/*.json"],
+                  "central": ["templates/*", "static/*", "console/templates/*", "console/data/*"],
                   "provisioning": ["release-key.pub", "units/*"]},
     install_requires=[
         "python-stdnum>=1.20",  # GB 11643 ID numbers and GB/T 2260 regions

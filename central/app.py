@@ -25,7 +25,7 @@ from kiosk.sync import wire
 from kiosk.sync.wire import (API, Ack, ConfigResponse, EnrollRequest, EnrollResponse, Heartbeat, Problem,
                              PushRequest, PushResponse, PushResult, SelfTestReport)
 
-from . import ingest, models, terminals
+from . import console, ingest, models, terminals
 from .db import GroupCommit, make_engine, migrate, session_factory
 from .security import (AuthError, ConcurrencyGate, NonceCache, RateLimiter, UploadGate, retry_after_header,
                        verify_signature)
@@ -216,6 +216,7 @@ def create_app(settings: Settings) -> FastAPI:
         log.info("terminal decommissioned", extra={"fields": {"terminal": who.terminal_id}})
         return Ack(server_time=models.utcnow())
 
+    console.mount(app)  # the operator console under /console
     return app
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from kiosk.logs import configure_logging
 
+from .console import cli as console_cli
 from .settings import Settings
 
 
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("terminal_id")
     p = command("load-schools", load_schools, "导入学校与学籍名单（JSON）")
     p.add_argument("file")
+    console_cli.register(command)  # user, export
     return parser
 
 

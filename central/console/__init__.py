@@ -1,0 +1,19 @@
+"""The operator console: server-rendered Chinese pages under /console for the authorities along the hierarchy.
+
+mount(app) is the one hook central/app.py calls.
+"""
+from __future__ import annotations
+
+
+def mount(app):
+    from . import fleet, routes_main, routes_records, routes_work
+    from .web import HANDLERS, PREFIX, Console
+
+    console = Console(app.state.central)
+    app.state.console = console
+    for module in (routes_main, routes_records, routes_work):
+        app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
+    for exc, handler in HANDLERS.items():
+        app.add_exception_handler(exc, handler)
+    fleet.watch_clocks(app, console)
+    return console

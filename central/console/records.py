@@ -1,0 +1,105 @@
+"""The console's one way into record data and into the personal data it keeps itself.
+
+record_data() is the only reader of a record row's JSON, and seal()/unseal() the only writer and reader of the
+console's own personal data at rest (roster previews, correction before/after, audit before/after): switching
+them to the sealed storage of central/ is a change here and nowhere else.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from dataclasses import dataclass
+
+from kiosk.policy import load_policies
+
+
+def record_data(row) -> dict:
+    """The record's content (kiosk.record.Record as JSON) from a `records` or `record_versions` row."""
+    return json.loads(row.payload)
+
+
+def record_payload(record) -> str:
+    """The stored form of a record the console writes (a corrected version, a conflict kept as its own record):
+    the counterpart of record_data()."""
+    return record.model_dump_json()
+
+
+def seal(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def unseal(text: str):
+    return json.loads(text) if text else None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What list pages and statistics need of a record, derived once per version and state."""
+
+    record_id: str
+    version: int
+    state: str
+    category: str
+    name: str
+    gender: str
+    id_number: str
+    student_number: str
+    school_code: str
+    school_name: str
+    claims: tuple[str, ...]
+    policy: str
+
+
+_cache: dict[str, tuple[tuple, Summary]] = {}
+CACHE_LIMIT = 250_000  # summaries (~1 KB each) kept per process; past it the cache starts again
+_cache_lock = threading.Lock()
+
+
+def cached(row) -> Summary | None:
+    """The summary of a row starting (record_id, version, content_hash, state), if derived before."""
+    hit = _cache.get(row[0])
+    return hit[1] if hit and hit[0] == (row[1], row[2], row[3]) else None
+
+
+def summary(row) -> Summary:
+    """Cached per (record, version, content, state): statistics over a county read each payload once."""
+    key = (row.version, row.content_hash, row.state)
+    hit = _cache.get(row.record_id)
+    if hit and hit[0] == key:
+        return hit[1]
+    data = record_data(row)
+    identity = data.get("identity", {})
+    result = Summary(row.record_id, row.version, row.state, data.get("category", ""), identity.get("name", ""),
+                     identity.get("gender", ""), identity.get("id_number", ""), data.get("student_number", ""),
+                     data.get("school_code", ""), data.get("school_name", ""), tuple(data.get("claims", [])),
+                     data.get("policy", ""))
+    with _cache_lock:
+        if len(_cache) >= CACHE_LIMIT:
+            _cache.clear()
+        _cache[row.record_id] = (key, result)
+    return result
+
+
+def category_labels() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for policy in load_policies().values():
+        for category in policy.categories:
+            labels.setdefault(category.code, category.label)
+    return labels
+
+
+def claim_labels() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for policy in load_policies().values():
+        labels.update(policy.claims)
+    return labels
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    """The Asia/Shanghai calendar day of a stored time (SQLite returns naive UTC)."""
+    from zoneinfo import ZoneInfo
+
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(ZoneInfo("Asia/Shanghai")).date()

@@ -1,0 +1,215 @@
+"""学籍 roster import: parse xlsx or CSV, validate each row (Chinese messages), preview the changes, apply.
+
+Applied rows go into central's `roster` table, the one terminals pull with their config (central/terminals.py);
+gender, class and category go beside it in console_roster_details.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from central.models import RosterEntry, School
+from kiosk.identity import check_id_number
+from kiosk.policy import load_policies
+
+from .models import RosterDetail, RosterImport
+from .records import seal, unseal
+from .scope import Scope
+
+MAX_ROWS = 50_000
+MAX_ERRORS_SHOWN = 500
+COLUMNS = {"name": ("姓名",), "gender": ("性别",), "id_number": ("身份证号", "身份证号码", "证件号码"),
+           "student_number": ("学籍号", "学籍辅号", "全国学籍号"), "school": ("学校", "学校名称", "学校代码"),
+           "class_name": ("年级/班级", "班级", "年级", "年级班级"), "category": ("类别", "报考类别")}
+LABELS = {key: names[0] for key, names in COLUMNS.items()}
+STUDENT_NUMBER = re.compile(r"[0-9A-Za-z]{1,40}")
+GENDERS = {"男": "男", "女": "女", "1": "男", "2": "女"}
+
+
+class RosterError(Exception):
+    """The file as a whole cannot be read (Chinese)."""
+
+
+@dataclass
+class Checked:
+    rows: list[dict] = field(default_factory=list)  # valid rows with their change
+    errors: list[dict] = field(default_factory=list)  # {"row", "column", "message"}
+    counts: dict = field(default_factory=dict)
+
+
+def read_table(filename: str, data: bytes) -> list[list[str]]:
+    """The cells of the first sheet (xlsx) or of a CSV file (UTF-8 or GB18030), as strings."""
+    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
+        return _xlsx(data)
+    if filename.lower().endswith((".csv", ".txt")) or data[:2] != b"PK":
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise RosterError("无法识别文件编码，请另存为 UTF-8 编码的 CSV 或 xlsx 文件")
+        rows = []
+        for row in csv.reader(io.StringIO(text)):
+            rows.append([c.replace("\x00", "").strip() for c in row])
+            if len(rows) > MAX_ROWS + 1:
+                raise RosterError(f"名单超过 {MAX_ROWS} 行，请分批导入")
+        return rows
+    raise RosterError("仅支持 xlsx 或 CSV 文件")
+
+
+def _xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise RosterError("无法读取该 xlsx 文件，请确认文件未损坏（不支持旧版 xls 格式）") from None
+    rows = []
+    for row in book.worksheets[0].iter_rows(values_only=True):
+        rows.append(["" if c is None else str(c).replace("\x00", "").strip() for c in row])
+        if len(rows) > MAX_ROWS + 1:
+            raise RosterError(f"名单超过 {MAX_ROWS} 行，请分批导入")
+    book.close()
+    return rows
+
+
+def _header(row: list[str]) -> dict[str, int]:
+    found = {}
+    for index, cell in enumerate(row):
+        for key, names in COLUMNS.items():
+            if cell.replace(" ", "") in names and key not in found:
+                found[key] = index
+    missing = [LABELS[k] for k in COLUMNS if k not in found]
+    if missing:
+        raise RosterError(f"表头缺少列：{'、'.join(missing)}（需要：{'、'.join(LABELS.values())}）")
+    return found
+
+
+def _categories() -> dict[str, str]:
+    """Code and label -> code, over every policy."""
+    known = {}
+    for policy in load_policies().values():
+        for c in policy.categories:
+            known[c.code], known[c.label] = c.code, c.code
+    return known
+
+
+def check(session: Session, scope: Scope, table: list[list[str]]) -> Checked:
+    if not table:
+        raise RosterError("文件为空")
+    columns = _header(table[0])
+    schools = {s.code: s for s in session.scalars(select(School).where(scope.schools()))}
+    by_name = {s.name: s for s in schools.values()}
+    categories = _categories()
+    result, seen_id, seen_number = Checked(), {}, {}
+
+    def error(line: int, key: str, message: str) -> None:
+        result.errors.append({"row": line, "column": LABELS[key], "message": message})
+
+    for line, raw in enumerate(table[1:], start=2):
+        cells = {k: (raw[i] if i < len(raw) else "") for k, i in columns.items()}
+        if not any(cells.values()):
+            continue
+        before = len(result.errors)
+        for key in ("name", "gender", "id_number", "student_number", "school", "category"):
+            if not cells[key]:
+                error(line, key, f"{LABELS[key]}不能为空")
+        id_check = check_id_number(cells["id_number"]) if cells["id_number"] else None
+        if id_check is not None:
+            for message in id_check.errors:
+                error(line, "id_number", message)
+        gender = GENDERS.get(cells["gender"])
+        if cells["gender"] and gender is None:
+            error(line, "gender", "性别应为“男”或“女”")
+        elif gender and id_check is not None and id_check.valid and id_check.gender != gender:
+            error(line, "gender", "性别与身份证号码不一致")
+        if cells["student_number"] and not STUDENT_NUMBER.fullmatch(cells["student_number"]):
+            error(line, "student_number", "学籍号应为1至40位字母或数字")
+        school = schools.get(cells["school"]) or by_name.get(cells["school"])
+        if cells["school"] and school is None:
+            error(line, "school", f"学校“{cells['school'][:40]}”不存在或不在您的管理范围内")
+        if cells["category"] and cells["category"] not in categories:
+            error(line, "category", f"类别“{cells['category'][:20]}”不是采集政策中的报考类别")
+        number = id_check.id_number if id_check else ""
+        for key, value, seen in (("id_number", number, seen_id), ("student_number", cells["student_number"],
+                                                                   seen_number)):
+            if value and value in seen:
+                error(line, key, f"与第{seen[value]}行的{LABELS[key]}重复")
+            elif value:
+                seen[value] = line
+        if len(result.errors) == before:
+            result.rows.append({"line": line, "name": cells["name"][:50], "gender": gender, "id_number": number,
+                                "student_number": cells["student_number"], "school_code": school.code,
+                                "class_name": cells["class_name"][:50], "category": categories[cells["category"]]})
+    _changes(session, result)
+    return result
+
+
+def _changes(session: Session, result: Checked) -> None:
+    """Marks each valid row new / changed / unchanged against the roster, and refuses an ID number that another
+    student number already holds (another school's 学籍)."""
+    numbers = [r["student_number"] for r in result.rows]
+    held, details, holders = {}, {}, {}
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start:start + 500]
+        held.update({e.student_number: e for e in session.scalars(
+            select(RosterEntry).where(RosterEntry.student_number.in_(chunk)))})
+        details.update({d.student_number: d for d in session.scalars(
+            select(RosterDetail).where(RosterDetail.student_number.in_(chunk)))})
+        ids = [r["id_number"] for r in result.rows[start:start + 500]]
+        holders.update(dict(session.execute(select(RosterEntry.id_number, RosterEntry.student_number)
+                                            .where(RosterEntry.id_number.in_(ids))).all()))
+    kept = []
+    for row in result.rows:
+        holder = holders.get(row["id_number"])
+        if holder and holder != row["student_number"]:
+            result.errors.append({"row": row["line"], "column": LABELS["id_number"],
+                                  "message": "该身份证号已在另一学籍号下登记（可能在其他学校），请核实"})
+            continue
+        old, detail = held.get(row["student_number"]), details.get(row["student_number"])
+        if old is None:
+            row["change"], row["fields"] = "new", []
+        else:
+            was = {"name": old.name, "id_number": old.id_number, "school_code": old.school_code,
+                   "gender": detail.gender if detail else None, "class_name": detail.class_name if detail else None,
+                   "category": detail.category if detail else None}
+            row["fields"] = [k for k, v in was.items() if v != row[k]]
+            row["change"] = "changed" if row["fields"] else "unchanged"
+        kept.append(row)
+    result.rows = kept
+    result.errors.sort(key=lambda e: e["row"])
+    result.counts = {kind: sum(1 for r in kept if r["change"] == kind) for kind in ("new", "changed", "unchanged")}
+    result.counts["errors"] = len({e["row"] for e in result.errors})
+
+
+def save_preview(session: Session, user_id: int, filename: str, checked: Checked) -> RosterImport:
+    row = RosterImport(user_id=user_id, filename=filename[:200], status="preview", rows=seal(checked.rows),
+                       summary={"counts": checked.counts, "errors": checked.errors[:MAX_ERRORS_SHOWN],
+                                "more_errors": max(0, len(checked.errors) - MAX_ERRORS_SHOWN)})
+    session.add(row)
+    session.flush()
+    return row
+
+
+def preview_rows(imported: RosterImport) -> list[dict]:
+    return unseal(imported.rows) or []
+
+
+def apply(session: Session, imported: RosterImport) -> dict:
+    rows = [r for r in preview_rows(imported) if r["change"] != "unchanged"]
+    for r in rows:
+        session.merge(RosterEntry(student_number=r["student_number"], id_number=r["id_number"], name=r["name"],
+                                  school_code=r["school_code"]))
+        session.merge(RosterDetail(student_number=r["student_number"], gender=r["gender"],
+                                   class_name=r["class_name"], category=r["category"],
+                                   import_id=imported.import_id))
+    imported.status = "applied"
+    return {"applied": len(rows), **imported.summary["counts"]}

@@ -34,7 +34,8 @@ setup(
     python_requires=">=3.11,<3.13",
     packages=find_packages(include=["kiosk*", "drivers*", "ui*", "provisioning*", "central*", "bench*"]),
     include_package_data=True,
-    package_data={"kiosk": ["policy/data/*.json", "identity/data/*.json"], "central": ["templates/*", "static/*"]},
+    package_data={"kiosk": ["policy/data/*.json", "identity/data/*.json"], "central": ["templates/*", "static/*"],
+                  "drivers": ["camera/*.jpg"]},
     install_requires=[
         "python-stdnum>=1.20",  # GB 11643 ID numbers and GB/T 2260 regions
         "cryptography>=42",  # AES-GCM for personal data at rest, Ed25519 terminal keys

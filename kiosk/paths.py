@@ -12,6 +12,9 @@ environment's KIOSK_DATA_DIR, else /var/lib/kiosk (the appliance's place; the in
     <data_dir>/selftest/           self-test reports kept locally
     <data_dir>/logs/               JSON-lines logs (personal data masked)
     <data_dir>/operators.json      the operator badge registry
+    <data_dir>/run/                the simulated card reader's pty and control socket (demo and tests)
+    <data_dir>/central/            the embedded central server's data (demo mode only)
+    <data_dir>/demo/               what the demo robot keeps for a person to look at (photo, document)
 """
 from __future__ import annotations
 
@@ -72,9 +75,21 @@ class TerminalPaths:
     def operators(self) -> Path:
         return self.data_dir / "operators.json"
 
+    @property
+    def runtime(self) -> Path:
+        return self.data_dir / "run"
+
+    @property
+    def demo_central(self) -> Path:
+        return self.data_dir / "central"
+
+    @property
+    def demo(self) -> Path:
+        return self.data_dir / "demo"
+
     def ensure(self) -> "TerminalPaths":
         """Creates the data directory (0700: it holds keys and personal data) and its folders."""
-        for folder in (self.data_dir, self.sync_dir, self.printed, self.selftest, self.logs):
+        for folder in (self.data_dir, self.sync_dir, self.printed, self.selftest, self.logs, self.runtime):
             folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.data_dir, 0o700)
         return self

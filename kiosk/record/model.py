@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiosk.clock import utcnow
 from kiosk.identity import IdentityCard
 
 
@@ -22,6 +23,13 @@ class RecordState(str, enum.Enum):
     PRINTED = "printed"
     SIGNED = "signed"  # locked: changes only through an approved correction request
     CORRECTION_REQUESTED = "correction_requested"
+
+
+# Named groups of states: code and SQL ask "is it locked?", never compare state strings.
+EDITABLE = frozenset({RecordState.DRAFT})  # the student may change entries
+LOCKED = frozenset({RecordState.SIGNED, RecordState.CORRECTION_REQUESTED})  # changes only through a transition
+QUEUED = frozenset(set(RecordState) - EDITABLE)  # a saved version in one of these states goes to the outbox
+PURGEABLE = frozenset({RecordState.SIGNED})  # deleted locally once confirmed by central and past retention
 
 
 Relation = Literal["父亲", "母亲", "祖父", "祖母", "外祖父", "外祖母", "其他监护人"]
@@ -46,6 +54,20 @@ class StudyEntry(BaseModel):
     witness: str  # 证明人
 
 
+class OperatorNote(BaseModel):
+    """Something the staff should look at before signing: a photo that may be a recapture, an OCR mismatch."""
+
+    model_config = ConfigDict(frozen=True)
+    source: Literal["photo", "document"]
+    code: str
+    message: str  # Chinese, for the operator
+
+
+# Fields added after records were first synced: they count in the content hash only when set, so the hash of a
+# record saved before they existed does not change (sync's idempotency compares hashes).
+LATER_FIELDS = ("photo_confirmed", "operator_notes")
+
+
 class Record(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -66,11 +88,13 @@ class Record(BaseModel):
     home_address: str = ""
     claims: list[str] = []  # qualification claims by code (see the policy's `claims`)
     photo_sha256: str = ""
+    photo_confirmed: list[str] = []  # photo questions the student answered yes (codes, see kiosk.photo.CONFIRMATIONS)
+    operator_notes: list[OperatorNote] = []
     document_sha256: str = ""
     password_hash: str = ""  # set by the student only; see kiosk.record.password
     print_count: int = 0
-    created_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
-    updated_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
 
     @property
     def card(self) -> IdentityCard:
@@ -86,9 +110,12 @@ class Record(BaseModel):
 
     @property
     def locked(self) -> bool:
-        return self.state in (RecordState.SIGNED, RecordState.CORRECTION_REQUESTED)
+        return self.state in LOCKED
 
     def content_hash(self) -> str:
         """SHA-256 over what the candidate declared (everything but bookkeeping): the form's QR and sync use it."""
         data = self.model_dump(mode="json", exclude={"state", "print_count", "updated_at", "terminal_id", "version"})
+        for name in LATER_FIELDS:
+            if not data[name]:
+                del data[name]
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -19,7 +19,8 @@ def register(sub) -> None:
     run.add_argument("--config", help="terminal config (TOML); default: a simulated school terminal")
     run.add_argument("--category", default="grade9", help="报考类别 (grade9, return_hukou, grade8, social)")
     run.add_argument("--at", help="simulated time, ISO (default: an hour into the category's window)")
-    run.add_argument("--workdir", help="where the run keeps its store, server data, photo and printed form")
+    run.add_argument("--data", "--workdir", dest="data", help="data directory of the run (default: the config's "
+                     "data_dir; in demo mode a fresh temporary directory)")
     add_json_flag(run)
     run.set_defaults(handler=_run)
 
@@ -41,9 +42,11 @@ def _run(args) -> int:
         from kiosk.policy import get_policy
 
         at = get_policy(config.policy).localize(at)
-    workdir = Path(args.workdir) if args.workdir else None
+    workdir = Path(args.data) if args.data else None
     if args.ui:
         return _run_ui(config, args.category, at, workdir, args.fullscreen)
+    if not config.demo:
+        raise KioskError("机器人演示只能在演示模式下运行（demo = true）；终端请使用 --ui", detail="robot in production")
     from ui.robot import run_robot
 
     quiet = getattr(args, "json", False)

@@ -27,6 +27,7 @@ from kiosk.identity import IdentityCard
 from kiosk.policy import Policy
 from kiosk.record import (Guardian, OperatorNote, Record, RecordState, StudyEntry, edit, hash_password,
                           password_problem, validate_record)
+from kiosk.record.model import Identity
 from kiosk.store import Store
 
 if TYPE_CHECKING:  # the session needs only their attributes, not OpenCV or MediaPipe
@@ -165,7 +166,7 @@ class RegistrationSession:
         else:
             entry, now = result.roster_entry, self.clock()
             self.record = Record(policy=self.policy.name, category=category, terminal_id=self.terminal.terminal_id,
-                                 identity=card.as_json(), school_code=entry.school_code if entry else "",
+                                 identity=Identity.of(card), school_code=entry.school_code if entry else "",
                                  student_number=entry.student_number if entry else "", created_at=now,
                                  updated_at=now)
             self._save()

@@ -11,7 +11,7 @@ import json
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from kiosk.clock import utcnow
 from kiosk.identity import IdentityCard
@@ -68,6 +68,61 @@ class OperatorNote(BaseModel):
 LATER_FIELDS = ("photo_confirmed", "operator_notes")
 
 
+class Identity(BaseModel):
+    """The chip's fields as read (IdentityCard.as_json(): dates as YYYY-MM-DD, valid_until "长期" when long-term),
+    validated once when the record is built or loaded; `card` is the IdentityCard view of it. The JSON shape is the
+    wire's and the content hash's, unchanged. It also reads as a mapping (`identity["name"]`, `.get`, `**`) for
+    code that treats it as the chip's JSON."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    card_type: str = "resident"
+    name: str = ""
+    gender_code: str = ""
+    birth_date: str
+    id_number: str
+    valid_from: str
+    valid_until: str = "长期"
+    ethnicity_code: str = ""
+    address: str = ""
+    authority: str = ""
+    permit_number: str = ""
+    issue_count: str = ""
+    english_name: str = ""
+    nationality: str = ""
+    card_version: str = ""
+    authority_code: str = ""
+    renewal_count: str = ""
+    previous_number_link: str = ""
+    gender: str = ""
+    ethnicity: str = ""
+    has_photo: bool = False
+
+    @classmethod
+    def of(cls, card: IdentityCard) -> "Identity":
+        return cls.model_validate(card.as_json())
+
+    @property
+    def card(self) -> IdentityCard:
+        return IdentityCard.from_json(self.model_dump())
+
+    # -- the mapping view ---------------------------------------------------------------------------------------
+    def keys(self):
+        return self.model_dump().keys()
+
+    def __getitem__(self, key: str):
+        try:
+            return getattr(self, key) if key in type(self).model_fields else self.model_extra[key]
+        except (KeyError, TypeError):
+            raise KeyError(key) from None
+
+    def get(self, key: str, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
 class Record(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -77,7 +132,7 @@ class Record(BaseModel):
     policy: str  # policy name, e.g. henan-2024
     category: str  # category code of that policy
     terminal_id: str = ""
-    identity: dict  # IdentityCard.as_json() as read from the chip; never edited
+    identity: Identity  # as read from the chip; never edited
     school_code: str = ""
     school_name: str = ""
     student_number: str = ""  # 学籍号
@@ -96,17 +151,28 @@ class Record(BaseModel):
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
+    @field_serializer("identity")
+    def _identity_json(self, identity) -> dict:
+        """The chip's JSON (also when model_copy(update=...) put a plain dict there without validation)."""
+        return identity.model_dump() if isinstance(identity, Identity) else dict(identity)
+
+    @property
+    def chip(self) -> Identity:
+        """The typed identity (a raw dict only where model_copy(update=...) skipped validation)."""
+        identity = self.identity
+        return identity if isinstance(identity, Identity) else Identity.model_validate(identity)
+
     @property
     def card(self) -> IdentityCard:
-        return IdentityCard.from_json(self.identity)
+        return self.chip.card
 
     @property
     def id_number(self) -> str:
-        return self.identity["id_number"]
+        return self.chip.id_number
 
     @property
     def name(self) -> str:
-        return self.identity["name"]
+        return self.chip.name
 
     @property
     def locked(self) -> bool:

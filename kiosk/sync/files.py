@@ -32,8 +32,3 @@ def read_json(path: str | os.PathLike, default=None):
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return default
-
-
-def data_dir(value: str | os.PathLike | None = None) -> Path:
-    """The terminal's data directory: the store is <dir>/kiosk.db, sync state <dir>/sync (KIOSK_DATA_DIR)."""
-    return Path(value or os.environ.get("KIOSK_DATA_DIR") or "/var/lib/kiosk")

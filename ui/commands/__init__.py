@@ -19,17 +19,22 @@ def add_data_flags(parser) -> None:
     parser.add_argument("--config", help="terminal config (TOML) whose data_dir to use")
 
 
-def terminal_paths(args):
-    """The terminal's files for this command: --data, else --config's data_dir, else TerminalPaths' default."""
+def terminal_paths(args, *, must_exist: bool = True):
+    """The terminal's files for this command: --data, else --config's data_dir, else TerminalPaths' default. A data
+    directory that does not exist is an error (a typo must not start an empty terminal), except for enrollment."""
     from kiosk.paths import TerminalPaths
 
     if getattr(args, "data", None):
-        return TerminalPaths.at(args.data)
-    if getattr(args, "config", None):
+        paths = TerminalPaths.at(args.data)
+    elif getattr(args, "config", None):
         from kiosk.config import TerminalConfig
 
-        return TerminalConfig.load(args.config).paths
-    return TerminalPaths.at()
+        paths = TerminalConfig.load(args.config).paths
+    else:
+        paths = TerminalPaths.at()
+    if must_exist and not paths.data_dir.is_dir():
+        raise KioskError(f"找不到终端数据目录：{paths.data_dir}（用 --data 指定）", detail="no data dir")
+    return paths
 
 
 def open_store(args):

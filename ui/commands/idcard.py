@@ -72,8 +72,10 @@ def _read(args) -> int:
     finally:
         reader.close()
     valid = "长期" if card.valid_until is None else card.valid_until.isoformat()
-    emit(args, data, f"{card.card_type.label}：{card.name} {card.gender} {card.birth_date} {card.id_number}"
-                     f"（有效期至 {valid}）")
+    from kiosk.identity import mask_id, mask_name
+
+    emit(args, data, f"{card.card_type.label}：{mask_name(card.name)} {card.gender} {card.birth_date} "
+                     f"{mask_id(card.id_number)}（有效期至 {valid}）")
     return 0
 
 

@@ -38,10 +38,14 @@ def _run(args) -> int:
         at = dt.datetime.fromisoformat(args.at) if args.at else None
     except ValueError:
         raise KioskError(f"时间格式不正确：{args.at}（示例：2024-03-04T10:00）") from None
-    if at is not None and at.tzinfo is None:
-        from kiosk.policy import get_policy
+    from kiosk.policy import get_policy
 
-        at = get_policy(config.policy).localize(at)
+    policy = get_policy(config.policy, config.paths.pulled_policies)
+    if policy.category(args.category) is None:
+        raise KioskError(f"没有报考类别“{args.category}”（可选：{'、'.join(c.code for c in policy.categories)}）",
+                         detail=f"unknown category {args.category!r}")
+    if at is not None and at.tzinfo is None:
+        at = policy.localize(at)
     workdir = Path(args.data) if args.data else None
     if args.ui:
         return _run_ui(config, args.category, at, workdir, args.fullscreen)

@@ -25,7 +25,7 @@ def register(sub) -> None:
 def _enroll(args) -> int:
     from kiosk.sync import enroll
 
-    identity = enroll(args.server, args.code, terminal_paths(args).ensure().sync_dir)
+    identity = enroll(args.server, args.code, terminal_paths(args, must_exist=False).ensure().sync_dir)
     emit(args, identity.public_json(), f"注册成功：终端编号 {identity.terminal_id}，类型 {identity.role}")
     return 0
 

@@ -13,7 +13,6 @@ Every state change goes through Store.apply; every write calls the `on_saved` ho
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
@@ -28,6 +27,7 @@ from kiosk.policy import Policy
 from kiosk.record import (Guardian, OperatorNote, Record, RecordState, StudyEntry, edit, hash_password,
                           password_problem, validate_record)
 from kiosk.record.model import Identity
+from kiosk.steps import CARD_STEPS, ORDER, PROMPTS, STEP_FIELDS, Step
 from kiosk.store import Store
 
 if TYPE_CHECKING:  # the session needs only their attributes, not OpenCV or MediaPipe
@@ -39,54 +39,6 @@ if TYPE_CHECKING:  # the session needs only their attributes, not OpenCV or Medi
 log = logging.getLogger(__name__)
 
 
-class Step(str, enum.Enum):
-    ATTRACT = "attract"
-    REFUSED = "refused"  # eligibility said no (or stored data failed its check): reasons shown, back to attract
-    IDENTITY = "identity"
-    CATEGORY = "category"
-    GUARDIANS = "guardians"
-    HISTORY = "history"
-    CONTACT = "contact"
-    PHOTO = "photo"
-    DOCUMENT = "document"
-    REVIEW = "review"
-    PASSWORD = "password"
-    PRINT = "print"
-    DONE = "done"
-    PRINTED = "printed"  # the card of a printed, unsigned record: hand in the signed form, or reprint it
-
-
-ORDER = [Step.IDENTITY, Step.CATEGORY, Step.GUARDIANS, Step.HISTORY, Step.CONTACT, Step.PHOTO, Step.DOCUMENT,
-         Step.REVIEW, Step.PASSWORD, Step.PRINT, Step.DONE]
-# Where laying a card starts (or resumes) a registration; elsewhere a card belongs to someone mid-way.
-CARD_STEPS = frozenset({Step.ATTRACT, Step.REFUSED, Step.DONE, Step.PRINTED})
-
-# Which validation errors belong to which step (by field path prefix).
-STEP_FIELDS = {
-    Step.CATEGORY: ("category", "school_code", "school_name", "student_number", "claims", "policy"),
-    Step.GUARDIANS: ("guardians",),
-    Step.HISTORY: ("study_history",),
-    Step.CONTACT: ("contact_phone", "home_address"),
-    Step.PHOTO: ("photo",),
-    Step.DOCUMENT: ("document",),
-    Step.PASSWORD: ("password",),
-}
-
-PROMPTS = {
-    Step.ATTRACT: "请将身份证放在感应区",
-    Step.IDENTITY: "请核对身份证信息，无误后点击“下一步”",
-    Step.CATEGORY: "请选择报考类别并核对学校信息",
-    Step.GUARDIANS: "请填写监护人信息（先父亲、后母亲）",
-    Step.HISTORY: "请填写学习简历（从最近的学校开始）",
-    Step.CONTACT: "请填写本人联系电话和家庭住址",
-    Step.PHOTO: "请正对摄像头，按提示调整位置",
-    Step.DOCUMENT: "请将身份证正面朝上放在扫描区",
-    Step.REVIEW: "请仔细核对全部信息",
-    Step.PASSWORD: "请设置只有你自己知道的登录密码",
-    Step.PRINT: "正在打印报名登记表",
-    Step.DONE: "请与监护人核对并签字后，将登记表交给工作人员",
-    Step.PRINTED: "已打印，请将签字的登记表交给工作人员",
-}
 PRINT_ATTEMPTS = 2  # a transient failure (Retry.NOW) is tried once more before the student sees it
 
 
@@ -300,6 +252,17 @@ class RegistrationSession:
         self._apply("revise", _operator(operator), reason=reason)
         self.errors, self.step = {}, Step.IDENTITY
         return self.step
+
+    def attachment(self, kind: str) -> bytes | None:
+        """The record's photo or document for the review screen (None when not taken); a broken seal stops the
+        flow (step REFUSED with the operator message) instead of showing an empty frame."""
+        if self.record is None:
+            return None
+        try:
+            return self.store.attachment_or_none(self.record.record_id, kind)
+        except SealBroken as exc:
+            self._halt(exc)
+            return None
 
     def touch(self) -> None:
         """Any touch or key press counts as activity for the idle timeout, not only finished steps."""

@@ -164,10 +164,10 @@ class KioskApp(App):
         self.refresh()
 
     def attachment(self, kind: str) -> bytes | None:
-        try:
-            return self.kiosk.store.attachment_or_none(self.session.record.record_id, kind)
-        except KioskError:
-            return None
+        data = self.session.attachment(kind)
+        if self.session.step is Step.REFUSED:  # stored data failed its check: the flow stops for the staff
+            Clock.schedule_once(lambda _dt: self.refresh())
+        return data
 
     def simulate_card(self) -> None:
         """Demo only: lays the demo card on the simulated reader (lifting it first if it lies there already)."""

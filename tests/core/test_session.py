@@ -257,3 +257,13 @@ def test_a_broken_seal_stops_the_flow_with_an_operator_message(make_session):
     assert session.print_form(FilePrinter(make_session.tmp / "printed")) is Step.REFUSED
     assert "联系工作人员" in session.refusal[0] and session.record is None
     assert not (make_session.tmp / "printed").exists() or not list((make_session.tmp / "printed").glob("*.pdf"))
+
+
+def test_a_broken_seal_on_review_stops_the_flow_not_an_empty_frame(make_session):
+    session = make_session()
+    walk_to_review(session)
+    assert session.attachment("photo") == JPEG_PHOTO
+    with make_session.store._tx() as db:
+        db.execute("UPDATE attachments SET data = X'00112233445566778899aabbccddeeff00' WHERE kind='photo'")
+    assert session.attachment("photo") is None and session.step is Step.REFUSED
+    assert "联系工作人员" in session.refusal[0]

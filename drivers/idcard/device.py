@@ -71,5 +71,7 @@ def open_reader(spec: str, *, runtime_dir: str | Path, card: IdentityCard | None
         port = found[0].port
     else:
         port = spec
+        if not Path(port).exists():
+            raise KioskError(f"找不到身份证阅读器串口：{port}，请联系技术人员", detail="configured reader port missing")
     poller = poller_module.CardPoller(str(port), interval=0.1 if simulator else 0.3)
     return CardReaderDevice(poller, simulator, control)

@@ -105,6 +105,11 @@ class TerminalCore:
                     log.exception("closing failed")
 
 
+def open_store(paths: TerminalPaths, clock: Clock = utcnow) -> Store:
+    """The terminal's store with its device key, where TerminalPaths puts them (every entry point opens it here)."""
+    return Store(paths.store, key_path=paths.device_key, clock=clock)
+
+
 def check_enrollment(config: TerminalConfig, identity) -> None:
     """A production terminal runs only with the enrollment its config describes."""
     expected = {"terminal_id": config.terminal_id, "role": config.role, "school_code": config.school_code,
@@ -139,7 +144,7 @@ def open_core(config: TerminalConfig, *, paths: TerminalPaths | None = None, ide
                 client.close()
                 raise
             say(f"无法连接中心服务器，使用上次的配置（{type(exc).__name__}）")
-    store = Store(paths.store, key_path=paths.device_key, clock=clock)
+    store = open_store(paths, clock)
     try:
         pulled = PulledConfig(paths, config.policy)
     except BaseException:

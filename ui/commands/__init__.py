@@ -38,11 +38,11 @@ def terminal_paths(args, *, must_exist: bool = True):
 
 
 def open_store(args):
-    from kiosk.store import Store
+    from kiosk.terminal import open_store as open_terminal_store
 
     paths = terminal_paths(args)
     try:
-        return Store(paths.store, key_path=paths.device_key)
+        return open_terminal_store(paths)
     except OSError as exc:
         raise KioskError(f"无法打开本地数据库：{paths.store}", detail=f"store open failed: {exc.strerror}") from None
 

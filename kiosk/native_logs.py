@@ -53,7 +53,12 @@ class _Filter:
     def _write(self, lines: list[bytes], newline: bool = True) -> None:
         kept = [line for line in lines if not NATIVE_LINE.match(line)]
         if kept:
-            os.write(self.real, b"\n".join(kept) + (b"\n" if newline else b""))
+            data = b"\n".join(kept) + (b"\n" if newline else b"")
+            try:
+                while data:
+                    data = data[os.write(self.real, data):]
+            except OSError:  # the real stderr is gone: keep draining, or writers to fd 2 would block on the pipe
+                pass
 
     def close(self) -> None:
         try:

@@ -23,7 +23,7 @@ def register(sub) -> None:
     probe.set_defaults(handler=_probe)
 
     sim = group.add_parser("simulate", help="在伪终端上模拟读卡器（测试和演示用）")
-    sim.add_argument("--card", help="证件JSON文件（tests/idcard/fixtures）")
+    sim.add_argument("--card", help="证件JSON文件（tests/drivers/idcard/fixtures）")
     sim.add_argument("--link", required=True, help="伪终端的链接路径，读卡程序打开此路径")
     sim.add_argument("--control", help="控制套接字路径（默认 LINK.ctl）")
     sim.add_argument("--baud", type=int, default=115200)

@@ -54,6 +54,17 @@ class Devices:
         if hasattr(self.scanner, "lay"):
             self.scanner.lay(card)
 
+    def status(self) -> dict[str, str]:
+        """What the heartbeat tells central about the devices (no personal data)."""
+        try:
+            printer = self.printer.status()
+            printer_state = "ok" if printer.ready else f"{printer.state}: {','.join(printer.reasons)}"
+        except Exception as exc:  # noqa: BLE001 - a heartbeat never fails on a device question
+            printer_state = f"error: {type(exc).__name__}"
+        return {"card_reader": "simulator" if self.simulated_card else "serial",
+                "camera": "simulator" if self.simulated_camera else self.camera_spec,
+                "printer": printer_state[:100]}
+
     def close(self) -> None:
         for closing in (self.card_reader.close, self.scanner.close):
             try:
@@ -168,4 +179,6 @@ def build(config: TerminalConfig, *, data_dir: str | Path | None = None, devices
         except BaseException:
             kiosk.close()
             raise
+        if core.worker is not None:
+            core.worker.peripherals = kiosk.devices.status  # the next heartbeat reports them
     return kiosk

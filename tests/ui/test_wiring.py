@@ -49,3 +49,12 @@ def test_config_modes_and_the_data_dir_rule(tmp_path, monkeypatch):
     (tmp_path / "k.toml").write_text('demo = false\nserver_url = "https://c.example"\npolicy = "henan-2024"\n')
     loaded = TerminalConfig.load(tmp_path / "k.toml")
     assert loaded.paths.store == tmp_path / "env" / "kiosk.db" and not loaded.demo
+
+
+def test_devices_report_their_state_for_the_heartbeat(tmp_path):
+    paths = TerminalPaths.at(tmp_path).ensure()
+    devices = open_devices(TerminalConfig(data_dir=tmp_path), paths)
+    try:
+        assert devices.status() == {"card_reader": "simulator", "camera": "simulator", "printer": "ok"}
+    finally:
+        devices.close()

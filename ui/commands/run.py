@@ -68,13 +68,18 @@ def _run_ui(config: TerminalConfig, category: str, at, workdir, fullscreen: bool
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # Kivy logs through our (masking) logging set-up
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # not xsel/xclip (absent on a kiosk)
+    import logging
+
+    level = max(logging.getLogger().getEffectiveLevel(), logging.WARNING)  # Kivy's INFO chatter only when asked
+    os.environ.setdefault("KCFG_KIVY_LOG_LEVEL", logging.getLevelName(level).lower())
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("SDL_VIDEODRIVER")):
         raise KioskError("没有可用的显示器：请在图形桌面中运行，或用 xvfb-run；无界面演示请去掉 --ui",
                          detail="no DISPLAY, WAYLAND_DISPLAY or SDL_VIDEODRIVER")
-    import logging
-
+    kivy_log = logging.getLogger("kivy")
+    # X11 cut-buffer helpers (xclip/xsel) are absent on a kiosk by design: Kivy's "critical" about them is noise
+    kivy_log.addFilter(lambda record: not record.getMessage().startswith("Cutbuffer: Unable to find"))
     from ui.app import KioskApp
 
-    logging.getLogger("kivy").setLevel(max(logging.getLogger().getEffectiveLevel(), logging.WARNING))
+    kivy_log.setLevel(level)
     KioskApp(config, category=category, at=at, workdir=workdir, fullscreen=fullscreen).run()
     return 0

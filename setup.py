@@ -38,7 +38,7 @@ setup(
     include_package_data=True,
     package_data={"kiosk": ["policy/data/*.json", "identity/data/*.json"],
                   "central": ["templates/*", "static/*", "console/templates/*", "console/data/*"],
-                  "provisioning": ["release-key.pub", "units/*"]},
+                  "provisioning": ["release-key.pub", "units/*"], "drivers": ["camera/*.jpg"]},
     install_requires=[
         "python-stdnum>=1.20",  # GB 11643 ID numbers and GB/T 2260 regions
         "cryptography>=42",  # AES-GCM for personal data at rest, Ed25519 terminal keys

@@ -1,7 +1,18 @@
 """The terminal's configuration: one TOML file written by the technician (`kiosk-provision init`).
 
-Defaults give a simulated terminal that runs on any machine: simulated card reader and camera, a file printer and
-an embedded central server.
+Defaults give a demo terminal that runs on any machine: simulated card reader, cameras and a file printer, and an
+embedded central server with the demo student on its roster. Every field has an effect:
+
+- data_dir: every file the terminal keeps (kiosk.paths.TerminalPaths); default $KIOSK_DATA_DIR or /var/lib/kiosk
+- demo: embedded central server, fresh enrollment, simulated time inside a collection window; defaults to true
+  exactly when no server_url is given; a production terminal (demo = false) needs server_url and an enrollment
+- terminal_id, role, school_code, county_code: in production checked against what enrollment assigned (a terminal
+  configured for one school never runs with another's enrollment); in the demo, what the embedded server enrolls
+  (terminal_id empty: the id central assigns)
+- school_name: shown on screen and offered as the school of the terminal's own students
+- policy: the collection policy applied (pulled from central when it serves one of that name, else shipped)
+- card_reader, camera, document_camera, printer: device specs, opened by drivers.<kind>.open at start-up
+- idle_timeout_seconds: the session's idle timeout; retention_days: how long confirmed, signed records stay
 """
 from __future__ import annotations
 
@@ -10,41 +21,59 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kiosk.errors import KioskError
+from kiosk.paths import TerminalPaths, resolve_data_dir
 
 
 class TerminalConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    data_dir: Path = Path("var/kiosk")  # store, device key, pulled policies and roster, terminal key
-    terminal_id: str = "SIM-411403-0001"
+    data_dir: Path = Field(default_factory=resolve_data_dir)
+    demo: bool = True  # default: true without server_url (see the module docstring)
+    terminal_id: str = ""
     role: Literal["school", "point"] = "school"
     school_code: str = "4114030012"
     school_name: str = "商丘市第一初级中学"
     county_code: str = "411403"
     policy: str = "henan-2024"
-    server_url: str = ""  # empty: start an embedded central server on loopback
+    server_url: str = ""
     card_reader: str = "simulator"  # "simulator", "auto" (probe serial ports) or a port path
     camera: str = "simulator"  # "simulator", a device index ("0") or a path/URL
-    document_camera: str = "simulator"
+    document_camera: str = "simulator"  # "simulator", "sane[:device]", a device index or a path
     printer: str = "file"  # "file" (PDFs into data_dir/printed) or a CUPS queue name
     idle_timeout_seconds: int = Field(120, ge=15, le=1800)
     retention_days: int = Field(180, ge=1)
 
+    @model_validator(mode="after")
+    def _mode(self) -> "TerminalConfig":
+        if "demo" not in self.model_fields_set:
+            self.demo = not self.server_url
+        if self.demo and self.server_url:
+            raise ValueError("demo = true runs an embedded server: leave server_url empty or set demo = false")
+        if not self.demo and not self.server_url:
+            raise ValueError("demo = false needs server_url (the central server)")
+        return self
+
+    @property
+    def paths(self) -> TerminalPaths:
+        return TerminalPaths(self.data_dir)
+
     @property
     def store_path(self) -> Path:
-        return self.data_dir / "kiosk.db"
+        return self.paths.store
 
     @classmethod
-    def load(cls, path: str | Path | None) -> "TerminalConfig":
-        if path is None:
-            return cls()
+    def load(cls, path: str | Path | None, **overrides) -> "TerminalConfig":
+        """The file's settings (defaults without a file), then `overrides` (command-line flags) on top."""
         try:
-            return cls.model_validate(tomllib.loads(Path(path).read_text(encoding="utf-8")))
-        except FileNotFoundError:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8")) if path is not None else {}
+            return cls.model_validate({**data, **{k: v for k, v in overrides.items() if v is not None}})
+        except (FileNotFoundError, IsADirectoryError):
             raise KioskError(f"找不到终端配置文件：{path}", detail=f"no config {path}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KioskError(f"无法读取终端配置文件：{path}", detail=f"config read failed: {exc}") from None
         except (tomllib.TOMLDecodeError, ValidationError) as exc:
             raise KioskError("终端配置文件有误，请联系技术人员", detail=f"bad config {path}: {exc}") from None
 

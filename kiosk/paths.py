@@ -15,6 +15,9 @@ environment's KIOSK_DATA_DIR, else /var/lib/kiosk (the appliance's place; the in
     <data_dir>/update.lock         flock: shared while a student registers, exclusive while an update applies
     <data_dir>/update-backup.db    the store as it was before the last update (restored if a rollback needs it)
     <data_dir>/identify.json       a technician's "identify yourself" request (flash and beep) for the kiosk
+    <data_dir>/run/                the simulated card reader's pty and control socket (demo and tests)
+    <data_dir>/central/            the embedded central server's data (demo mode only)
+    <data_dir>/demo/               what the demo robot keeps for a person to look at (photo, document)
 """
 from __future__ import annotations
 
@@ -87,9 +90,21 @@ class TerminalPaths:
     def identify_request(self) -> Path:
         return self.data_dir / "identify.json"
 
+    @property
+    def runtime(self) -> Path:
+        return self.data_dir / "run"
+
+    @property
+    def demo_central(self) -> Path:
+        return self.data_dir / "central"
+
+    @property
+    def demo(self) -> Path:
+        return self.data_dir / "demo"
+
     def ensure(self) -> "TerminalPaths":
         """Creates the data directory (0700: it holds keys and personal data) and its folders."""
-        for folder in (self.data_dir, self.sync_dir, self.printed, self.selftest, self.logs):
+        for folder in (self.data_dir, self.sync_dir, self.printed, self.selftest, self.logs, self.runtime):
             folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.data_dir, 0o700)
         return self

@@ -3,73 +3,43 @@
 attract -> identity -> category -> guardians -> history -> contact -> photo -> document -> review -> password ->
 print -> done. The draft is saved after every accepted step, so a crash or a walk-away loses nothing: laying the
 same card again resumes the draft. An idle timeout wipes the session (not the saved draft) back to attract.
-Devices stay outside: the session receives a read IdentityCard, finished JPEG bytes, and a print outcome.
+
+The session owns the flow to its end: it prints the form (with a retry and the print audit), takes the operator's
+sign-off, offers a reprint when the card of a printed, unsigned record is laid again (never a silent reopen), and
+lets only an operator send a printed record back to draft. Devices stay outside: the session receives a read
+IdentityCard, the finished photo and document (with what the staff should look at), and a Printer to print on.
+Every state change goes through Store.apply; every write calls the `on_saved` hook (the wiring kicks sync there).
 """
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from kiosk.clock import Clock, utcnow
 from kiosk.eligibility import Roster, Terminal, check_eligibility
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, SealBroken
 from kiosk.identity import IdentityCard
 from kiosk.policy import Policy
-from kiosk.record import (Guardian, Record, RecordState, StudyEntry, edit, hash_password, password_problem,
-                          validate_record)
-from kiosk.record.lifecycle import transition
+from kiosk.record import (Guardian, OperatorNote, Record, RecordState, StudyEntry, edit, hash_password,
+                          password_problem, validate_record)
+from kiosk.record.model import Identity
+from kiosk.steps import CARD_STEPS, ORDER, PROMPTS, STEP_FIELDS, Step
 from kiosk.store import Store
+
+if TYPE_CHECKING:  # the session needs only their attributes, not OpenCV or MediaPipe
+    from kiosk.devices.printer import Printer
+    from kiosk.document import DocumentImage
+    from kiosk.form.printing import PrintOutcome
+    from kiosk.photo import FinalPhoto
 
 log = logging.getLogger(__name__)
 
 
-class Step(str, enum.Enum):
-    ATTRACT = "attract"
-    REFUSED = "refused"  # eligibility said no: the reasons are shown, then back to attract
-    IDENTITY = "identity"
-    CATEGORY = "category"
-    GUARDIANS = "guardians"
-    HISTORY = "history"
-    CONTACT = "contact"
-    PHOTO = "photo"
-    DOCUMENT = "document"
-    REVIEW = "review"
-    PASSWORD = "password"
-    PRINT = "print"
-    DONE = "done"
-
-
-ORDER = [Step.IDENTITY, Step.CATEGORY, Step.GUARDIANS, Step.HISTORY, Step.CONTACT, Step.PHOTO, Step.DOCUMENT,
-         Step.REVIEW, Step.PASSWORD, Step.PRINT, Step.DONE]
-
-# Which validation errors belong to which step (by field path prefix).
-STEP_FIELDS = {
-    Step.CATEGORY: ("category", "school_code", "school_name", "student_number", "claims", "policy"),
-    Step.GUARDIANS: ("guardians",),
-    Step.HISTORY: ("study_history",),
-    Step.CONTACT: ("contact_phone", "home_address"),
-    Step.PHOTO: ("photo",),
-    Step.DOCUMENT: ("document",),
-    Step.PASSWORD: ("password",),
-}
-
-PROMPTS = {
-    Step.ATTRACT: "请将身份证放在感应区",
-    Step.IDENTITY: "请核对身份证信息，无误后点击“下一步”",
-    Step.CATEGORY: "请选择报考类别并核对学校信息",
-    Step.GUARDIANS: "请填写监护人信息（先父亲、后母亲）",
-    Step.HISTORY: "请填写学习简历（从最近的学校开始）",
-    Step.CONTACT: "请填写本人联系电话和家庭住址",
-    Step.PHOTO: "请正对摄像头，按提示调整位置",
-    Step.DOCUMENT: "请将身份证正面朝上放在扫描区",
-    Step.REVIEW: "请仔细核对全部信息",
-    Step.PASSWORD: "请设置只有你自己知道的登录密码",
-    Step.PRINT: "正在打印报名登记表",
-    Step.DONE: "请与监护人核对并签字后，将登记表交给工作人员",
-}
+PRINT_ATTEMPTS = 2  # a transient failure (Retry.NOW) is tried once more before the student sees it
 
 
 @dataclass
@@ -78,8 +48,11 @@ class RegistrationSession:
     terminal: Terminal
     store: Store
     roster: Roster | None = None
-    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
+    clock: Clock = utcnow
     idle_timeout: dt.timedelta = dt.timedelta(seconds=120)
+    on_saved: Callable[[Record], None] | None = None  # after every write (the wiring kicks the sync worker)
+    print_timeout: float = 90.0
+    policies: Callable[[], Policy] | None = None  # the policy to apply from the next card on (pulled config)
 
     step: Step = Step.ATTRACT
     card: IdentityCard | None = None
@@ -88,11 +61,17 @@ class RegistrationSession:
     refusal: list[str] = field(default_factory=list)
     last_activity: dt.datetime | None = None
     fixing: bool = False  # came back from review to fix one step: return to review after it
+    print_outcome: PrintOutcome | None = None  # the last print attempt (its job's messages for the screen)
 
     # -- flow -----------------------------------------------------------------------------------------------------
     @property
     def prompt(self) -> str:
         return PROMPTS.get(self.step, "")
+
+    @property
+    def accepts_card(self) -> bool:
+        """Whether a card laid now starts a registration (not in the middle of someone else's)."""
+        return self.step in CARD_STEPS
 
     def tick(self) -> None:
         """Called by the UI's clock: after idle_timeout without a touch, wipe the screen state back to attract."""
@@ -102,29 +81,47 @@ class RegistrationSession:
 
     def reset(self) -> None:
         self.step, self.card, self.record, self.errors, self.refusal = Step.ATTRACT, None, None, {}, []
-        self.last_activity, self.fixing = None, False
+        self.last_activity, self.fixing, self.print_outcome = None, False, None
 
     def card_read(self, card: IdentityCard, category: str) -> Step:
-        """The chip was read. Checks eligibility; resumes an unfinished draft of this student if there is one."""
+        """The chip was read. Checks eligibility; resumes an unfinished draft of this student if there is one; a
+        printed, unsigned record shows the hand-in message with a reprint. Ignored in someone else's registration."""
+        if not self.accepts_card:
+            log.info("card laid mid-registration ignored", extra={"fields": {"step": self.step.value}})
+            return self.step
+        if self.step in (Step.DONE, Step.PRINTED) and self.card is not None and card.id_number == self.card.id_number:
+            return self.step  # the same card read again (the reader came back) while its student is still here
+        self.reset()
         self._touch()
-        now = self.clock()
-        result = check_eligibility(card, self.policy, category, self.terminal, now, self.roster, self.store)
+        if self.policies is not None:
+            self.policy = self.policies()
+        try:
+            return self._card_read(card, category)
+        except SealBroken as exc:
+            return self._halt(exc)
+
+    def _card_read(self, card: IdentityCard, category: str) -> Step:
+        result = check_eligibility(card, self.policy, category, self.terminal, self.clock(), self.roster, self.store)
         if not result.allowed:
             self.step, self.card, self.refusal = Step.REFUSED, card, result.problems
             return self.step
-        self.card, self.refusal = card, []
+        self.card = card
         existing = [r for r in self.store.find_by_id_number(card.id_number)
                     if r.policy == self.policy.name and not r.locked]
         if existing:
             self.record = max(existing, key=lambda r: r.updated_at)
-            if self.record.state is not RecordState.DRAFT:
-                self.record = self._transition("revise", "student")  # back to editing: a new version
+            if self.record.state is RecordState.PRINTED:
+                self.step = Step.PRINTED  # the paper is out: hand it in or reprint it; only staff reopen it
+                return self.step
+            if self.record.state is RecordState.SUBMITTED:
+                self._apply("revise", "student")  # not printed yet: back to editing, a new version
         else:
-            entry = result.roster_entry
+            entry, now = result.roster_entry, self.clock()
             self.record = Record(policy=self.policy.name, category=category, terminal_id=self.terminal.terminal_id,
-                                 identity=card.as_json(), school_code=entry.school_code if entry else "",
-                                 student_number=entry.student_number if entry else "")
-            self.store.save(self.record)
+                                 identity=Identity.of(card), school_code=entry.school_code if entry else "",
+                                 student_number=entry.student_number if entry else "", created_at=now,
+                                 updated_at=now)
+            self._save()
         self.step = Step.IDENTITY
         return self.step
 
@@ -146,11 +143,25 @@ class RegistrationSession:
     def set_contact(self, phone: str, address: str) -> Step:
         return self._edit_and_advance(Step.CONTACT, contact_phone=phone, home_address=address)
 
-    def photo_taken(self, jpeg: bytes) -> Step:
-        return self._attach(Step.PHOTO, "photo", jpeg)
+    def photo_taken(self, photo: FinalPhoto, confirmed: Iterable[str] = ()) -> Step:
+        """The chosen photo with the questions the student answered yes; every question must be answered. The
+        answers and the photo's operator warnings (possible recapture) are stored on the record."""
+        self._touch()
+        self._require(Step.PHOTO)
+        confirmed = set(confirmed)
+        missing = [c.message for c in photo.confirmations if c.code not in confirmed]
+        if missing:
+            self.errors = {"photo": "请确认：" + "；".join(missing)}
+            return self.step
+        notes = [OperatorNote(source="photo", code=w.code, message=w.message) for w in photo.operator_warnings]
+        return self._attach(Step.PHOTO, "photo", photo.jpeg, photo_confirmed=[c.code for c in photo.confirmations],
+                            operator_notes=self._notes_besides("photo") + notes)
 
-    def document_scanned(self, jpeg: bytes) -> Step:
-        return self._attach(Step.DOCUMENT, "document", jpeg)
+    def document_scanned(self, document: DocumentImage) -> Step:
+        """The finished document image; its warnings (OCR mismatch) are stored on the record for the staff."""
+        notes = [OperatorNote(source="document", code=w.code, message=w.message) for w in document.warnings]
+        return self._attach(Step.DOCUMENT, "document", document.jpeg,
+                            operator_notes=self._notes_besides("document") + notes)
 
     def go_back_to(self, step: Step) -> Step:
         """From review, the student may return to any data step to fix it."""
@@ -173,30 +184,85 @@ class RegistrationSession:
         """The student's own password; then the record is submitted (saved, queued for sync) for printing."""
         self._touch()
         self._require(Step.PASSWORD)
-        problem = password_problem(password, self.record.id_number, self.record.identity.get("birth_date", ""))
+        problem = password_problem(password, self.record.id_number, self.record.card.birth_date.isoformat())
         if password != repeated:
             problem = "两次输入的密码不一致，请重新输入"
         if problem:
             self.errors = {"password": problem}
             return self.step
-        self.record = edit(self.record, password_hash=hash_password(password))
+        self.record = edit(self.record, self.clock(), password_hash=hash_password(password))
         errors = self._validate()
         if errors:  # cannot happen after review unless data changed underneath; never submit an invalid record
             self.errors = errors
             return self.step
-        self.store.save(self.record)
-        self.record = self._transition("submit", "student")
+        self._save()
+        self._apply("submit", "student")
         self.errors, self.step = {}, Step.PRINT
         return self.step
 
-    def printed(self, *, ok: bool) -> Step:
-        """The print service reports the outcome; on success the record is printed and the student is done."""
+    # -- printing and the operator ----------------------------------------------------------------------------
+    def print_form(self, printer: Printer) -> Step:
+        """Prints the form (a transient failure is tried once more); every attempt is audited. Printed: done.
+        Not printed: the step stays PRINT with the job's message in errors["print"]; 重新打印 calls this again."""
+        from kiosk.devices.printer import Retry
+        from kiosk.form.printing import PrintService
+        from kiosk.form.signing import HmacSigner
+
         self._touch()
         self._require(Step.PRINT)
-        if ok:
-            self.record = self.store.get(self.record.record_id)
-            self.step = Step.DONE
+        service = PrintService(self.store, printer, HmacSigner.from_device_key(self.store.key), policy=self.policy,
+                               clock=self.clock, timeout=self.print_timeout, terminal_id=self.terminal.terminal_id)
+        for _attempt in range(PRINT_ATTEMPTS):
+            try:
+                outcome = service.print_record(self.record.record_id, "student")
+            except SealBroken as exc:
+                return self._halt(exc)
+            self.print_outcome = outcome
+            if outcome.ok or outcome.job.retry is not Retry.NOW:
+                break
+        self._touch()
+        if outcome.ok:
+            self.record, self.errors, self.step = outcome.record, {}, Step.DONE
+            self._saved()
+        else:
+            self.errors = {"print": outcome.job.student_message or "打印失败，请联系工作人员"}
         return self.step
+
+    def reprint(self) -> Step:
+        """From the printed screen (the card of a printed record laid again): print the form once more (counted)."""
+        self._touch()
+        self._require(Step.PRINTED)
+        self.errors, self.step = {}, Step.PRINT
+        return self.step
+
+    def operator_sign(self, operator: str) -> Record:
+        """The operator confirms the signed paper: the record is locked. `operator` is the operator's id."""
+        self._touch()
+        if self.record is None or self.step not in (Step.DONE, Step.PRINTED):
+            raise KioskError("请先完成打印，再由工作人员确认签字", detail=f"sign at {self.step.value}")
+        self._apply("sign", _operator(operator))
+        return self.record
+
+    def operator_reopen(self, operator: str, reason: str) -> Step:
+        """Only an operator sends a printed record back to draft (the old paper taken back), with a reason; the
+        student then edits a new version from the identity step."""
+        self._touch()
+        if self.record is None or self.step not in (Step.DONE, Step.PRINTED):
+            raise KioskError("当前没有已打印的登记表", detail=f"reopen at {self.step.value}")
+        self._apply("revise", _operator(operator), reason=reason)
+        self.errors, self.step = {}, Step.IDENTITY
+        return self.step
+
+    def attachment(self, kind: str) -> bytes | None:
+        """The record's photo or document for the review screen (None when not taken); a broken seal stops the
+        flow (step REFUSED with the operator message) instead of showing an empty frame."""
+        if self.record is None:
+            return None
+        try:
+            return self.store.attachment_or_none(self.record.record_id, kind)
+        except SealBroken as exc:
+            self._halt(exc)
+            return None
 
     def touch(self) -> None:
         """Any touch or key press counts as activity for the idle timeout, not only finished steps."""
@@ -210,6 +276,12 @@ class RegistrationSession:
     def _require(self, step: Step) -> None:
         if self.step is not step:
             raise KioskError("操作顺序不正确，请按屏幕提示操作", detail=f"expected {step.value}, at {self.step.value}")
+
+    def _halt(self, exc: SealBroken) -> Step:
+        """Stored data failed its check: nothing more for this record until the staff look at the terminal."""
+        log.error("stored data failed its seal check; flow stopped", extra={"fields": {"detail": exc.detail}})
+        self.step, self.record, self.refusal, self.errors = Step.REFUSED, None, [exc.message], {}
+        return self.step
 
     def _validate(self) -> dict[str, str]:
         return validate_record(self.record, self.policy, self.clock().astimezone(self.policy.tz).date())
@@ -229,13 +301,13 @@ class RegistrationSession:
     def _edit_and_advance(self, step: Step, **changes) -> Step:
         self._touch()
         self._require(step)
-        candidate = edit(self.record, **changes)
+        candidate = edit(self.record, self.clock(), **changes)
         previous, self.record = self.record, candidate
         self.errors = self._step_errors(step)
         if self.errors:
             self.record = previous  # keep what was saved; the screen keeps what was typed
             return self.step
-        self.store.save(self.record)
+        self._save()
         return self._next(step)
 
     def _next(self, step: Step) -> Step:
@@ -243,18 +315,39 @@ class RegistrationSession:
         self.fixing = False
         return self.step
 
-    def _attach(self, step: Step, kind: str, jpeg: bytes) -> Step:
+    def _notes_besides(self, source: str) -> list[OperatorNote]:
+        return [n for n in self.record.operator_notes if n.source != source]
+
+    def _attach(self, step: Step, kind: str, jpeg: bytes, **changes) -> Step:
         self._touch()
         self._require(step)
         if not jpeg.startswith(b"\xff\xd8"):
             self.errors = {kind: "图像格式不正确，请重新采集"}
             return self.step
-        self.record = edit(self.record, **{f"{kind}_sha256": hashlib.sha256(jpeg).hexdigest()})
-        self.store.save(self.record, **{kind: jpeg})
+        self.record = edit(self.record, self.clock(), **{f"{kind}_sha256": hashlib.sha256(jpeg).hexdigest()},
+                           **changes)
+        self._save(**{kind: jpeg})
         self.errors = {}
         return self._next(step)
 
-    def _transition(self, action: str, actor: str, **details) -> Record:
-        new, entry = transition(self.record, action, actor, self.clock(), **details)
-        self.store.save(new, audit=entry)
-        return new
+    def _save(self, **attachments: bytes) -> None:
+        self.store.save(self.record, **attachments)
+        self._saved()
+
+    def _apply(self, action: str, actor: str, **details) -> None:
+        self.record = self.store.apply(self.record.record_id, action, actor, **details)
+        self._saved()
+
+    def _saved(self) -> None:
+        if self.on_saved is not None:
+            try:
+                self.on_saved(self.record)
+            except Exception:  # noqa: BLE001 - a hook must never lose the student's step
+                log.exception("on_saved hook failed")
+
+
+def _operator(operator: str) -> str:
+    operator = operator.strip()
+    if not operator:
+        raise KioskError("须由工作人员刷卡登录后操作", detail="no operator id")
+    return operator if operator.startswith("operator:") else f"operator:{operator}"

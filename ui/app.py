@@ -1,15 +1,15 @@
-"""KioskApp: the touch app and the composition root.
-
-It reads the TerminalConfig, opens the devices (by default the same simulators and embedded central server the
-robot uses: ui/robot.py), builds a RegistrationSession and one screen per Step, and then only shows the session's
-state and forwards touches to it. Device work never runs on the UI thread:
+"""KioskApp: the touch app's controller. It builds the terminal through the composition root (ui/wiring.py, the
+same build the robot and the commands use), makes one screen per session Step, and then only shows the session's
+state and forwards touches to it: every rule and every write is the session's. Device work never runs on the UI
+thread:
 
 - the card reader's poller runs in a thread (drivers.idcard.poller.run); its events reach the UI through
   Clock.schedule_once;
-- camera frames are fed to the PhotoSession on a worker thread (PhotoFeeder); a Clock interval shows the newest
-  outcome (guidance, progress, preview);
+- camera frames are fed to the PhotoSession on a worker thread (ui/photo_feeder.py); a Clock interval shows the
+  newest outcome (guidance, progress, preview);
 - scanning a document and printing the form run in threads and report back through Clock.schedule_once;
 - session.tick runs on a one-second Clock interval (idle timeout back to attract).
+The on-screen keyboard is hosted by ui/keyboard_host.py.
 
 Environment for Kivy (KIVY_NO_ARGS, KIVY_HOME, SDL_VIDEODRIVER...) must be set before this module is imported;
 `kiosk run --ui` and tests/ui do that.
@@ -19,9 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import tempfile
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,6 +41,8 @@ from kiosk.errors import KioskError  # noqa: E402
 from kiosk.fonts import CJK_FONT  # noqa: E402
 from kiosk.session import Step  # noqa: E402
 
+from .keyboard_host import KeyboardHost  # noqa: E402
+from .photo_feeder import PhotoFeeder  # noqa: E402
 from .screens import SCREENS  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -57,154 +57,6 @@ def register_font(path: str = FONT) -> None:
     LabelBase.register(DEFAULT_FONT, path, path, path, path)
 
 
-class PhotoFeeder:
-    """Feeds camera frames to a PhotoSession on a worker thread; the UI takes the newest outcome when it likes.
-
-    All PhotoSession calls hold one lock, so retake/choose from the UI never race a feed. With realtime=True a
-    camera whose read() never waits (the scripted one) is paced to its frame rate; a live camera paces itself.
-    """
-
-    def __init__(self, camera, spec, *, fps: float = 15.0, realtime: bool = True, preview_height: int = 600):
-        self.camera, self.spec, self.fps, self.realtime = camera, spec, fps, realtime
-        self.preview_height = preview_height
-        self.session = None
-        self.error: str | None = None
-        self._lock = threading.Lock()
-        self._slot_lock = threading.Lock()
-        self._latest = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="photo-feeder", daemon=True)
-
-    def start(self) -> "PhotoFeeder":
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        import cv2
-
-        from kiosk.photo import Phase, PhotoSession
-
-        try:
-            self.camera.open()
-            with self._lock:
-                self.session = PhotoSession(self.spec)
-            while not self._stop.is_set():
-                with self._lock:
-                    live = self.session.phase is Phase.LIVE
-                if not live:
-                    self._stop.wait(0.05)
-                    continue
-                began = time.monotonic()
-                frame = self.camera.read(0.5)
-                if frame is None:
-                    continue
-                with self._lock:
-                    state = self.session.feed(frame)
-                h, w = frame.image.shape[:2]
-                scale = self.preview_height / h
-                preview = cv2.flip(cv2.resize(frame.image, (round(w * scale), self.preview_height),
-                                              interpolation=cv2.INTER_AREA), 1)  # a mirror for the student
-                with self._slot_lock:
-                    self._latest = (state, preview)
-                if self.realtime:
-                    self._stop.wait(max(0.0, 1 / self.fps - (time.monotonic() - began)))
-        except KioskError as exc:
-            self.error = exc.message
-        except Exception:  # noqa: BLE001 - a broken camera must not take the app down
-            log.exception("photo feeder failed")
-            self.error = "摄像头故障，请联系工作人员"
-
-    def take(self):
-        """The newest (SessionState, mirrored BGR preview) not taken before, or None."""
-        with self._slot_lock:
-            latest, self._latest = self._latest, None
-        return latest
-
-    def shots(self) -> list:
-        with self._lock:
-            return [shot.photo for shot in self.session.shots] if self.session else []
-
-    @property
-    def can_retake(self) -> bool:
-        with self._lock:
-            return bool(self.session and self.session.can_retake)
-
-    def retake(self) -> None:
-        with self._lock:
-            self.session.retake()
-
-    def choose(self, index: int):
-        with self._lock:
-            return self.session.choose(index)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        with self._lock:
-            if self.session is not None:
-                self.session.close()
-                self.session = None
-        self.camera.close()
-
-
-class Devices:
-    """The card reader, cameras and printer named by the config; simulators unless the config names hardware."""
-
-    def __init__(self, config: TerminalConfig, workdir: Path, demo_card=None):
-        from drivers.idcard.poller import CardPoller
-
-        from .robot import demo_scanner, open_printer, start_card_simulator
-
-        self.simulator = self.control = None
-        if config.card_reader == "simulator":
-            from kiosk.record import example_card
-
-            self.control = workdir / "idcard.ctl"
-            port = workdir / "idcard"
-            self.simulator = start_card_simulator(port, demo_card or example_card(), control=self.control)
-        elif config.card_reader == "auto":
-            from drivers.idcard.probe import probe
-
-            found = probe()
-            if not found:
-                raise KioskError("未找到身份证阅读器，请联系技术人员", detail="no reader found by probing")
-            port = found[0].port
-        else:
-            port = config.card_reader
-        self.poller = CardPoller(str(port), interval=0.1 if self.simulator else 0.3)
-        if config.document_camera != "simulator":
-            raise KioskError("暂不支持该文档摄像头配置，请联系技术人员",
-                             detail=f"document_camera {config.document_camera!r} not supported yet")
-        self.scanner = demo_scanner()
-        self.printer = open_printer(config, workdir)
-        self.camera_source = config.camera
-
-    @property
-    def simulated_camera(self) -> bool:
-        return self.camera_source == "simulator"
-
-    def open_camera(self):
-        if self.simulated_camera:
-            from .robot import demo_camera
-
-            return demo_camera(loop=True)
-        from drivers.camera.opencv import OpenCVCamera
-
-        source = int(self.camera_source) if self.camera_source.isdigit() else self.camera_source
-        return OpenCVCamera(source)
-
-    def simulate(self, line: str) -> str:
-        from drivers.idcard.simulator import control
-
-        return control(self.control, line)
-
-    def close(self) -> None:
-        self.poller.close()
-        if self.simulator is not None:
-            self.simulator.stop()
-        self.scanner.close()
-
-
 class KioskApp(App):
     title = "考生信息采集终端"
 
@@ -214,10 +66,9 @@ class KioskApp(App):
         super().__init__(**kwargs)
         self.terminal_config = config or TerminalConfig()
         self.category, self.at, self.realtime_camera, self.fullscreen = category, at, realtime_camera, fullscreen
-        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="kiosk-ui-"))
+        self.workdir = Path(workdir) if workdir else None
         self.say = say
-        self.backend = self.devices = self.session = self.sm = None
-        self.keyboard = None  # the on-screen keyboard (ui/keyboard.py) when available
+        self.kiosk = self.devices = self.session = self.sm = self.keys = None
         self.feeder: PhotoFeeder | None = None
         self._photo_clock = None
         self._document = None
@@ -229,7 +80,7 @@ class KioskApp(App):
     def build(self):
         from kivy.core.window import Window
 
-        from .robot import print_service, start_backend
+        from .wiring import build
 
         register_font()
         Window.clearcolor = (0.95, 0.96, 0.98, 1)
@@ -237,18 +88,14 @@ class KioskApp(App):
             Window.fullscreen = "auto"
         else:
             Window.size = (1280, 800)  # the kiosk's screen, also when a window existed before the app
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.backend = start_backend(self.terminal_config, self.workdir, category=self.category, at=self.at,
-                                     say=self.say)
-        self.devices = Devices(self.terminal_config, self.workdir,
-                               self.backend.example.card if self.backend.example else None)
-        self.print_service = print_service(self.backend.store, self.devices.printer)
-        self.policy = self.backend.policy
-        self.session = self.backend.session()
+        self.kiosk = build(self.terminal_config, data_dir=self.workdir, category=self.category, at=self.at,
+                           say=self.say)
+        self.devices = self.kiosk.devices
+        self.session = self.kiosk.session()
         self.sm = ScreenManager(transition=NoTransition())
         for screen_class in SCREENS:
             self.sm.add_widget(screen_class(self))
-        self.keyboard = self._make_keyboard()
+        self.keys = KeyboardHost(lambda: self.current_screen)
         Window.bind(on_touch_down=self._activity, on_key_down=self._activity)
         self.refresh()
         return self.sm
@@ -259,7 +106,8 @@ class KioskApp(App):
         def deliver(event) -> None:
             Clock.schedule_once(lambda _dt: self.on_card_event(event))
 
-        self._poller_thread = threading.Thread(target=run, args=(self.devices.poller, deliver, self._stop_poller),
+        self._poller_thread = threading.Thread(target=run, args=(self.devices.card_reader.poller, deliver,
+                                                                 self._stop_poller),
                                                name="card-poller", daemon=True)
         self._poller_thread.start()
         Clock.schedule_interval(self._tick, 1.0)
@@ -269,34 +117,22 @@ class KioskApp(App):
         self._stop_photo()
         if self._poller_thread:
             self._poller_thread.join(3)
-        if self.devices:
-            self.devices.close()
-        if self.backend:
-            self.backend.close()
-
-    def _make_keyboard(self):
-        """The on-screen keyboard (ui/keyboard.py); None when it cannot load: plain fields (hardware keyboard)."""
-        try:
-            from .keyboard import OnScreenKeyboard
-        except ImportError:
-            return None
-        try:
-            board = OnScreenKeyboard(key_height=64)  # 64 px keys leave room for the field being typed into
-        except Exception:  # noqa: BLE001 - a broken keyboard must not stop the kiosk
-            log.exception("on-screen keyboard failed to start")
-            return None
-        board.bind(on_confirm=self._keyboard_confirm)
-        return board
+        if self.kiosk:
+            self.kiosk.close()
 
     # -- what the screens call ------------------------------------------------------------------------------------
     @property
+    def keyboard(self):
+        return self.keys.keyboard if self.keys else None
+
+    @property
     def simulated_card(self) -> bool:
-        return self.devices is not None and self.devices.control is not None
+        return self.devices is not None and self.devices.simulated_card
 
     def terminal_caption(self) -> str:
         c = self.terminal_config
         demo = "（模拟设备）" if self.simulated_card else ""
-        return f"{c.school_name}　终端 {self.backend.terminal.terminal_id}{demo}"
+        return f"{c.school_name}　终端 {self.kiosk.station.terminal_id}{demo}"
 
     def default_school_name(self, record) -> str:
         return self.terminal_config.school_name if record.school_code == self.terminal_config.school_code else ""
@@ -320,86 +156,38 @@ class KioskApp(App):
     def go_back_to(self, step: Step) -> None:
         self.act("go_back_to", step)
 
+    def reprint(self) -> None:
+        self.act("reprint")
+
     def reset(self) -> None:
         self.session.reset()
         self.refresh()
 
     def attachment(self, kind: str) -> bytes | None:
-        try:
-            return self.backend.store.attachment(self.session.record.record_id, kind)
-        except KioskError:
-            return None
+        data = self.session.attachment(kind)
+        if self.session.step is Step.REFUSED:  # stored data failed its check: the flow stops for the staff
+            Clock.schedule_once(lambda _dt: self.refresh())
+        return data
 
     def simulate_card(self) -> None:
         """Demo only: lays the demo card on the simulated reader (lifting it first if it lies there already)."""
+        reader = self.devices.card_reader
         try:
-            status = json.loads(self.devices.simulate("status").removeprefix("ok "))
+            status = json.loads(reader.simulate("status").removeprefix("ok "))
             if status.get("present"):
-                self.devices.simulate("remove")
-                Clock.schedule_once(lambda _dt: self.devices.simulate("place"), 0.5)
+                reader.simulate("remove")
+                Clock.schedule_once(lambda _dt: reader.simulate("place"), 0.5)
             else:
-                self.devices.simulate("place")
+                reader.simulate("place")
         except (OSError, ValueError) as exc:
             log.warning("simulator control failed", extra={"fields": {"error": str(exc)}})
 
     def input_focused(self, text_input, focused: bool) -> None:
-        """A field was touched (or left): the on-screen keyboard edits it and the form scrolls it into view."""
-        board = self.keyboard
-        if board is None:
-            if focused:
-                text_input.show_keyboard()  # managed mode: binds the hardware keyboard on a development machine
-            else:
-                text_input.hide_keyboard()
-            return
-        if focused:
-            if board.target is not text_input:
-                board.set_target(text_input, layout=text_input.keyboard_layout)
-            if text_input.latin:
-                board.mode = "en"
-            self._show_keyboard(True)
-            Clock.schedule_once(lambda _dt: self._scroll_to(text_input), 0)
-        elif board.target is text_input:
-            Clock.schedule_once(lambda _dt: self._show_keyboard(bool(board.target and board.target.focus)), 0)
+        self.keys.input_focused(text_input, focused)
 
     def hide_keyboard(self) -> None:
-        if self.keyboard is not None:
-            self.keyboard.set_target(None)
-            self._show_keyboard(False)
-
-    def _show_keyboard(self, shown: bool) -> None:
-        board, screen = self.keyboard, self.current_screen
-        shown = shown and screen.keyboard_slot_wanted
-        if board.parent is not None and (not shown or board.parent is not screen.keyboard_slot):
-            board.parent.height = 0
-            board.parent.remove_widget(board)
-        if shown:
-            if board.parent is None:
-                screen.keyboard_slot.add_widget(board)
-            screen.keyboard_slot.height = board.height
-        else:
-            if board.target is not None:
-                board.set_target(None)
-        screen.keyboard_shown(shown)
-
-    def _keyboard_confirm(self, board, target) -> None:
-        """确定 on the keyboard: on to the next field; after the last one the keyboard goes and 下一步 shows."""
-        inputs = self.current_screen.inputs()
-        if target in inputs and inputs.index(target) + 1 < len(inputs):
-            following = inputs[inputs.index(target) + 1]
-            board.set_target(following, layout=following.keyboard_layout)
-        else:
-            self.hide_keyboard()
-
-    @staticmethod
-    def _scroll_to(widget) -> None:
-        from kivy.uix.scrollview import ScrollView
-
-        parent = widget.parent
-        while parent is not None and not isinstance(parent, ScrollView):
-            parent = parent.parent if parent.parent is not parent else None  # the window is its own parent
-        if parent is not None and widget.get_root_window() is not None and parent.children \
-                and parent.children[0].minimum_height > parent.height:
-            parent.scroll_to(widget.parent, padding=12, animate=False)
+        if self.keys is not None:
+            self.keys.hide()
 
     # -- showing the session ----------------------------------------------------------------------------------------
     @property
@@ -415,8 +203,7 @@ class KioskApp(App):
             if step is Step.ATTRACT:
                 for other in self.sm.screens:  # nothing of the last student stays in any widget
                     other.clear()
-                if self.keyboard is not None:
-                    self.keyboard.reset()  # no composition or pinyin history carried to the next student
+                self.keys.reset()
             screen.enter(self.session)
             self._shown = step
             self.sm.current = step.value
@@ -452,30 +239,22 @@ class KioskApp(App):
 
         attract = self.sm.get_screen("attract")
         kind = event.kind
-        if kind is CardEventKind.READER_READY:
+        if kind in (CardEventKind.READER_READY, CardEventKind.REMOVED):
             attract.reader_status("")
-        elif kind is CardEventKind.READER_LOST:
+        elif kind in (CardEventKind.READER_LOST, CardEventKind.FAILED):
             attract.reader_status(event.error.message, problem=True)
         elif kind is CardEventKind.PLACED:
             attract.reader_status("正在读卡，请不要移动身份证…")
-        elif kind is CardEventKind.FAILED:
-            attract.reader_status(event.error.message, problem=True)
-        elif kind is CardEventKind.REMOVED:
+        elif kind is CardEventKind.READ and self.session.accepts_card:  # mid-registration: not theirs to start
             attract.reader_status("")
-        elif kind is CardEventKind.READ:
-            if self.session.step not in (Step.ATTRACT, Step.REFUSED, Step.DONE):
-                return  # a card laid in the middle of someone's registration is not theirs to start
-            if self.session.step is not Step.ATTRACT:
-                self.session.reset()
-            attract.reader_status("")
-            if hasattr(self.devices.scanner, "lay"):
-                self.devices.scanner.lay(event.card)  # the simulated document camera shows the card just read
+            self.devices.card_read(event.card)  # the simulated document camera shows the card just read
             self.act("card_read", event.card, self.category)
 
     # -- photo ------------------------------------------------------------------------------------------------------
     def _start_photo(self) -> None:
         self._stop_photo()
-        self.feeder = PhotoFeeder(self.devices.open_camera(), self.policy.photo, realtime=self.realtime_camera).start()
+        self.feeder = PhotoFeeder(self.devices.open_camera(), self.session.policy.photo,
+                                  realtime=self.realtime_camera).start()
         self._photo_clock = Clock.schedule_interval(self._photo_poll, 1 / 30)
 
     def _stop_photo(self) -> None:
@@ -517,7 +296,7 @@ class KioskApp(App):
         except KioskError as exc:
             self.current_screen.show_message(exc.message)
             return
-        self.act("photo_taken", photo.jpeg)
+        self.act("photo_taken", photo, confirmed)
 
     # -- document -------------------------------------------------------------------------------------------------
     def document_scan(self) -> None:
@@ -525,7 +304,7 @@ class KioskApp(App):
 
         screen = self.sm.get_screen("document")
         screen.busy()
-        id_number, spec, scanner = self.session.record.id_number, self.policy.document, self.devices.scanner
+        id_number, spec, scanner = self.session.record.id_number, self.session.policy.document, self.devices.scanner
 
         def done(document, error) -> None:
             if self.session.step is not Step.DOCUMENT:
@@ -540,30 +319,23 @@ class KioskApp(App):
 
     def document_use(self) -> None:
         if self._document is not None:
-            self.act("document_scanned", self._document.jpeg)
+            self.act("document_scanned", self._document)
 
     # -- print ----------------------------------------------------------------------------------------------------
     def print_form(self) -> None:
+        """The session prints (off the UI thread); the screen shows its outcome."""
         screen = self.sm.get_screen("print")
         screen.busy()
-        record_id, worker = self.session.record.record_id, self.backend.worker
+        session, printer = self.session, self.devices.printer
 
-        def work():
-            worker.kick()  # the submitted record goes to the server while the form prints
-            return self.print_service.print_record(record_id)
-
-        def done(outcome, error) -> None:
-            if self.session.step is not Step.PRINT:
-                return
+        def done(_step, error) -> None:
             if error is not None:
                 screen.failed(error.message if isinstance(error, KioskError) else "")
-                return
-            if not outcome.ok:
-                screen.failed(outcome.job.student_message)
-            self.act("printed", ok=outcome.ok)
-            self.backend.worker.kick()
+            elif session.step is Step.PRINT:
+                screen.failed(session.errors.get("print", ""))
+            self.refresh()
 
-        self.background(work, done)
+        self.background(lambda: session.print_form(printer), done)
 
     # -- helpers --------------------------------------------------------------------------------------------------
     def background(self, work: Callable[[], object], done: Callable[[object, Exception | None], None]) -> None:
@@ -579,4 +351,3 @@ class KioskApp(App):
             Clock.schedule_once(lambda _dt: done(result, error))
 
         threading.Thread(target=run, name="kiosk-work", daemon=True).start()
-

@@ -9,11 +9,11 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
 from kiosk.devices.badge import Operator, normalise_uid
+from kiosk.files import write_json
 
 REGISTRY_FILE = "operators.json"
 
@@ -71,19 +71,5 @@ class JsonOperatorRegistry:
             os.close(fd)  # closing drops the lock
 
     def _write(self, operators: list[Operator]) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".operators-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:  # mkstemp creates the file with mode 0600
-                json.dump({"operators": [asdict(op) for op in operators]}, out, ensure_ascii=False, indent=1)
-                out.flush()
-                os.fsync(out.fileno())  # a power cut must not leave an empty registry behind
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        """Atomic and durable (a power cut must not leave an empty registry behind), mode 0600."""
+        write_json(self.path, {"operators": [asdict(op) for op in operators]}, mode=0o600)

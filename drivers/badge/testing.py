@@ -5,7 +5,7 @@ every user (test runs in other checkouts, other processes). Within one process, 
 pcscd to every caller and stops it when the last one is done, so several test modules can use it together.
 Tests may stop(), kill() and start() it again to play a pcscd restart or crash.
 
-No pytest here: fixtures wrap this (tests/idcard/conftest.py, tests/provisioning/test_operators.py).
+No pytest here: fixtures wrap this (tests/drivers/badge/conftest.py, tests/provisioning/test_operators.py).
 """
 from __future__ import annotations
 

@@ -12,7 +12,6 @@ link (an unplugged USB reader); `return` brings a new pty back at the same path.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -22,51 +21,16 @@ import termios
 import threading
 import time
 import tty
-from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.identity import IdentityCard
-
-from . import text
-from .frame import FrameParser, answer
+from .frame import FrameParser
 from .reader import BAUD_RATES, BY_CODE, wire_time
+from .responder import DEFAULT_SAM_ID, FAULTS, WLT_MAGIC, Fault, Responder, SimCard
+
+__all__ = ["DEFAULT_SAM_ID", "FAULTS", "WLT_MAGIC", "Fault", "SimCard", "Simulator", "control"]
 
 log = logging.getLogger(__name__)
-
-WLT_MAGIC = bytes.fromhex("574C66007E003200")
-FAULTS = ("garbage", "bad_checksum", "truncated", "silence", "status", "remove_mid_read")
-# Reads back as 05.01-20101118-0012345678-1234567890 (see SamReader.sam_id).
-DEFAULT_SAM_ID = b"".join(n.to_bytes(w, "little") for n, w in ((5, 2), (1, 2), (20101118, 4), (12345678, 4),
-                                                             (1234567890, 4)))
 _SPEEDS = {getattr(termios, f"B{b}"): b for b in BAUD_RATES}
-
-
-@dataclass
-class SimCard:
-    identity: IdentityCard
-    appended_addresses: list[str] = field(default_factory=list)
-
-    @classmethod
-    def from_json(cls, data: dict) -> "SimCard":
-        identity = IdentityCard.from_json(data)
-        if not identity.photo_wlt:  # a stand-in photo with the WLT signature, stable per card
-            seed = hashlib.sha256(identity.id_number.encode()).digest()
-            filler = (seed * (1024 // len(seed) + 1))[: 1024 - len(WLT_MAGIC)]
-            identity = IdentityCard(**{**identity.__dict__, "photo_wlt": WLT_MAGIC + filler})
-        return cls(identity, list(data.get("appended_addresses", [])))
-
-    @classmethod
-    def load(cls, path: str | Path) -> "SimCard":
-        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
-
-
-@dataclass
-class Fault:
-    name: str
-    code: int = 0x41
-    on: str | None = None  # command name (see reader.COMMANDS) or None for the next answer
-    times: int = 1
 
 
 class Simulator:
@@ -74,19 +38,11 @@ class Simulator:
                  control: str | Path | None = None, sam_id: bytes = DEFAULT_SAM_ID, read_delay: float = 0.0,
                  halt_after_read: bool = False):
         self.link = Path(link)
-        self.card = card
+        self.responder = Responder(card, sam_id=sam_id, read_delay=read_delay, halt_after_read=halt_after_read)
         self.baud = baud
         self.warmup = warmup
         self.control_path = Path(control) if control else None
-        self.sam_id_bytes = sam_id
-        self.read_delay = read_delay  # seconds the SAM spends on the RF exchange of a read (0: wire time only)
-        # Many readers leave a card halted after a successful read: find fails until it is lifted and laid again.
-        self.halt_after_read = halt_after_read
-        self.present = False
-        self.selected = False
-        self.halted = False
         self.requests: list[str] = []  # command names received, for tests
-        self._faults: deque[Fault] = deque()
         self._lock = threading.RLock()
         self._master = self._slave = -1
         self._ready_at = 0.0
@@ -94,6 +50,14 @@ class Simulator:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._control: socket.socket | None = None
+
+    @property
+    def card(self) -> SimCard | None:
+        return self.responder.card
+
+    @property
+    def present(self) -> bool:
+        return self.responder.present
 
     # --- life cycle ------------------------------------------------------------------------------------------
 
@@ -147,20 +111,13 @@ class Simulator:
     # --- steering --------------------------------------------------------------------------------------------
 
     def place(self, card: SimCard | None = None) -> None:
-        with self._lock:
-            self.card = card or self.card
-            self.present = self.card is not None
-            self.selected = self.halted = False
+        self.responder.place(card)
 
     def remove(self) -> None:
-        with self._lock:
-            self.present = self.selected = False
+        self.responder.remove()
 
     def inject(self, name: str, code: int = 0x41, on: str | None = None, times: int = 1) -> None:
-        if name not in FAULTS:
-            raise ValueError(f"unknown fault {name!r}; known: {', '.join(FAULTS)}")
-        with self._lock:
-            self._faults.append(Fault(name, code, on, times))
+        self.responder.inject(name, code, on, times)
 
     def vanish(self) -> None:
         """The USB reader is unplugged: the pty closes under the client and the device path disappears."""
@@ -218,70 +175,12 @@ class Simulator:
         if not self._line_ok():
             return
         time.sleep(wire_time(len(payload) + 8, self.baud))  # the request's own time on the line
-        fault = self._take_fault(name)
-        frame = self._answer(name, payload, fault)
-        if fault and fault.name == "silence":
+        frame = self.responder.respond(name, payload, self.baud)
+        if frame is None:
             return
-        if fault and fault.name == "remove_mid_read":
-            self.remove()
-            time.sleep(wire_time(len(frame), self.baud) / 2)
-            frame = answer(0x41)
-        elif fault and fault.name == "garbage":
-            frame = bytes.fromhex("00FF13AAAA5A96AA") + os.urandom(9).replace(b"\xaa", b"\x55") + frame
-        elif fault and fault.name == "bad_checksum":
-            frame = frame[:-1] + bytes([frame[-1] ^ 0x5A])
-        elif fault and fault.name == "truncated":
-            frame = frame[: max(8, len(frame) // 2)]
         self._send(master, frame)
         if name == "set_baud" and frame[9] == 0x90:
             self.baud = BAUD_RATES[payload[1]]
-
-    def _take_fault(self, name: str) -> Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.on in (None, name):
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
-
-    def _answer(self, name: str, payload: bytes, fault: Fault | None) -> bytes:
-        if fault and fault.name == "status":
-            return answer(fault.code)
-        with self._lock:
-            card, present = self.card, self.present
-            if name == "find":
-                return answer(0x9F, bytes(4)) if present and not self.halted else answer(0x80)
-            if name == "select":
-                self.selected = present
-                return answer(0x90, bytes(8)) if present else answer(0x81)
-            selected = self.selected
-        if name in ("sam_status", "reset", "set_baud", "set_frame_size"):
-            return answer(0x90)
-        if name == "sam_id":
-            return answer(0x90, self.sam_id_bytes)
-        if name in ("read", "read_fp", "read_address"):
-            if not (present and selected):
-                return answer(0x41)
-            time.sleep(self.read_delay)
-            with self._lock:
-                self.halted = self.halt_after_read and name != "read_address"
-            return self._read_answer(name, card)
-        return answer(0x21)
-
-    def _read_answer(self, name: str, card: SimCard) -> bytes:
-        identity = card.identity
-        if name == "read_address":
-            if not card.appended_addresses:
-                return answer(0x91)
-            return answer(0x90, card.appended_addresses[-1].ljust(35).encode("utf-16-le")[:70])
-        block, photo = text.encode(identity), identity.photo_wlt
-        heads = len(block).to_bytes(2, "big") + len(photo).to_bytes(2, "big")
-        if name == "read_fp":
-            fingerprint = identity.fingerprint
-            return answer(0x90, heads + len(fingerprint).to_bytes(2, "big") + block + photo + fingerprint)
-        return answer(0x90, heads + block + photo)
 
     def _send(self, master: int, frame: bytes) -> None:
         """Writes frame at the line's pace: each chunk leaves when a real UART would have finished sending it."""

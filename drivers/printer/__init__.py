@@ -2,13 +2,18 @@
 from .file_printer import FilePrinter
 from .reasons import describe_job, describe_printer
 
-__all__ = ["FilePrinter", "describe_job", "describe_printer"]
+__all__ = ["FilePrinter", "describe_job", "describe_printer", "open"]
+
+FILE = "file"
 
 
-def open_printer(name: str | None = None, *, server: str | None = None, directory: str | None = None):
-    """A file printer when a directory is given, else the CUPS queue `name` (default queue when None)."""
-    if directory:
+def open(spec: str | None = None, *, directory: str | None = None, server: str | None = None):  # noqa: A001
+    """The printer named by the config: "file" (PDFs into `directory`: the terminal's printed/ folder), else a
+    CUPS queue by name (None: the CUPS default queue). pycups is loaded here, so a kiosk without it fails at start."""
+    if spec == FILE:
+        if not directory:
+            raise ValueError("the file printer needs a directory")
         return FilePrinter(directory)
-    from .cups_printer import CupsPrinter  # pycups only where CUPS is used
+    from drivers import load
 
-    return CupsPrinter(name, server=server)
+    return load("drivers.printer.cups_printer", "打印机").CupsPrinter(spec, server=server)

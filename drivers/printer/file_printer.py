@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from kiosk.devices.printer import JobState, PrinterStatus, PrintJob
+from kiosk.files import write_atomic
 
 from .reasons import WRITE_FAILED, refused, unreachable
 
@@ -28,10 +29,7 @@ class FilePrinter:
         safe = re.sub(r"[^0-9A-Za-z._-]+", "_", title)[:80] or "job"
         path = self.directory / f"{job_id:04d}-{safe}.pdf"
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".part")
-            tmp.write_bytes(pdf)
-            tmp.replace(path)
+            write_atomic(path, pdf)
         except OSError as exc:
             return refused(unreachable(self.name, WRITE_FAILED, "write-failed"), {"error": exc.strerror or str(exc)})
         return PrintJob(self.name, job_id, JobState.COMPLETED, details={"path": str(path)})

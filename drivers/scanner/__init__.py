@@ -65,3 +65,15 @@ class ImageScanner:
 
     def close(self) -> None:
         pass
+
+
+def open(spec: str):  # noqa: A001 - the package's opener, as drivers.<kind>.open
+    """The document scanner named by the config's `document_camera`: "simulator" (renders the card just read),
+    "sane" or "sane:<device>", a UVC device index ("1") or an image/video path."""
+    if spec == "simulator":
+        from .simulated import SimulatedDocumentCamera
+
+        return SimulatedDocumentCamera()
+    if spec == "sane" or spec.startswith("sane:"):
+        return SaneScanner(spec.partition(":")[2] or None)
+    return CameraScanner(int(spec) if spec.isdigit() else spec)

@@ -7,9 +7,11 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from kiosk.clock import Clock
 from kiosk.devices.printer import Printer, PrintJob
 from kiosk.errors import KioskError
-from kiosk.record import AuditEntry, Record, transition
+from kiosk.policy import Policy
+from kiosk.record import AuditEntry, Record
 
 from .render import RenderedForm, render_form
 from .signing import Signer
@@ -35,26 +37,33 @@ def job_title(record: Record) -> str:
 
 
 def print_form(record: Record, printer: Printer, signer: Signer, *, photo: bytes | None = None,
-               timeout: float = DEFAULT_TIMEOUT) -> tuple[PrintJob, RenderedForm]:
-    """Renders and prints one form and waits for its end (no store involved)."""
-    form = render_form(record, signer, photo=photo)
+               timeout: float = DEFAULT_TIMEOUT, printed_at: dt.datetime | None = None) -> tuple[PrintJob, RenderedForm]:
+    """Renders and prints one form and waits for its end (no store involved: a record file from the CLI)."""
+    form = render_form(record, signer, photo=photo, printed_at=printed_at)
     job = printer.submit(form.pdf, job_title(record))
     return printer.wait(job, timeout), form
 
 
 class PrintService:
-    def __init__(self, store, printer: Printer, signer: Signer, *, timeout: float = DEFAULT_TIMEOUT):
+    """Prints stored records: the policy the terminal applies (pulled or shipped), the store's clock, every attempt
+    audited. Used by the session (student prints and reprints) and by `kiosk form print` (operator)."""
+
+    def __init__(self, store, printer: Printer, signer: Signer, *, policy: Policy | None = None,
+                 clock: Clock | None = None, timeout: float = DEFAULT_TIMEOUT, terminal_id: str | None = None):
         self.store, self.printer, self.signer, self.timeout = store, printer, signer, timeout
+        self.policy, self.terminal_id = policy, terminal_id
+        self.clock = clock or store.clock
 
     def print_record(self, record_id, actor: str = "student") -> PrintOutcome:
-        record = self.store.get(record_id)
-        transition(record, "print", actor)  # refuses early (drafts, signed records) with the lifecycle's message
+        """Renders the stored record (refused early for drafts and signed records with the lifecycle's message),
+        prints it, and applies the counted "print" transition when the job completed."""
+        record = self.store.check(record_id, "print")
+        photo = self.store.attachment_or_none(record_id, "photo")  # none: an empty frame; a broken seal raises
+        policy = self.policy if self.policy is not None and self.policy.name == record.policy else None
         try:
-            photo = self.store.attachment(record_id, "photo")
-        except KioskError:
-            photo = None  # the form keeps an empty frame for a pasted photo
-        try:
-            job, form = print_form(record, self.printer, self.signer, photo=photo, timeout=self.timeout)
+            form = render_form(record, self.signer, photo=photo, policy=policy, printed_at=self.clock(),
+                               terminal_id=self.terminal_id)
+            job = self.printer.wait(self.printer.submit(form.pdf, job_title(record)), self.timeout)
         except KioskError as exc:
             self._audit_failure(record, actor, {"printer": self.printer.name, "error": exc.detail or exc.message})
             raise
@@ -72,5 +81,4 @@ class PrintService:
 
     def _audit_failure(self, record: Record, actor: str, details: dict) -> None:
         self.store.append_audit(AuditEntry(str(record.record_id), "print_failed", actor, record.state.value,
-                                           record.state.value, record.version, dt.datetime.now(dt.timezone.utc),
-                                           details))
+                                           record.state.value, record.version, self.clock(), details))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from kiosk.clock import utcnow
 from kiosk.errors import KioskError
 
 from .model import Record, RecordState as S
@@ -24,6 +25,10 @@ TRANSITIONS: dict[str, tuple[frozenset[S], S]] = {
     "reject_correction": (frozenset({S.CORRECTION_REQUESTED}), S.SIGNED),
 }
 REQUIRED_DETAILS = {"request_correction": ("reason",), "approve_correction": ("approver",), "sign": ()}
+# (action, from-state) that only an operator may run, with a reason: the paper is out, so a printed record goes
+# back to draft only when the staff take the old form back.
+OPERATOR_ONLY: dict[tuple[str, S], tuple[str, ...]] = {("revise", S.PRINTED): ("reason",)}
+MISSING_DETAIL = {"reason": "请填写更正原因", "approver": "须由审核人批准"}
 
 STATE_LABELS = {S.DRAFT: "填写中", S.SUBMITTED: "已提交", S.PRINTED: "已打印", S.SIGNED: "已签字确认（锁定）",
                 S.CORRECTION_REQUESTED: "更正申请中"}
@@ -49,11 +54,16 @@ def transition(record: Record, action: str, actor: str, now: dt.datetime | None 
     if record.state not in allowed:
         raise KioskError(f"当前状态（{STATE_LABELS[record.state]}）不能执行此操作",
                          detail=f"{action} not allowed from {record.state.value}")
-    for key in REQUIRED_DETAILS.get(action, ()):
+    required = REQUIRED_DETAILS.get(action, ())
+    if (action, record.state) in OPERATOR_ONLY:
+        if not actor.startswith("operator:"):
+            raise KioskError("此操作须由工作人员完成", detail=f"{action} from {record.state.value} by {actor!r}")
+        required = (*required, *OPERATOR_ONLY[(action, record.state)])
+    for key in required:
         if not str(details.get(key, "")).strip():
-            raise KioskError({"reason": "请填写更正原因", "approver": "须由审核人批准"}[key],
+            raise KioskError("请填写退回修改的原因" if action == "revise" else MISSING_DETAIL[key],
                              detail=f"{action} needs {key}")
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or utcnow()
     changes: dict = {"state": target, "updated_at": now}
     if action == "print":
         changes["print_count"] = record.print_count + 1
@@ -68,7 +78,7 @@ def transition(record: Record, action: str, actor: str, now: dt.datetime | None 
     return new, entry
 
 
-def edit(record: Record, **changes) -> Record:
+def edit(record: Record, now: dt.datetime | None = None, **changes) -> Record:
     """Changes the student's entries; only in draft, never the chip's identity or bookkeeping fields."""
     forbidden = set(changes) & {"identity", "record_id", "state", "version", "print_count", "created_at"}
     if forbidden:
@@ -76,4 +86,4 @@ def edit(record: Record, **changes) -> Record:
     if record.state is not S.DRAFT:
         raise KioskError(f"当前状态（{STATE_LABELS[record.state]}）不能修改信息",
                          detail=f"edit in state {record.state.value}")
-    return record.model_validate({**record.model_dump(), **changes, "updated_at": dt.datetime.now(dt.timezone.utc)})
+    return record.model_validate({**record.model_dump(), **changes, "updated_at": now or utcnow()})

@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, SealBroken
 
 
 class DeviceKey:
@@ -47,7 +47,7 @@ class DeviceKey:
         try:
             return self._aead.decrypt(sealed[:12], sealed[12:], context.encode())
         except InvalidTag:
-            raise KioskError("本地数据无法解密，请联系技术人员", detail=f"seal check failed for {context}") from None
+            raise SealBroken(f"seal check failed for {context}") from None
 
     def derive(self, label: str) -> bytes:
         """A 32-byte key for another purpose (e.g. "kiosk-form-signing/v1"), independent of the sealing key."""

@@ -14,18 +14,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.errors import KioskError
-from kiosk.record import AuditEntry, Record, transition
+from kiosk.clock import Clock, utcnow
+from kiosk.errors import KioskError, NotFound
+from kiosk.record import AuditEntry, Record, RecordState, transition
+from kiosk.record.model import LOCKED, PURGEABLE, QUEUED
 
 from .crypto import DeviceKey
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
 GENESIS = "0" * 64
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def _ts(moment: dt.datetime) -> str:
@@ -44,8 +42,9 @@ class OutboxItem:
 
 
 class Store:
-    def __init__(self, path: str | Path, key: DeviceKey | None = None, *, key_path: str | Path | None = None):
-        self.path = Path(path)
+    def __init__(self, path: str | Path, key: DeviceKey | None = None, *, key_path: str | Path | None = None,
+                 clock: Clock = utcnow):
+        self.path, self.clock = Path(path), clock
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.key = key or DeviceKey.load_or_create(key_path or self.path.with_name(self.path.name + ".key"))
         self._lock = threading.RLock()
@@ -113,7 +112,7 @@ class Store:
         sealed = self._seal_record(record)
         with self._tx() as db:
             row = db.execute("SELECT version, state FROM records WHERE record_id=?", (rid,)).fetchone()
-            if row and row[1] in ("signed", "correction_requested") and audit is None:
+            if row and RecordState(row[1]) in LOCKED and audit is None:
                 raise KioskError("考生信息已签字确认，不能修改", detail="write to a locked record without transition")
             db.execute(
                 "INSERT INTO records (record_id, version, state, policy, category, id_lookup, payload, created_at,"
@@ -123,7 +122,7 @@ class Store:
                 (rid, record.version, record.state.value, record.policy, record.category,
                  self.key.lookup_hash(record.id_number), sealed, _ts(record.created_at), _ts(record.updated_at)))
             db.execute("INSERT OR REPLACE INTO record_versions VALUES (?,?,?,?,?)",
-                       (rid, record.version, record.state.value, sealed, _ts(_now())))
+                       (rid, record.version, record.state.value, sealed, _ts(self.clock())))
             for kind, data in (("photo", photo), ("document", document)):
                 if data is not None:
                     db.execute("INSERT OR REPLACE INTO attachments VALUES (?,?,?,?)",
@@ -131,24 +130,32 @@ class Store:
                                 self.key.seal(data, f"{kind}:{rid}")))
             if audit is not None:
                 self._append_audit(db, audit)
-            if record.state.value != "draft":
+            if record.state in QUEUED:
+                now = _ts(self.clock())
                 db.execute("INSERT OR IGNORE INTO outbox (record_id, version, state, enqueued_at, next_attempt_at)"
-                           " VALUES (?,?,?,?,?)", (rid, record.version, record.state.value, _ts(_now()), _ts(_now())))
+                           " VALUES (?,?,?,?,?)", (rid, record.version, record.state.value, now, now))
         log.info("record saved", extra={"fields": {"record_id": rid, "version": record.version,
                                                     "state": record.state.value}})
 
     def apply(self, record_id, action: str, actor: str, **details) -> Record:
-        """Runs a lifecycle transition on the stored record and saves it with its audit entry, atomically."""
+        """The one path that changes a record's state: runs the lifecycle transition on the stored record (at the
+        store's clock) and saves it with its audit entry, atomically."""
         with self._lock:
-            new, entry = transition(self.get(record_id), action, actor, **details)
+            new, entry = transition(self.get(record_id), action, actor, self.clock(), **details)
             self.save(new, audit=entry)
             return new
+
+    def check(self, record_id, action: str) -> Record:
+        """The stored record if `action` may run on it now; the lifecycle's Chinese refusal otherwise."""
+        record = self.get(record_id)
+        transition(record, action, "check", self.clock())
+        return record
 
     def get(self, record_id) -> Record:
         rid = str(record_id)
         row = self._one("SELECT payload FROM records WHERE record_id=?", (rid,))
         if row is None:
-            raise KioskError("找不到该考生记录", detail=f"no record {rid}")
+            raise NotFound("找不到该考生记录", detail=f"no record {rid}")
         return self._open_record(rid, row[0])
 
     def get_version(self, record_id, version: int) -> Record:
@@ -157,23 +164,37 @@ class Store:
         row = self._one("SELECT payload FROM record_versions WHERE record_id=? AND version=?"
                         " ORDER BY saved_at DESC LIMIT 1", (rid, version))
         if row is None:
-            raise KioskError("找不到该版本的考生记录", detail=f"no version {version} of {rid}")
+            raise NotFound("找不到该版本的考生记录", detail=f"no version {version} of {rid}")
         return self._open_record(rid, row[0])
 
     def attachment(self, record_id, kind: str) -> bytes:
+        """The JPEG; NotFound when none was saved, SealBroken when the stored bytes fail their check."""
         rid = str(record_id)
         row = self._one("SELECT data FROM attachments WHERE record_id=? AND kind=?", (rid, kind))
         if row is None:
-            raise KioskError("找不到附件", detail=f"no {kind} for {rid}")
+            raise NotFound("找不到附件", detail=f"no {kind} for {rid}")
         return self.key.open(row[0], f"{kind}:{rid}")
 
-    def record_ids(self, state: str | None = None) -> list[str]:
-        sql = "SELECT record_id FROM records" + (" WHERE state=?" if state else "") + " ORDER BY created_at"
-        return [r[0] for r in self._db.execute(sql, (state,) if state else ())]
+    def attachment_or_none(self, record_id, kind: str) -> bytes | None:
+        """The JPEG or None when none was saved; a broken seal still raises SealBroken."""
+        try:
+            return self.attachment(record_id, kind)
+        except NotFound:
+            return None
+
+    def record_ids(self, states: frozenset[RecordState] | RecordState | None = None) -> list[str]:
+        if isinstance(states, RecordState):
+            states = frozenset({states})
+        values = sorted(s.value for s in states) if states else []
+        where = f" WHERE state IN ({','.join('?' * len(values))})" if values else ""
+        with self._lock:
+            return [r[0] for r in self._db.execute(f"SELECT record_id FROM records{where} ORDER BY created_at",
+                                                   values)]
 
     def find_by_id_number(self, id_number: str) -> list[Record]:
-        rows = self._db.execute("SELECT record_id, payload FROM records WHERE id_lookup=?",
-                                (self.key.lookup_hash(id_number),)).fetchall()
+        with self._lock:
+            rows = self._db.execute("SELECT record_id, payload FROM records WHERE id_lookup=?",
+                                    (self.key.lookup_hash(id_number),)).fetchall()
         return [self._open_record(rid, payload) for rid, payload in rows]
 
     # -- audit log ------------------------------------------------------------------------------------------------
@@ -214,7 +235,7 @@ class Store:
         with self._lock:
             rows = self._db.execute(
                 "SELECT seq, record_id, version, state, attempts, next_attempt_at, last_error FROM outbox"
-                " WHERE next_attempt_at<=? ORDER BY seq LIMIT ?", (_ts(now or _now()), limit)).fetchall()
+                " WHERE next_attempt_at<=? ORDER BY seq LIMIT ?", (_ts(now or self.clock()), limit)).fetchall()
         return [OutboxItem(r[0], r[1], r[2], r[3], r[4], dt.datetime.fromisoformat(r[5]), r[6]) for r in rows]
 
     def outbox_depth(self) -> int:
@@ -229,7 +250,7 @@ class Store:
         with self._tx() as db:
             db.execute("DELETE FROM outbox WHERE seq=?", (seq,))
             db.execute("UPDATE records SET confirmed_version=MAX(COALESCE(confirmed_version, 0), ?), confirmed_at=?"
-                       " WHERE record_id=?", (version, _ts(now or _now()), record_id))
+                       " WHERE record_id=?", (version, _ts(now or self.clock()), record_id))
 
     def outbox_retry(self, seq: int, error: str, next_attempt_at: dt.datetime) -> None:
         with self._tx() as db:
@@ -238,12 +259,14 @@ class Store:
 
     # -- retention ------------------------------------------------------------------------------------------------
     def purge_confirmed(self, retention: dt.timedelta, now: dt.datetime | None = None) -> int:
-        """Deletes signed records whose latest version the server confirmed longer than `retention` ago."""
-        cutoff = _ts((now or _now()) - retention)
+        """Deletes locked records whose latest version the server confirmed longer than `retention` ago."""
+        cutoff = _ts((now or self.clock()) - retention)
+        states = sorted(s.value for s in PURGEABLE)
         with self._tx() as db:
             ids = [r[0] for r in db.execute(
-                "SELECT record_id FROM records WHERE state='signed' AND confirmed_version>=version"
-                " AND confirmed_at<=? AND record_id NOT IN (SELECT record_id FROM outbox)", (cutoff,))]
+                f"SELECT record_id FROM records WHERE state IN ({','.join('?' * len(states))})"
+                " AND confirmed_version>=version AND confirmed_at<=?"
+                " AND record_id NOT IN (SELECT record_id FROM outbox)", (*states, cutoff))]
             db.executemany("DELETE FROM records WHERE record_id=?", [(i,) for i in ids])
         if ids:
             log.info("purged confirmed records", extra={"fields": {"count": len(ids)}})

@@ -1,39 +1,4 @@
-"""Small file helpers: atomic writes (the last good copy is never half-written) and 0600 secrets."""
-from __future__ import annotations
+"""The file helpers sync uses; they live in kiosk/files.py (one copy for the whole terminal)."""
+from kiosk.files import read_json, write_atomic, write_json
 
-import json
-import os
-import tempfile
-from pathlib import Path
-
-
-def write_atomic(path: str | os.PathLike, data: bytes, mode: int = 0o644) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: str | os.PathLike, data, mode: int = 0o644) -> None:
-    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, default=str).encode(), mode)
-
-
-def read_json(path: str | os.PathLike, default=None):
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return default
-
-
-def data_dir(value: str | os.PathLike | None = None) -> Path:
-    """The terminal's data directory: the store is <dir>/kiosk.db, sync state <dir>/sync (KIOSK_DATA_DIR)."""
-    return Path(value or os.environ.get("KIOSK_DATA_DIR") or "/var/lib/kiosk")
+__all__ = ["read_json", "write_atomic", "write_json"]

@@ -18,7 +18,8 @@ from typing import Callable
 
 import httpx
 
-from kiosk.errors import KioskError
+from kiosk.clock import utcnow as _now
+from kiosk.errors import KioskError, NotFound
 from kiosk.store import OutboxItem, Store
 
 from . import backoff
@@ -28,10 +29,6 @@ from .wire import API, FINAL_OUTCOMES, Heartbeat, PushItem, PushRequest, PushRes
 
 log = logging.getLogger(__name__)
 STATUS_FILE = "status.json"
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -69,7 +66,11 @@ class SyncWorker:
                  peripherals: Callable[[], dict[str, str]] = dict, batch_size: int = 25,
                  config_period_s: float = 900.0, heartbeat_period_s: float = 300.0, start_spread_s: float = 30.0,
                  idle_poll_s: float = 60.0, backoff_base_s: float = backoff.BASE_S,
-                 backoff_cap_s: float = backoff.CAP_S, rng: random.Random | None = None):
+                 backoff_cap_s: float = backoff.CAP_S, rng: random.Random | None = None,
+                 on_config: Callable[[], None] | None = None, retention: dt.timedelta | None = None):
+        """on_config: called (on the worker's thread) after a new configuration was pulled and saved, e.g. to
+        reload the roster and policy; retention: purge confirmed, signed records older than this, once per config
+        period (None: never)."""
         self.store, self.client, self.sync_dir = store, client, Path(sync_dir)
         self.config = ConfigCache(self.sync_dir)
         self.app_version, self.peripherals, self.batch_size = app_version, peripherals, batch_size
@@ -77,6 +78,7 @@ class SyncWorker:
         self.start_spread_s, self.idle_poll_s = start_spread_s, idle_poll_s
         self.backoff_base_s, self.backoff_cap_s = backoff_base_s, backoff_cap_s
         self.rng = rng or random.Random()
+        self.on_config, self.retention = on_config, retention
         self._status = SyncStatus(queued=store.outbox_depth())
         self._status_lock = threading.Lock()
         self._wake, self._stop = threading.Event(), threading.Event()
@@ -112,6 +114,7 @@ class SyncWorker:
             try:
                 if now >= next_config:
                     self.pull_config()
+                    self.purge()
                     next_config = now + backoff.spread(self.config_period_s, self.rng)
                 if now >= next_heartbeat:
                     self.send_heartbeat()
@@ -206,7 +209,7 @@ class SyncWorker:
                 continue
             try:
                 data = self.store.attachment(record_id, kind)
-            except KioskError:
+            except NotFound:  # a broken seal raises on: the item stays queued with a local error
                 data = None
             if data is not None and hashlib.sha256(data).hexdigest() == sha:
                 attachments[kind] = data
@@ -250,7 +253,18 @@ class SyncWorker:
             log.warning("config pull failed; keeping the last good copy", extra={"fields": {"error": repr(exc)[:200]}})
             return False
         self._update(last_config_at=_now().isoformat())
+        if changed and self.on_config is not None:
+            try:
+                self.on_config()
+            except Exception:  # noqa: BLE001 - a bad reload keeps the previous roster and policy
+                log.exception("reloading the pulled configuration failed")
         return changed
+
+    def purge(self) -> int:
+        """The retention purge: confirmed, signed records older than `retention` leave the terminal."""
+        if self.retention is None:
+            return 0
+        return self.store.purge_confirmed(self.retention)
 
     def send_heartbeat(self) -> bool:
         status = self.status()

@@ -3,19 +3,39 @@ import datetime as dt
 import hashlib
 from zoneinfo import ZoneInfo
 
+import cv2
+import numpy as np
 import pytest
+
+from drivers.printer import FilePrinter
 
 from kiosk.eligibility import RosterEntry, RosterTable as Roster, Terminal
 from kiosk.errors import KioskError
 from kiosk.policy import get_policy
 from kiosk.record import Guardian, RecordState, StudyEntry, example_card, verify_password
+from kiosk.document import DocumentImage
+from kiosk.photo import CONFIRMATIONS, FinalPhoto, Problem
 from kiosk.session import RegistrationSession, Step
 from kiosk.store import Store
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = dt.datetime(2024, 3, 5, 10, 0, tzinfo=TZ)
-JPEG_PHOTO = b"\xff\xd8\xff\xe0photo-bytes"
-JPEG_DOC = b"\xff\xd8\xff\xe0document-bytes"
+def jpeg(width: int, height: int, colour) -> bytes:
+    return cv2.imencode(".jpg", np.full((height, width, 3), colour, np.uint8))[1].tobytes()
+
+
+JPEG_PHOTO = jpeg(450, 600, (200, 140, 60))
+JPEG_DOC = jpeg(800, 600, (230, 230, 230))
+ALL_CONFIRMED = [c.code for c in CONFIRMATIONS]
+
+
+def final_photo(jpeg: bytes = JPEG_PHOTO, warnings=()) -> FinalPhoto:
+    """What the photo step hands over (pixels and analysis are not read by the session)."""
+    return FinalPhoto(jpeg, 90, None, None, list(warnings))
+
+
+def document_image(jpeg: bytes = JPEG_DOC, warnings=()) -> DocumentImage:
+    return DocumentImage(jpeg, 90, "document.jpg", None, list(warnings))
 
 
 
@@ -30,14 +50,14 @@ class Clock:
 @pytest.fixture
 def make_session(tmp_path):
     clock = Clock()
-    store = Store(tmp_path / "k.db")
+    store = Store(tmp_path / "k.db", clock=clock)
 
     def make():
         return RegistrationSession(
             policy=get_policy("henan-2024"), terminal=Terminal("T-1", "school", school_code="4114030012"),
             store=store, roster=Roster({"41140320090315003X": RosterEntry("4114030012", "G41140320090315003X", 9)}),
             clock=clock)
-    make.clock, make.store = clock, store
+    make.clock, make.store, make.tmp = clock, store, tmp_path
     return make
 
 
@@ -54,8 +74,8 @@ def walk_to_review(session):
     assert session.set_guardians(GUARDIANS) is Step.HISTORY
     assert session.set_history(HISTORY) is Step.CONTACT
     assert session.set_contact("13803700001", "河南省商丘市睢阳区文化路88号") is Step.PHOTO
-    assert session.photo_taken(JPEG_PHOTO) is Step.DOCUMENT
-    assert session.document_scanned(JPEG_DOC) is Step.REVIEW
+    assert session.photo_taken(final_photo(), ALL_CONFIRMED) is Step.DOCUMENT
+    assert session.document_scanned(document_image()) is Step.REVIEW
 
 
 def test_full_registration(make_session):
@@ -71,9 +91,9 @@ def test_full_registration(make_session):
     assert make_session.store.attachment(stored.record_id, "photo") == JPEG_PHOTO
     assert stored.document_sha256 == hashlib.sha256(JPEG_DOC).hexdigest()
     assert make_session.store.outbox_depth() == 1
-    make_session.store.apply(stored.record_id, "print", "system")
-    assert session.printed(ok=True) is Step.DONE
+    assert session.print_form(FilePrinter(make_session.tmp / "printed")) is Step.DONE
     assert "签字" in session.prompt
+    assert session.record.state is RecordState.PRINTED and session.record.print_count == 1
 
 
 def test_step_errors_keep_the_student_on_the_step(make_session):
@@ -133,3 +153,117 @@ def test_review_can_go_back_and_a_submitted_record_reopens_as_new_version(make_s
     again = make_session()
     again.card_read(example_card(), "grade9")  # the student comes back before printing to change something
     assert again.record.state is RecordState.DRAFT and again.record.version == submitted.version + 1
+
+
+def print_to_done(make_session, session):
+    walk_to_review(session)
+    session.confirm_review()
+    session.set_password("Henan2024ok", "Henan2024ok")
+    assert session.print_form(FilePrinter(make_session.tmp / "printed")) is Step.DONE
+    return session.record
+
+
+def test_photo_confirmations_and_operator_warnings_are_stored(make_session):
+    session = make_session()
+    walk_to_review(session)
+    session.go_back_to(Step.PHOTO)
+    recapture = Problem("recapture", "照片可能是翻拍的，请工作人员核对")
+    assert session.photo_taken(final_photo(warnings=[recapture]), ALL_CONFIRMED[:2]) is Step.PHOTO
+    assert "请确认" in session.errors["photo"]  # every question answered before the photo is used
+    assert session.photo_taken(final_photo(warnings=[recapture]), ALL_CONFIRMED) is Step.REVIEW
+    session.go_back_to(Step.DOCUMENT)
+    mismatch = Problem("ocr_mismatch", "证件号码与芯片不一致")
+    assert session.document_scanned(document_image(warnings=[mismatch])) is Step.REVIEW
+    stored = make_session.store.get(session.record.record_id)
+    assert stored.photo_confirmed == ALL_CONFIRMED
+    assert [(n.source, n.code) for n in stored.operator_notes] == [("photo", "recapture"),
+                                                                    ("document", "ocr_mismatch")]
+
+
+def test_laying_the_card_again_after_printing_offers_a_reprint_not_a_reopen(make_session):
+    session = make_session()
+    printed = print_to_done(make_session, session)
+    again = make_session()
+    assert again.card_read(example_card(), "grade9") is Step.PRINTED
+    assert again.prompt == "已打印，请将签字的登记表交给工作人员"
+    stored = make_session.store.get(printed.record_id)
+    assert stored.state is RecordState.PRINTED and stored.version == printed.version  # not silently reopened
+    assert again.reprint() is Step.PRINT
+    assert again.print_form(FilePrinter(make_session.tmp / "printed")) is Step.DONE
+    assert again.record.print_count == 2
+    signed = again.operator_sign("7")  # used to fail: 当前状态（填写中）不能执行此操作
+    assert signed.state is RecordState.SIGNED
+    assert make_session.store.audit_entries(printed.record_id)[-1].actor == "operator:7"
+
+
+def test_only_an_operator_sends_a_printed_record_back_to_draft(make_session):
+    session = make_session()
+    printed = print_to_done(make_session, session)
+    with pytest.raises(KioskError, match="工作人员"):
+        make_session.store.apply(printed.record_id, "revise", "student")
+    with pytest.raises(KioskError, match="原因"):
+        session.operator_reopen("7", " ")
+    assert session.operator_reopen("7", "监护人电话写错，收回旧表") is Step.IDENTITY
+    assert session.record.state is RecordState.DRAFT and session.record.version == printed.version + 1
+    entry = make_session.store.audit_entries(printed.record_id)[-1]
+    assert (entry.action, entry.actor, entry.details["reason"]) == ("revise", "operator:7", "监护人电话写错，收回旧表")
+
+
+def test_every_write_calls_on_saved_and_uses_the_injected_clock(make_session):
+    saved = []
+    session = make_session()
+    session.on_saved = saved.append
+    print_to_done(make_session, session)
+    assert len(saved) >= 10 and saved[-1].state is RecordState.PRINTED
+    stored = make_session.store.get(session.record.record_id)
+    assert stored.created_at == START and stored.updated_at == START
+    assert {e.at for e in make_session.store.audit_entries(stored.record_id)} == {START}
+
+
+class FlakyPrinter(FilePrinter):
+    """The first job is refused with a transient fault (the printer was waking up), then it prints."""
+
+    def __init__(self, directory):
+        super().__init__(directory)
+        self.refusals = 1
+
+    def submit(self, pdf, title):
+        from kiosk.devices.printer import JobState, PrintJob, Retry
+
+        if self.refusals:
+            self.refusals -= 1
+            return PrintJob(self.name, 0, JobState.ABORTED, ("waking-up",), "打印机正在准备，请稍候", "", Retry.NOW)
+        return super().submit(pdf, title)
+
+
+def test_a_transient_print_failure_is_retried_and_audited(make_session):
+    session = make_session()
+    walk_to_review(session)
+    session.confirm_review()
+    session.set_password("Henan2024ok", "Henan2024ok")
+    assert session.print_form(FlakyPrinter(make_session.tmp / "printed")) is Step.DONE
+    actions = [e.action for e in make_session.store.audit_entries(session.record.record_id)]
+    assert actions[-2:] == ["print_failed", "print"]
+
+
+def test_a_broken_seal_stops_the_flow_with_an_operator_message(make_session):
+    session = make_session()
+    walk_to_review(session)
+    session.confirm_review()
+    session.set_password("Henan2024ok", "Henan2024ok")
+    store = make_session.store
+    with store._tx() as db:  # a tampered photo: the sealed bytes no longer open
+        db.execute("UPDATE attachments SET data = X'00112233445566778899aabbccddeeff00' WHERE kind='photo'")
+    assert session.print_form(FilePrinter(make_session.tmp / "printed")) is Step.REFUSED
+    assert "联系工作人员" in session.refusal[0] and session.record is None
+    assert not (make_session.tmp / "printed").exists() or not list((make_session.tmp / "printed").glob("*.pdf"))
+
+
+def test_a_broken_seal_on_review_stops_the_flow_not_an_empty_frame(make_session):
+    session = make_session()
+    walk_to_review(session)
+    assert session.attachment("photo") == JPEG_PHOTO
+    with make_session.store._tx() as db:
+        db.execute("UPDATE attachments SET data = X'00112233445566778899aabbccddeeff00' WHERE kind='photo'")
+    assert session.attachment("photo") is None and session.step is Step.REFUSED
+    assert "联系工作人员" in session.refusal[0]

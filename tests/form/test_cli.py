@@ -25,15 +25,15 @@ def test_record_example_is_a_complete_valid_record(capsys):
 def test_render_print_verify(capsys, tmp_path, cupsd, pdf_tool, monkeypatch):
     code, out, _ = run(capsys, "record", "example")
     (tmp_path / "rec.json").write_text(out)
-    db = str(tmp_path / "kiosk.db")
+    data = str(tmp_path)
     code, out, _ = run(capsys, "form", "render", str(tmp_path / "rec.json"), "-o", str(tmp_path / "f.pdf"),
-                       "--store", db, "--json")
+                       "--data", data, "--json")
     rendered = json.loads(out)
     assert code == 0 and rendered["bytes"] > 0 and "王小明" in pdf_tool("pdftotext", tmp_path / "f.pdf")
 
     queue = cupsd.add_queue()
     code, out, _ = run(capsys, "form", "print", str(tmp_path / "rec.json"), "--printer", queue.name,
-                       "--server", cupsd.socket, "--store", db, "--json")
+                       "--server", cupsd.socket, "--data", data, "--json")
     printed = json.loads(out)
     assert code == 0 and printed["state"] == "completed" and printed["counted"] is False
     assert "41140320090315003X" in pdf_tool("pdftotext", queue.output)
@@ -41,13 +41,13 @@ def test_render_print_verify(capsys, tmp_path, cupsd, pdf_tool, monkeypatch):
     code, out, _ = run(capsys, "form", "queues", "--server", cupsd.socket, "--json")
     assert queue.name in [q["name"] for q in json.loads(out)["queues"]]
 
-    code, out, _ = run(capsys, "form", "verify", rendered["payload"], "--store", db)
+    code, out, _ = run(capsys, "form", "verify", rendered["payload"], "--data", data)
     assert code == 1 and "没有该考生记录" in out  # rendered from a file, never stored here
     record = Record.model_validate_json((tmp_path / "rec.json").read_text())
-    store = Store(db)
+    store = Store(tmp_path / "kiosk.db")
     store.save(record.model_copy(update={"state": RecordState.SUBMITTED}))
     store.close()
-    code, out, _ = run(capsys, "form", "verify", rendered["payload"], "--store", db, "--json")
+    code, out, _ = run(capsys, "form", "verify", rendered["payload"], "--data", data, "--json")
     assert code == 0 and json.loads(out)["ok"] is True
 
 
@@ -56,19 +56,19 @@ def test_print_failure_exit_code_and_message(capsys, tmp_path, cupsd):
     (tmp_path / "rec.json").write_text(out)
     queue = cupsd.add_queue("media-jam")
     code, out, _ = run(capsys, "form", "print", str(tmp_path / "rec.json"), "--printer", queue.name,
-                       "--server", cupsd.socket, "--store", str(tmp_path / "k.db"))
+                       "--server", cupsd.socket, "--data", str(tmp_path))
     assert code == 3 and "卡纸" in out and "运维提示" in out
 
 
 def test_bad_input_gives_chinese_errors(capsys, tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     code, _, err = run(capsys, "form", "render", str(tmp_path / "bad.json"), "-o", str(tmp_path / "x.pdf"),
-                       "--store", str(tmp_path / "k.db"))
+                       "--data", str(tmp_path))
     assert code == 1 and "记录文件格式不正确" in err
     code, _, err = run(capsys, "form", "render", str(tmp_path / "missing.json"), "-o", str(tmp_path / "x.pdf"),
-                       "--store", str(tmp_path / "k.db"))
-    assert code == 1 and "无法读取记录文件" in err
-    code, _, err = run(capsys, "form", "verify", "garbage", "--store", str(tmp_path / "k.db"))
+                       "--data", str(tmp_path))
+    assert code == 1 and "找不到记录文件" in err
+    code, _, err = run(capsys, "form", "verify", "garbage", "--data", str(tmp_path))
     assert code == 1 and "二维码内容无法识别" in err
 
 
@@ -76,5 +76,5 @@ def test_file_printer_cli(capsys, tmp_path):
     code, out, _ = run(capsys, "record", "example")
     (tmp_path / "rec.json").write_text(out)
     code, out, _ = run(capsys, "form", "print", str(tmp_path / "rec.json"), "--to-dir", str(tmp_path / "out"),
-                       "--store", str(tmp_path / "k.db"))
+                       "--data", str(tmp_path))
     assert code == 0 and "打印完成" in out and len(list((tmp_path / "out").glob("*.pdf"))) == 1

@@ -33,7 +33,8 @@ def word_boxes(pdf_tool, pdf) -> list[tuple[float, float, str]]:
 
 def long_record(record):
     """Every free-text field at its longest valid length (kiosk.record.validate), three guardians, long history."""
-    identity = {**record.identity, "name": "欧阳" + "明" * 18, "address": "河南省商丘市睢阳区" + "文化路幸福里小区" * 7}
+    identity = record.identity.model_copy(update={"name": "欧阳" + "明" * 18,
+                                                  "address": "河南省商丘市睢阳区" + "文化路幸福里小区" * 7})
     history = [StudyEntry(start=e.start, end=e.end, school="商丘市睢阳区" + "实验" * 27, role="班长兼学习委员兼团支书",
                           witness="赵" * 50) for e in record.study_history]
     guardians = [Guardian(name="Alexander " + "Longname" * 5, relation="父亲", phone="13803700001",

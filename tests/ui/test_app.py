@@ -15,8 +15,8 @@ PASSWORD = "Kaoshi2024ok"
 def test_touch_registration_end_to_end(kiosk_ui, tmp_path):
     d = app = None
     d, app = kiosk_ui, kiosk_ui.app
-    example = example_record(app.backend.clock().date())
-    store = app.backend.store
+    example = example_record(app.kiosk.clock().date())
+    store = app.kiosk.store
 
     # attract: the reader comes up; the demo button lays the card on the simulated reader
     d.on("attract")
@@ -142,7 +142,20 @@ def test_touch_registration_end_to_end(kiosk_ui, tmp_path):
         d.wait(0.1)
     assert store.outbox_depth() == 0  # the record reached the embedded central server
 
+    assert record.photo_confirmed and len(record.photo_confirmed) == 4  # the student's answers, on the record
+
     d.tap(d.screen.finish_button)
     d.on("attract")
     assert app.sm.get_screen("guardians").blocks[0].name.text == ""
     assert app.sm.get_screen("contact").phone.text == ""
+
+    # the same card again: the printed form is to be handed in, a reprint is offered, nothing is reopened
+    d.tap(d.screen.simulate_button)
+    d.on("printed")
+    assert d.screen.big.text == "已打印，请将签字的登记表交给工作人员"
+    d.screenshot("12-printed")
+    d.tap(d.screen.reprint_button)
+    d.on("done", timeout=30)
+    again = store.get(record.record_id)
+    assert again.state.value == "printed" and again.print_count == 2 and again.version == record.version
+    assert app.session.operator_sign("7").state.value == "signed"

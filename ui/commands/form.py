@@ -1,12 +1,8 @@
 """`kiosk form render|print|verify|queues`: the registration form, its printing and checking paper by its QR."""
-import os
-from pathlib import Path
-
 from kiosk.errors import KioskError
 
-from . import add_json_flag, emit
+from . import add_data_flags, add_json_flag, emit, open_store, read_input, write_output
 
-DEFAULT_STORE = os.environ.get("KIOSK_STORE", "var/kiosk.db")
 PRINT_FAILED_EXIT = 3
 
 
@@ -45,7 +41,7 @@ def register(sub) -> None:
 
 
 def _store_flag(parser) -> None:
-    parser.add_argument("--store", default=DEFAULT_STORE, help=f"本地库路径（默认 {DEFAULT_STORE}，密钥在其旁）")
+    add_data_flags(parser)
 
 
 def _load_record(path: str):
@@ -53,31 +49,27 @@ def _load_record(path: str):
 
     from kiosk.record import Record
 
+    data = read_input(path, "记录文件")
     try:
-        return Record.model_validate_json(Path(path).read_bytes())
-    except OSError as exc:
-        raise KioskError(f"无法读取记录文件：{path}", detail=f"read failed: {exc.strerror}") from None
+        return Record.model_validate_json(data)
     except (ValidationError, ValueError) as exc:
         raise KioskError("记录文件格式不正确，请用 kiosk record example 查看格式",
                          detail=f"record file invalid: {str(exc)[:200]}") from None
 
 
-def _stored_photo(store, record) -> bytes | None:
-    try:
-        return store.attachment(record.record_id, "photo")
-    except KioskError:
-        return None
-
-
 def _render(args) -> int:
     from kiosk.form import HmacSigner, render_form
-    from kiosk.store import Store
 
     record = _load_record(args.record)
-    store = Store(args.store)
-    photo = Path(args.photo).read_bytes() if args.photo else _stored_photo(store, record)
-    form = render_form(record, HmacSigner.from_device_key(store.key), photo=photo)
-    Path(args.output).write_bytes(form.pdf)
+    photo = read_input(args.photo, "照片文件") if args.photo else None
+    store = open_store(args)
+    try:
+        if photo is None:
+            photo = store.attachment_or_none(record.record_id, "photo")
+        form = render_form(record, HmacSigner.from_device_key(store.key), photo=photo, printed_at=store.clock())
+    finally:
+        store.close()
+    write_output(args.output, form.pdf, "登记表PDF")
     data = {"output": args.output, "bytes": len(form.pdf), "payload": form.payload.text(),
             "missing_glyphs": form.missing_glyphs, "text_size": form.text_size, "photo": photo is not None}
     text = f"已生成：{args.output}（{len(form.pdf) // 1024} KB）"
@@ -88,21 +80,26 @@ def _render(args) -> int:
 
 
 def _print(args) -> int:
-    from drivers.printer import open_printer
+    import drivers.printer
     from kiosk.form import HmacSigner, PrintService, print_form
-    from kiosk.store import Store
 
     record = _load_record(args.record)
-    store = Store(args.store)
-    signer = HmacSigner.from_device_key(store.key)
-    printer = open_printer(args.printer, server=args.server, directory=args.to_dir)
-    if str(record.record_id) in store.record_ids():
-        outcome = PrintService(store, printer, signer, timeout=args.timeout).print_record(record.record_id,
-                                                                                       args.actor)
-        job, counted = outcome.job, outcome.ok
-    else:
-        job, _ = print_form(record, printer, signer, timeout=args.timeout)
-        counted = False
+    if args.timeout <= 0:
+        raise KioskError("等待时间须大于0秒", detail=f"timeout {args.timeout}")
+    printer = drivers.printer.open(drivers.printer.FILE if args.to_dir else args.printer, directory=args.to_dir,
+                                   server=args.server)
+    store = open_store(args)
+    try:
+        signer = HmacSigner.from_device_key(store.key)
+        if str(record.record_id) in store.record_ids():
+            outcome = PrintService(store, printer, signer, timeout=args.timeout).print_record(record.record_id,
+                                                                                           args.actor)
+            job, counted = outcome.job, outcome.ok
+        else:
+            job, _ = print_form(record, printer, signer, timeout=args.timeout, printed_at=store.clock())
+            counted = False
+    finally:
+        store.close()
     data = {"ok": job.ok, "printer": job.printer, "job_id": job.job_id, "state": job.state.value,
             "reasons": list(job.reasons), "student_message": job.student_message,
             "operator_alert": job.operator_alert, "retry": job.retry.value, "counted": counted,
@@ -118,9 +115,12 @@ def _print(args) -> int:
 
 def _verify(args) -> int:
     from kiosk.form import verify
-    from kiosk.store import Store
 
-    result = verify(args.payload, Store(args.store))
+    store = open_store(args)
+    try:
+        result = verify(args.payload, store)
+    finally:
+        store.close()
     emit(args, result.as_json(), ("核验通过：" if result.ok else "核验未通过：") + result.message)
     return 0 if result.ok else 1
 

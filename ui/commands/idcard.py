@@ -23,7 +23,7 @@ def register(sub) -> None:
     probe.set_defaults(handler=_probe)
 
     sim = group.add_parser("simulate", help="在伪终端上模拟读卡器（测试和演示用）")
-    sim.add_argument("--card", help="证件JSON文件（tests/idcard/fixtures）")
+    sim.add_argument("--card", help="证件JSON文件（tests/drivers/idcard/fixtures）")
     sim.add_argument("--link", required=True, help="伪终端的链接路径，读卡程序打开此路径")
     sim.add_argument("--control", help="控制套接字路径（默认 LINK.ctl）")
     sim.add_argument("--baud", type=int, default=115200)
@@ -72,8 +72,10 @@ def _read(args) -> int:
     finally:
         reader.close()
     valid = "长期" if card.valid_until is None else card.valid_until.isoformat()
-    emit(args, data, f"{card.card_type.label}：{card.name} {card.gender} {card.birth_date} {card.id_number}"
-                     f"（有效期至 {valid}）")
+    from kiosk.identity import mask_id, mask_name
+
+    emit(args, data, f"{card.card_type.label}：{mask_name(card.name)} {card.gender} {card.birth_date} "
+                     f"{mask_id(card.id_number)}（有效期至 {valid}）")
     return 0
 
 

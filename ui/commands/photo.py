@@ -3,7 +3,7 @@ from pathlib import Path
 
 from kiosk.errors import KioskError
 
-from . import add_json_flag, emit
+from . import add_json_flag, emit, read_input, write_output
 
 
 def register(sub) -> None:
@@ -31,10 +31,12 @@ def register(sub) -> None:
     dmake.set_defaults(handler=_doc_make)
 
 
-def _read(path: str):
+def _read(path: str, data: bytes | None = None):
     import cv2
+    import numpy as np
 
-    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    data = read_input(path, "图像文件") if data is None else data
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise KioskError("无法读取图像文件，请确认文件是 JPG 或 PNG 图片", detail="unreadable image")
     return image
@@ -45,11 +47,11 @@ def _check(args) -> int:
     from kiosk.policy import get_policy
 
     spec = get_policy(args.policy).photo
-    image = _read(args.image)
+    data = read_input(args.image, "图像文件")
+    image = _read(args.image, data)
     with FaceAnalyser(spec, tracking=False) as analyser:
         a = analyser.analyse(image)
     problems = photo_problems(a, spec, Thresholds())
-    data = Path(args.image).read_bytes()
     problems += file_problems(data, spec)
     result = {
         "ok": not problems,
@@ -74,8 +76,7 @@ def _make(args) -> int:
         photo = maker.make(image)
     finally:
         maker.close()
-    out = Path(args.output)
-    out.write_bytes(photo.jpeg)
+    out = write_output(args.output, photo.jpeg, "照片文件")
     result = {
         "ok": True, "output": str(out), "bytes": len(photo.jpeg), "quality": photo.quality,
         "head_ratio": round(photo.analysis.head_ratio, 4), "center_offset": round(photo.analysis.center_offset, 4),
@@ -96,10 +97,7 @@ def _doc_make(args) -> int:
     spec = get_policy(args.policy).document
     image = _read(args.image)
     doc = make_document(image, args.id_number, spec, kind=DocumentKind(args.kind), ocr=args.ocr)
-    out_dir = Path(args.output)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / doc.filename
-    out.write_bytes(doc.jpeg)
+    out = write_output(str(Path(args.output) / doc.filename), doc.jpeg, "证件图像")
     result = {"ok": True, "output": str(out), "bytes": len(doc.jpeg), "quality": doc.quality,
               "ocr_number_matches": None if not args.ocr else not doc.warnings,
               "warnings": [w.as_json() for w in doc.warnings]}

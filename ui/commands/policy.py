@@ -1,6 +1,7 @@
 """`kiosk policy list` and `kiosk policy window`."""
 import datetime as dt
 
+from kiosk.clock import utcnow
 from kiosk.errors import KioskError
 from kiosk.policy import load_policies, get_policy, window_status
 
@@ -41,7 +42,7 @@ def _list(args) -> int:
 def _window(args) -> int:
     policy = get_policy(args.policy)
     try:
-        at = dt.datetime.fromisoformat(args.at) if args.at else dt.datetime.now(policy.tz)
+        at = dt.datetime.fromisoformat(args.at) if args.at else utcnow()
     except ValueError:
         raise KioskError(f"时间格式不正确：{args.at}（示例：2024-03-04T09:00）") from None
     status = window_status(policy, args.role, args.category, at)

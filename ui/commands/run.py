@@ -19,7 +19,8 @@ def register(sub) -> None:
     run.add_argument("--config", help="terminal config (TOML); default: a simulated school terminal")
     run.add_argument("--category", default="grade9", help="报考类别 (grade9, return_hukou, grade8, social)")
     run.add_argument("--at", help="simulated time, ISO (default: an hour into the category's window)")
-    run.add_argument("--workdir", help="where the run keeps its store, server data, photo and printed form")
+    run.add_argument("--data", "--workdir", dest="data", help="data directory of the run (default: the config's "
+                     "data_dir; in demo mode a fresh temporary directory)")
     add_json_flag(run)
     run.set_defaults(handler=_run)
 
@@ -37,13 +38,19 @@ def _run(args) -> int:
         at = dt.datetime.fromisoformat(args.at) if args.at else None
     except ValueError:
         raise KioskError(f"时间格式不正确：{args.at}（示例：2024-03-04T10:00）") from None
-    if at is not None and at.tzinfo is None:
-        from kiosk.policy import get_policy
+    from kiosk.policy import get_policy
 
-        at = get_policy(config.policy).localize(at)
-    workdir = Path(args.workdir) if args.workdir else None
+    policy = get_policy(config.policy, config.paths.pulled_policies)
+    if policy.category(args.category) is None:
+        raise KioskError(f"没有报考类别“{args.category}”（可选：{'、'.join(c.code for c in policy.categories)}）",
+                         detail=f"unknown category {args.category!r}")
+    if at is not None and at.tzinfo is None:
+        at = policy.localize(at)
+    workdir = Path(args.data) if args.data else None
     if args.ui:
         return _run_ui(config, args.category, at, workdir, args.fullscreen)
+    if not config.demo:
+        raise KioskError("机器人演示只能在演示模式下运行（demo = true）；终端请使用 --ui", detail="robot in production")
     from ui.robot import run_robot
 
     quiet = getattr(args, "json", False)
@@ -61,13 +68,18 @@ def _run_ui(config: TerminalConfig, category: str, at, workdir, fullscreen: bool
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # Kivy logs through our (masking) logging set-up
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # not xsel/xclip (absent on a kiosk)
+    import logging
+
+    level = max(logging.getLogger().getEffectiveLevel(), logging.WARNING)  # Kivy's INFO chatter only when asked
+    os.environ.setdefault("KCFG_KIVY_LOG_LEVEL", logging.getLevelName(level).lower())
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("SDL_VIDEODRIVER")):
         raise KioskError("没有可用的显示器：请在图形桌面中运行，或用 xvfb-run；无界面演示请去掉 --ui",
                          detail="no DISPLAY, WAYLAND_DISPLAY or SDL_VIDEODRIVER")
-    import logging
-
+    kivy_log = logging.getLogger("kivy")
+    # X11 cut-buffer helpers (xclip/xsel) are absent on a kiosk by design: Kivy's "critical" about them is noise
+    kivy_log.addFilter(lambda record: not record.getMessage().startswith("Cutbuffer: Unable to find"))
     from ui.app import KioskApp
 
-    logging.getLogger("kivy").setLevel(max(logging.getLogger().getEffectiveLevel(), logging.WARNING))
+    kivy_log.setLevel(level)
     KioskApp(config, category=category, at=at, workdir=workdir, fullscreen=fullscreen).run()
     return 0

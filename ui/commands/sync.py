@@ -1,7 +1,7 @@
 """`kiosk sync enroll`, `kiosk sync status`, `kiosk sync push`: the terminal's link to the central server."""
 from __future__ import annotations
 
-from . import add_json_flag, emit
+from . import add_data_flags, add_json_flag, emit, open_store, terminal_paths
 
 
 def register(sub) -> None:
@@ -9,7 +9,7 @@ def register(sub) -> None:
 
     def command(name, handler, help_text):
         p = group.add_parser(name, help=help_text)
-        p.add_argument("--data", help="terminal data directory (default $KIOSK_DATA_DIR or /var/lib/kiosk)")
+        add_data_flags(p)
         add_json_flag(p)
         p.set_defaults(handler=handler)
         return p
@@ -22,18 +22,10 @@ def register(sub) -> None:
     p.add_argument("--timeout", type=float, default=120.0, help="give up after this many seconds")
 
 
-def _paths(args):
-    from kiosk.sync.files import data_dir
-
-    root = data_dir(args.data)
-    return root / "kiosk.db", root / "sync"
-
-
 def _enroll(args) -> int:
     from kiosk.sync import enroll
 
-    _, sync_dir = _paths(args)
-    identity = enroll(args.server, args.code, sync_dir)
+    identity = enroll(args.server, args.code, terminal_paths(args, must_exist=False).ensure().sync_dir)
     emit(args, identity.public_json(), f"注册成功：终端编号 {identity.terminal_id}，类型 {identity.role}")
     return 0
 
@@ -43,14 +35,13 @@ def _status(args) -> int:
     from kiosk.sync.identity import TERMINAL_FILE
     from kiosk.sync.worker import STATUS_FILE, SyncStatus
 
-    store_path, sync_dir = _paths(args)
+    paths = terminal_paths(args)
+    sync_dir = paths.sync_dir
     saved = read_json(sync_dir / STATUS_FILE, {}) or {}
-    saved.pop("message", None)
+    saved = {k: v for k, v in saved.items() if k in SyncStatus.__dataclass_fields__}
     status = SyncStatus(**saved)
-    if store_path.exists():
-        from kiosk.store import Store
-
-        store = Store(store_path)
+    if paths.store.exists():
+        store = open_store(args)
         try:
             due = store.outbox_next_attempt()
             status = SyncStatus(**{**saved, "queued": store.outbox_depth(),
@@ -64,12 +55,14 @@ def _status(args) -> int:
 
 
 def _push(args) -> int:
-    from kiosk.store import Store
+    from kiosk.errors import KioskError
     from kiosk.sync import SyncWorker, TerminalIdentity, open_client
 
-    store_path, sync_dir = _paths(args)
+    if args.timeout <= 0:
+        raise KioskError("等待时间须大于0秒", detail=f"timeout {args.timeout}")
+    sync_dir = terminal_paths(args).sync_dir
     identity = TerminalIdentity.load(sync_dir)
-    store = Store(store_path)
+    store = open_store(args)
     try:
         with open_client(identity) as client:
             worker = SyncWorker(store, client, sync_dir)

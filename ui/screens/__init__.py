@@ -2,9 +2,10 @@
 from .capture import DocumentScreen, PhotoScreen, PrintScreen
 from .forms import CategoryScreen, ContactScreen, GuardiansScreen, HistoryScreen, PasswordScreen
 from .review import ReviewScreen
-from .start import AttractScreen, DoneScreen, IdentityScreen, RefusedScreen
+from .start import AttractScreen, DoneScreen, IdentityScreen, PrintedScreen, RefusedScreen
 
 SCREENS = [AttractScreen, RefusedScreen, IdentityScreen, CategoryScreen, GuardiansScreen, HistoryScreen,
-           ContactScreen, PhotoScreen, DocumentScreen, ReviewScreen, PasswordScreen, PrintScreen, DoneScreen]
+           ContactScreen, PhotoScreen, DocumentScreen, ReviewScreen, PasswordScreen, PrintScreen, DoneScreen,
+           PrintedScreen]
 
 __all__ = ["SCREENS"]

@@ -184,4 +184,30 @@ class DoneScreen(StepScreen):
         self.big.text = session.prompt
 
 
-__all__ = ["AttractScreen", "DoneScreen", "IdentityScreen", "RefusedScreen"]
+class PrintedScreen(StepScreen):
+    """The card of a printed, unsigned record was laid again: hand in the signed form, or print it once more."""
+
+    show_strip = False
+
+    def __init__(self, ctl, **kwargs):
+        super().__init__(ctl, name="printed", **kwargs)
+        self.prompt.height = 0
+        self.prompt.opacity = 0
+        self.content.add_widget(Widget())
+        self.big = label("", 40, TEXT, bold=True, halign="center")
+        self.content.add_widget(self.big)
+        self.content.add_widget(label("登记表丢失或损坏时可以重新打印；如需修改信息，请联系工作人员。", 24, MUTED,
+                                      halign="center", height=50))
+        self.content.add_widget(Widget())
+        self.home_button = BigButton("返回首页", ctl.reset, primary=False)
+        self.footer.add_widget(self.home_button)
+        self.footer.add_widget(Widget())
+        self.reprint_button = BigButton("重新打印登记表", ctl.reprint, width=280)
+        self.footer.add_widget(self.reprint_button)
+
+    def show_state(self, session) -> None:
+        super().show_state(session)
+        self.big.text = session.prompt
+
+
+__all__ = ["AttractScreen", "DoneScreen", "IdentityScreen", "PrintedScreen", "RefusedScreen"]

@@ -44,18 +44,18 @@ def test_every_fixture_round_trips_and_is_consistent(card_file):
 
 
 def test_layout_fields_sit_at_their_offsets():
-    permit = SimCard.load("tests/idcard/fixtures/hk_mo_tw_permit.json").identity
+    permit = SimCard.load("tests/drivers/idcard/fixtures/hk_mo_tw_permit.json").identity
     block = text.encode(permit)
     assert block[220:238].decode("utf-16-le") == "H12345678"
     assert block[248:250] == b"J\0"
-    foreign = SimCard.load("tests/idcard/fixtures/foreign_2017.json").identity
+    foreign = SimCard.load("tests/drivers/idcard/fixtures/foreign_2017.json").identity
     block = text.encode(foreign)
     assert block[122:152].decode("utf-16-le") == "USA410009031512"
     assert block[220:236].decode("utf-16-le") == "20090315" and block[248:250] == b"I\0"
 
 
 def test_2023_english_name_spans_two_fields():
-    card = SimCard.load("tests/idcard/fixtures/foreign_2023.json").identity
+    card = SimCard.load("tests/drivers/idcard/fixtures/foreign_2023.json").identity
     block = text.encode(card)
     assert block[52:122].decode("utf-16-le") == card.english_name[:35]
     assert block[220:242].decode("utf-16-le").rstrip() == card.english_name[35:]

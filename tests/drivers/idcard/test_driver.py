@@ -43,7 +43,7 @@ def test_fingerprint_read_carries_the_fingerprint(make_sim, resident):
 def test_appended_address_present_and_absent(reader, sim, make_sim):
     reader.read_card()
     assert reader.read_appended_address() == "河南省商丘市梁园区平原路88号"
-    other = make_sim(SimCard.load("tests/idcard/fixtures/resident_long_term.json"))
+    other = make_sim(SimCard.load("tests/drivers/idcard/fixtures/resident_long_term.json"))
     second = SamReader.open(str(other.link), slack=SLACK)
     try:
         second.read_card()

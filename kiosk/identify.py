@@ -19,7 +19,7 @@ MAX_SECONDS = 600
 
 
 def request(path: str | os.PathLike, seconds: float = 60.0) -> float:
-    from kiosk.sync.files import write_json
+    from kiosk.files import write_json
 
     seconds = max(1.0, min(float(seconds), MAX_SECONDS))
     until = time.time() + seconds

@@ -136,7 +136,7 @@ def check_key_files(ctx: Context) -> Check:
 
 def check_backlog(ctx: Context) -> Check:
     from kiosk.store import Store
-    from kiosk.sync.files import read_json
+    from kiosk.files import read_json
 
     try:
         store = Store(ctx.paths.store)

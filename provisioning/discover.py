@@ -173,7 +173,7 @@ def device_section(found: Found) -> dict:
 
 def write_device_section(config_path, section: dict) -> None:
     from kiosk.config import TerminalConfig
-    from kiosk.sync.files import write_atomic
+    from kiosk.files import write_atomic
 
     config = TerminalConfig.load(config_path).model_copy(update=section)
     write_atomic(config_path, config.to_toml().encode("utf-8"), mode=0o644)

@@ -72,7 +72,7 @@ def enroll_terminal(config_path: str | Path, server: str, code: str, *, rotate_k
     updated = config.model_copy(update={"server_url": identity.server, "terminal_id": identity.terminal_id,
                                         "role": identity.role, "school_code": identity.school_code,
                                         "county_code": identity.county_code})
-    from kiosk.sync.files import write_atomic
+    from kiosk.files import write_atomic
 
     write_atomic(config_path, updated.to_toml().encode("utf-8"), mode=0o644)
     log.info("terminal enrolled", extra={"fields": {"terminal": identity.terminal_id, "rotated": bool(retired)}})

@@ -11,7 +11,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from kiosk.sync.files import read_json
+from kiosk.files import read_json
 from kiosk.sync.wire import API
 
 from .checks import Check, Context

@@ -13,7 +13,7 @@ import logging
 import time
 
 from kiosk.errors import KioskError
-from kiosk.sync.files import write_json
+from kiosk.files import write_json
 
 from .checks import CORE_CHECKS, STATUS_NAMES, Check, Context, worst
 from .device_checks import DEVICE_CHECKS

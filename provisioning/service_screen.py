@@ -11,7 +11,7 @@ import time
 
 def _lines(config) -> tuple[str, str]:
     from kiosk.paths import TerminalPaths
-    from kiosk.sync.files import read_json
+    from kiosk.files import read_json
 
     paths = TerminalPaths.at(config.data_dir)
     latest = read_json(paths.selftest / "latest.json", {}) or {}

@@ -20,7 +20,7 @@ from kiosk.config import TerminalConfig
 from kiosk.identity import mask_text
 from kiosk.logs import mask_all
 from kiosk.paths import TerminalPaths
-from kiosk.sync.files import read_json
+from kiosk.files import read_json
 
 from .checks import STATUS_NAMES
 from .update import Releases

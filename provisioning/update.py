@@ -77,7 +77,7 @@ class Releases:
             return []
 
     def record(self, entry: dict) -> None:
-        from kiosk.sync.files import write_json
+        from kiosk.files import write_json
 
         write_json(self.prefix / "updates.json", (self.history() + [entry])[-HISTORY:])
 

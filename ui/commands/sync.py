@@ -31,7 +31,7 @@ def _enroll(args) -> int:
 
 
 def _status(args) -> int:
-    from kiosk.sync.files import read_json
+    from kiosk.files import read_json
     from kiosk.sync.identity import TERMINAL_FILE
     from kiosk.sync.worker import STATUS_FILE, SyncStatus
 

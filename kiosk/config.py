@@ -49,7 +49,7 @@ class TerminalConfig(BaseModel):
     @model_validator(mode="after")
     def _mode(self) -> "TerminalConfig":
         if "demo" not in self.model_fields_set:
-            self.demo = not self.server_url
+            self.__dict__["demo"] = not self.server_url  # derived, not chosen: stays out of model_fields_set
         if self.demo and self.server_url:
             raise ValueError("demo = true runs an embedded server: leave server_url empty or set demo = false")
         if not self.demo and not self.server_url:
@@ -79,6 +79,7 @@ class TerminalConfig(BaseModel):
 
     def to_toml(self) -> str:
         lines = []
-        for key, value in self.model_dump(mode="json").items():
+        derived = set() if "demo" in self.model_fields_set else {"demo"}  # re-derived from server_url on load
+        for key, value in self.model_dump(mode="json", exclude=derived).items():
             lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
         return "\n".join(lines) + "\n"

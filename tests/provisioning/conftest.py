@@ -3,7 +3,6 @@ reader simulator on a pty, camera image files, and the private cupsd of the form
 copied)."""
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import sys
@@ -16,11 +15,10 @@ from central.settings import Settings
 from kiosk.config import TerminalConfig
 
 TESTS = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("form_cups_fixtures", TESTS / "form" / "conftest.py")
-form_cups = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = form_cups  # dataclasses look their module up
-_spec.loader.exec_module(form_cups)
-CARD = TESTS / "idcard" / "fixtures" / "resident.json"
+sys.path.insert(0, str(TESTS / "drivers" / "printer"))
+from cups_server import cupsd  # noqa: E402,F401 - the private cupsd fixture, shared with the printer tests
+
+CARD = TESTS / "drivers" / "idcard" / "fixtures" / "resident.json"
 
 
 class Terminal:
@@ -107,19 +105,6 @@ def images(tmp_path):
         return str(path)
 
     return make
-
-
-@pytest.fixture(scope="session")
-def cupsd():
-    if not form_cups.cups_available():
-        pytest.skip("cupsd (Debian package cups) is not installed: the real-CUPS tests need it")
-    if os.geteuid() != 0:
-        pytest.skip("the private cupsd needs root to run its filters and backends as the lp user")
-    root = form_cups.make_root()
-    server = form_cups.CupsServer(root).start()
-    yield server
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -126,6 +126,7 @@ class PhotoMaker:
         return self.still.analyse(image)
 
     def _refuse(self, problems: list[Problem], what: str, codes) -> None:
+        self.last_refusal = sorted(codes)  # the codes of the last refusal (tests, logs)
         raise KioskError("无法生成合格照片：" + "；".join(p.message for p in problems),
                          detail=f"{what} problems {sorted(codes)}")
 

@@ -35,7 +35,7 @@ from . import measures as m
 from .mesh import (CHIN, FOREHEAD, LEFT_CHEEK, LEFT_CHEEK_EDGE, LEFT_EYE, LEFT_IRIS, LOWER_LIP, RIGHT_CHEEK,
                    RIGHT_CHEEK_EDGE, RIGHT_EYE, RIGHT_IRIS, SpareCore, landmark_points, load_face_detection,
                    load_face_mesh, load_segmentation)
-from .problems import Problem, problem
+from .problems import Problem, problem, warning
 from .rules import frame_problems, quality_problems, quality_warnings  # noqa: F401 (re-exported)
 from .scene import SCENE_SIZE, blue_in_range, measure_scene, region_matrix, warp
 from .thresholds import Thresholds
@@ -239,11 +239,7 @@ class FaceAnalyser:
                 pts, work, scale = self._full_resolution(image, pts / scale) or (pts, work, scale)
             self.measure(a, pts, image, work, scale, carry=count and self.carry_shift > 0)
             if not self.tracking and a.faces == 1 and a.crop is not None:
-                extra = self._faces_in_photo(image, a)
-                if extra:
-                    a.faces += extra
-                    a.problems = [problem("multiple_faces")]
-                    a.warnings = []
+                self._count_still(image, rgb, a, scale)
             return a
         finally:
             if pending is not None:
@@ -299,6 +295,17 @@ class FaceAnalyser:
             box = d.location_data.relative_bounding_box
             centres.append((box.xmin + box.width / 2, box.ymin + box.height / 2))
         return centres
+
+    def _count_still(self, image: np.ndarray, rgb: np.ndarray, a: Analysis, scale: float) -> None:
+        """Other faces of a still image: inside the photo rectangle they refuse it (multiple_faces); elsewhere in
+        the frame (a small head far behind, a helper at the side) they are named to the operator."""
+        extra = self._faces_in_photo(image, a)
+        if extra:
+            a.faces += extra
+            a.problems = [problem("multiple_faces")]
+            a.warnings = []
+        elif _outside(self._detect(rgb, far=True), a.landmarks * scale, rgb.shape[1], rgb.shape[0]):
+            a.warnings.append(warning("bystander"))
 
     def _faces_in_photo(self, image: np.ndarray, a: Analysis) -> int:
         """Faces other than the candidate's inside the photo rectangle, counted at full resolution (both

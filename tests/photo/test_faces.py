@@ -122,3 +122,40 @@ def test_live_never_photographs_a_bad_face_unwarned(policy, maker, live, name):
     at, photo = _live_run(name, policy, maker, live, seconds=3.0)
     if photo is not None:
         assert {w.code for w in photo.operator_warnings} & EXPECTED[name], name
+
+
+@pytest.fixture(scope="module")
+def second_head(analyser):
+    """A head-and-shoulders cut of another person (ot_idphoto) and the base frame (df_img33) with its analysis."""
+    other = cv2.imread(str(FACES / "ot_idphoto.jpg"))
+    points = analyser.analyse(other).landmarks
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    h, w = y1 - y0, x1 - x0
+    head = other[int(y0 - 0.5 * h):int(y1 + 0.1 * h), int(x0 - 0.2 * w):int(x1 + 0.2 * w)]
+    base = cv2.imread(str(FACES / "df_img33.jpg"))
+    return head, base, analyser.analyse(base)
+
+
+def _paste(frame, head, cx, cy, height):
+    k = height / head.shape[0]
+    small = cv2.resize(head, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    out = frame.copy()
+    y, x = int(cy - small.shape[0] / 2), int(cx - small.shape[1] / 2)
+    out[y:y + small.shape[0], x:x + small.shape[1]] = small
+    return out
+
+
+def test_second_face_beside_the_shoulder_inside_the_crop_is_refused(second_head, maker):
+    head, base, a = second_head
+    x0, y0, x1, y1 = a.crop
+    with pytest.raises(KioskError) as err:
+        maker.make(_paste(base, head, x1 - 90, y1 - 120, 180))
+    assert "只能有考生一人" in err.value.message
+
+
+@pytest.mark.parametrize("where", ["300 px head at the side", "small face far behind"])
+def test_another_head_in_the_frame_is_named_to_the_operator(second_head, maker, where):
+    head, base, a = second_head
+    frame = _paste(base, head, 250, 500, 300) if where.startswith("300") else _paste(base, head, 1750, 300, 120)
+    photo = maker.make(frame)
+    assert "bystander" in {w.code for w in photo.operator_warnings}

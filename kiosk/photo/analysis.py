@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -35,98 +34,14 @@ from . import measures as m
 from .mesh import (CHIN, FOREHEAD, LEFT_CHEEK, LEFT_CHEEK_EDGE, LEFT_EYE, LEFT_IRIS, LOWER_LIP, RIGHT_CHEEK,
                    RIGHT_CHEEK_EDGE, RIGHT_EYE, RIGHT_IRIS, SpareCore, landmark_points, load_face_detection,
                    load_face_mesh, load_segmentation)
-from .problems import Problem, problem, warning
+from .problems import problem, warning
+from .result import Analysis, blue_mask, crop_box  # noqa: F401 (re-exported)
 from .rules import frame_problems, quality_problems, quality_warnings  # noqa: F401 (re-exported)
 from .scene import SCENE_SIZE, blue_in_range, measure_scene, region_matrix, warp
 from .thresholds import Thresholds
 
 __all__ = ["Analysis", "FaceAnalyser", "SpareCore", "crop_box", "landmark_points", "quality_problems"]
 FULL_RES_BELOW = 260  # a still face shorter than this (forehead to chin, work pixels) is measured again at full size
-
-
-@dataclass
-class Analysis:
-    width: int
-    height: int
-    faces: int
-    landmarks: np.ndarray | None = None  # 478 x 2, full-frame pixels
-    depth: np.ndarray | None = None  # 478 z values in the same pixel scale (FaceMesh's relative depth)
-    crown_y: float = 0.0  # crown, chin, eye line and centre: in the upright frame (turned by `rotation`)
-    chin_y: float = 0.0
-    eye_y: float = 0.0
-    center_x: float = 0.0
-    crown_from_backdrop: bool = False
-    head_ratio: float = 0.0  # head height / frame height
-    center_offset: float = 0.0  # (face centre - frame centre) / frame width; negative: face on the image's left
-    crop: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1 of the 3:4 photo in upright pixels
-    rotation: np.ndarray | None = None  # 2x3 affine, frame pixels -> upright pixels (the roll taken out)
-    roll_deg: float = 0.0
-    yaw: float = 0.0  # degrees, from the mesh's 3-D points (measures.head_pose)
-    pitch: float = 0.0  # degrees, positive: head down
-    eye_open: float = 0.0  # the smaller lid gap over iris diameter
-    eyes: tuple[float, float] = (0.0, 0.0)  # both eyes' openness
-    gaze: float = 0.0  # eye widths, positive towards the image's right
-    lip_gap: float = 0.0
-    teeth: float = 0.0  # teeth area over iris area
-    fringe: float = 0.0  # CIELAB dE above the brows from the cheeks: the second largest of three patches
-    fringe_any: float = 0.0  # the largest
-    glare: float = 0.0
-    top_ratio: float = 0.0  # silhouette top above the eyes over eye-chin
-    head_colour: float = 0.0  # share of the head above the forehead that is vivid or white
-    others: float = 0.0  # share of the photo covered by another person
-    clutter: float = 0.0  # share of the photo that is neither the candidate nor the backdrop
-    face_luma: float = 0.0
-    clipped: float = 0.0
-    cheek_ratio: float = 1.0
-    saturation: float = 0.0
-    sharpness: float = 0.0
-    background: dict = field(default_factory=dict)  # blue (share), std (V), rgb (mean): outside the person mask
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)  # uncertain measures, for the operator
-    faces_counted: bool = True  # False: `faces` carries a count made on a recent frame (tracking), not this one
-    carried: bool = False  # sharpness and the scene come from the frame just before (a counting frame)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def head_px(self) -> float:
-        return self.chin_y - self.crown_y
-
-    def codes(self) -> set[str]:
-        return {p.code for p in self.problems}
-
-    def crop_corners(self) -> np.ndarray:
-        """The photo rectangle's four corners (tl, tr, br, bl) in frame pixels."""
-        x0, y0, x1, y1 = self.crop
-        corners = np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
-        if self.rotation is None:
-            return corners
-        return m.transform(corners, cv2.invertAffineTransform(self.rotation))
-
-    def crop_bounds(self) -> tuple[float, float, float, float]:
-        """The frame-pixel bounding box of the (turned) photo rectangle."""
-        c = self.crop_corners()
-        return float(c[:, 0].min()), float(c[:, 1].min()), float(c[:, 0].max()), float(c[:, 1].max())
-
-    def photo_matrix(self, size: tuple[int, int]) -> np.ndarray:
-        """2x3 affine from frame pixels to the cut photo of `size` (width, height)."""
-        rot = self.rotation if self.rotation is not None else np.float64([[1, 0, 0], [0, 1, 0]])
-        return region_matrix(rot, self.crop, size)
-
-
-def crop_box(crown_y: float, chin_y: float, center_x: float, spec: PhotoSpec, top_margin: float):
-    """The 3:4 (spec aspect) photo rectangle: head (crown..chin) = spec.head_ratio of the height, centred."""
-    height = (chin_y - crown_y) / spec.head_ratio
-    width = height * spec.width / spec.height
-    y0 = crown_y - top_margin * height
-    x0 = center_x - width / 2
-    return x0, y0, x0 + width, y0 + height
-
-
-def blue_mask(hsv: np.ndarray, t: Thresholds) -> np.ndarray:
-    return blue_in_range(hsv, t) > 0
 
 
 class FaceAnalyser:
@@ -239,7 +154,7 @@ class FaceAnalyser:
                 pts, work, scale = self._full_resolution(image, pts / scale) or (pts, work, scale)
             self.measure(a, pts, image, work, scale, carry=count and self.carry_shift > 0)
             if not self.tracking and a.faces == 1 and a.crop is not None:
-                self._count_still(image, rgb, a, scale)
+                self._count_still(image, rgb, a)
             return a
         finally:
             if pending is not None:
@@ -296,7 +211,7 @@ class FaceAnalyser:
             centres.append((box.xmin + box.width / 2, box.ymin + box.height / 2))
         return centres
 
-    def _count_still(self, image: np.ndarray, rgb: np.ndarray, a: Analysis, scale: float) -> None:
+    def _count_still(self, image: np.ndarray, rgb: np.ndarray, a: Analysis) -> None:
         """Other faces of a still image: inside the photo rectangle they refuse it (multiple_faces); elsewhere in
         the frame (a small head far behind, a helper at the side) they are named to the operator."""
         extra = self._faces_in_photo(image, a)
@@ -304,7 +219,8 @@ class FaceAnalyser:
             a.faces += extra
             a.problems = [problem("multiple_faces")]
             a.warnings = []
-        elif _outside(self._detect(rgb, far=True), a.landmarks * scale, rgb.shape[1], rgb.shape[0]):
+        elif _outside(self._detect(rgb, far=True), a.landmarks * (rgb.shape[1] / a.width), rgb.shape[1],
+                      rgb.shape[0]):
             a.warnings.append(warning("bystander"))
 
     def _faces_in_photo(self, image: np.ndarray, a: Analysis) -> int:
@@ -361,15 +277,14 @@ class FaceAnalyser:
     def _pose(self, a: Analysis, pts: np.ndarray, work: np.ndarray) -> None:
         if pts.shape[1] == 3:
             a.yaw, a.pitch, a.roll_deg = m.head_pose(pts)
-        else:  # 2-D points only (a finished photo's carried landmarks): roll from the eye line, pose unknown
-            r, l = pts[RIGHT_IRIS], pts[LEFT_IRIS]
-            a.roll_deg = float(np.degrees(np.arctan2(l[1] - r[1], l[0] - r[0])))
+        else:  # 2-D points only: roll from the eye line, pose unknown
+            a.roll_deg = m.eye_roll(pts)
         a.eyes = m.eye_openness(pts)
         a.eye_open = min(a.eyes)
         a.gaze = m.gaze(pts)
         a.lip_gap, a.teeth = m.mouth(work, pts)
         a.fringe_any, a.fringe = m.fringe_contrast(work, pts)
-        a.glare = m.eye_glare(cv2.cvtColor(_face_region(work, pts), cv2.COLOR_BGR2GRAY), _shift(pts, work))
+        a.glare = m.eye_glare(work, pts)
 
     def _geometry(self, a: Analysis, pts: np.ndarray, work: np.ndarray, scale: float) -> None:
         t = self.t
@@ -456,7 +371,8 @@ class FaceAnalyser:
         p = m.transform(pts, aff)
         face = {"centre": ((p[RIGHT_CHEEK_EDGE] + p[LEFT_CHEEK_EDGE]) / 2).tolist(),
                 "eye_y": float((p[RIGHT_IRIS, 1] + p[LEFT_IRIS, 1]) / 2), "forehead_y": float(p[FOREHEAD, 1]),
-                "chin_y": float(p[CHIN, 1]), "half_width": float(abs(p[LEFT_CHEEK_EDGE, 0] - p[RIGHT_CHEEK_EDGE, 0]) / 2)}
+                "chin_y": float(p[CHIN, 1]),
+                "half_width": float(abs(p[LEFT_CHEEK_EDGE, 0] - p[RIGHT_CHEEK_EDGE, 0]) / 2)}
         return measure_scene(small, person, face, self.t)
 
     @staticmethod
@@ -472,16 +388,6 @@ def _frame_point(a: Analysis, x: float, y: float) -> tuple[float, float]:
         return x, y
     p = m.transform(np.float32([[x, y]]), cv2.invertAffineTransform(a.rotation))[0]
     return float(p[0]), float(p[1])
-
-
-def _face_region(work: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    (x0, y0), (x1, y1) = np.maximum(0, pts[:, :2].min(axis=0)).astype(int), pts[:, :2].max(axis=0).astype(int) + 1
-    return work[y0:y1, x0:x1]
-
-
-def _shift(pts: np.ndarray, work: np.ndarray) -> np.ndarray:
-    """Points relative to _face_region's origin."""
-    return pts[:, :2] - np.maximum(0, pts[:, :2].min(axis=0)).astype(int)
 
 
 def _outside(centres: list[tuple[float, float]], pts: np.ndarray, w: int, h: int) -> int:

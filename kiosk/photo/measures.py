@@ -65,9 +65,13 @@ def head_pose(pts3: np.ndarray) -> tuple[float, float, float]:
     y = np.cross(z, x)
     yaw = math.degrees(math.atan2(x[2], math.hypot(x[0], x[1])))
     pitch = math.degrees(math.atan2(y[2], z[2]))
-    r, l = pts3[RIGHT_IRIS], pts3[LEFT_IRIS]
-    roll = math.degrees(math.atan2(float(l[1] - r[1]), float(l[0] - r[0])))
-    return -yaw, pitch - PITCH_ZERO_DEG, roll
+    return -yaw, pitch - PITCH_ZERO_DEG, eye_roll(pts3)
+
+
+def eye_roll(pts: np.ndarray) -> float:
+    """The eye line's angle in the image, degrees, positive clockwise as seen."""
+    right, left = pts[RIGHT_IRIS], pts[LEFT_IRIS]
+    return math.degrees(math.atan2(float(left[1] - right[1]), float(left[0] - right[0])))
 
 
 def upright_matrix(pivot: tuple[float, float], roll_deg: float) -> np.ndarray:
@@ -137,7 +141,7 @@ def mouth(bgr: np.ndarray, pts: np.ndarray) -> tuple[float, float]:
     return gap, float(np.count_nonzero(teeth)) / iris ** 2
 
 
-def eye_glare(gray: np.ndarray, pts: np.ndarray) -> float:
+def eye_glare(bgr: np.ndarray, pts: np.ndarray) -> float:
     """Blown-out pixels (>= 250) around both eyes, over the iris area: catch-lights in bare eyes stay below about
     0.1; a reflection on spectacle lenses covers a good part of an iris or more."""
     iris = (iris_diameter(pts, RIGHT_IRIS) + iris_diameter(pts, LEFT_IRIS)) / 2
@@ -145,6 +149,7 @@ def eye_glare(gray: np.ndarray, pts: np.ndarray) -> float:
         return 0.0
     total = 0
     for c in (RIGHT_IRIS, LEFT_IRIS):
-        region = _patch(gray, *pts[c, :2], int(1.5 * iris))
-        total += int(np.count_nonzero(region >= 250))
+        region = _patch(bgr, *pts[c, :2], int(1.5 * iris)).reshape(-1, 1, 3)
+        if len(region):
+            total += int(np.count_nonzero(cv2.cvtColor(region, cv2.COLOR_BGR2GRAY) >= 250))
     return total / iris ** 2

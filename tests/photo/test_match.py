@@ -1,6 +1,5 @@
 """The live photo matched to the portrait printed on the ID card: a simulated card carrying a face of shared/faces,
 laid askew on the desk, scanned through the document pipeline, matched with dlib's embedding (shipped weights)."""
-import json
 from pathlib import Path
 
 import cv2

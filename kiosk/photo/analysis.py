@@ -57,8 +57,9 @@ class FaceAnalyser:
                  carry_shift: float = 0.02):
         """parallel_count: None counts faces on a worker thread beside FaceMesh while a core is spare (SpareCore),
         True always does, False never does (the count then follows FaceMesh on the calling thread).
-        carry_shift: a frame that counts faces takes sharpness and the scene from the frame just before it when
-        the photo rectangle moved by at most this share of its height since (0 measures every frame)."""
+        carry_shift: in tracking, the scene (person mask, backdrop) is measured afresh on one frame in
+        `scene_every` and carried to the frames between while the photo rectangle moved by at most this share of
+        its height since (0 measures every frame); the frame that counts faces carries it whenever it can."""
         self.spec = spec
         self.t = thresholds or Thresholds()
         self.work_width = work_width
@@ -75,7 +76,8 @@ class FaceAnalyser:
         self.counts = [0, 0]  # face counts run after FaceMesh, beside it (on the worker thread)
         self.carry_shift = carry_shift
         self._frame_no = 0
-        self._fresh: tuple | None = None  # (frame number, crop, sharpness, scene, size) last measured afresh
+        self.scene_every = 3 if tracking else 1
+        self._fresh: tuple | None = None  # (frame number, crop, scene, size) of the last scene measured afresh
         self._frames = 0  # frames since the last face count (tracking)
         self._others = 0  # faces besides the tracked one at the last count (tracking)
         self._work: np.ndarray | None = None  # reused buffers: the scaled frame and its RGB copy
@@ -152,7 +154,7 @@ class FaceAnalyser:
                 return a
             if not self.tracking and pts[CHIN, 1] - pts[FOREHEAD, 1] < FULL_RES_BELOW and scale < 1.0:
                 pts, work, scale = self._full_resolution(image, pts / scale) or (pts, work, scale)
-            self.measure(a, pts, image, work, scale, carry=count and self.carry_shift > 0)
+            self.measure(a, pts, image, work, scale, carry=self._may_carry(count))
             if not self.tracking and a.faces == 1 and a.crop is not None:
                 self._count_still(image, rgb, a)
             return a
@@ -181,6 +183,14 @@ class FaceAnalyser:
         local[:, 1] += by0 * s
         work = cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else image
         return local, work, s
+
+    def _may_carry(self, count: bool) -> bool:
+        """May this frame take the scene from an earlier one? The counting frame whenever the scene is recent;
+        the others until it is scene_every - 1 frames old."""
+        if not self.tracking or self.carry_shift <= 0 or self._fresh is None:
+            return False
+        age = self._frame_no - self._fresh[0]
+        return age < self.scene_every if count else age < self.scene_every - 1
 
     def _count_beside(self) -> bool:
         """Run this frame's face count on the worker thread, beside FaceMesh?"""
@@ -249,24 +259,24 @@ class FaceAnalyser:
         known.
 
         `work` is `image` scaled by `scale` (the copy FaceMesh saw); without it, `image` itself at scale 1.
-        carry (the live frame that counts faces): sharpness and the scene are taken from the frame just before,
-        if it measured them afresh and the photo rectangle has barely moved since; never two frames in a row.
+        carry (a tracked frame, see _may_carry): the scene is taken from the frame it was last measured on if the
+        photo rectangle has barely moved since; sharpness is measured on every frame.
         """
         if work is None:
             work, scale = image, 1.0
         self._pose(a, pts, work)
         self._geometry(a, pts, work, scale)
         self._light(a, pts, work)
+        self._sharpness(a, image)
         last = self._fresh
-        if carry and last is not None and last[0] == self._frame_no - 1 and last[4] == (a.width, a.height) \
+        if carry and last is not None and last[3] == (a.width, a.height) \
                 and max(abs(u - v) for u, v in zip(a.crop, last[1])) <= self.carry_shift * (a.crop[3] - a.crop[1]):
-            a.sharpness, a.carried = last[2], True
-            self._apply_scene(a, last[3])
+            a.carried = True
+            self._apply_scene(a, last[2])
         else:
-            self._sharpness(a, image)
             scene = self._scene(a, pts, work, scale)
             self._apply_scene(a, scene)
-            self._fresh = (self._frame_no, a.crop, a.sharpness, scene, (a.width, a.height))
+            self._fresh = (self._frame_no, a.crop, scene, (a.width, a.height))
         a.landmarks = pts[:, :2] / scale
         a.depth = pts[:, 2] / scale if pts.shape[1] == 3 else None
         a.problems = frame_problems(a, self.t)

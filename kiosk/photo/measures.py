@@ -29,8 +29,8 @@ def iris_diameter(pts: np.ndarray, centre: int) -> float:
 def eye_openness(pts: np.ndarray) -> tuple[float, float]:
     """(image-left eye, image-right eye): the lid gap at the middle of the eye over the iris diameter.
 
-    Open eyes of the set measured 0.56-0.99, closed ones 0.19-0.31: the eye aspect ratio (width-relative) moved
-    with the eye's shape and overlapped (open 0.20, closed 0.15)."""
+    Open eyes of the set measured 0.51-0.88 (good, good*, smile), closed ones 0.19-0.26: the eye aspect ratio
+    (width-relative) moved with the eye's shape, scale and JPEG quality (open 0.17-0.20 against a 0.20 limit)."""
     out = []
     for (up, lo), iris in ((RIGHT_LIDS, RIGHT_IRIS), (LEFT_LIDS, LEFT_IRIS)):
         d = iris_diameter(pts, iris)
@@ -118,7 +118,7 @@ def fringe_contrast(bgr: np.ndarray, pts: np.ndarray) -> tuple[float, float]:
 
 def mouth(bgr: np.ndarray, pts: np.ndarray) -> tuple[float, float]:
     """(lip gap over eye-chin, teeth): teeth is the area between the inner lips that is bright and unsaturated
-    like teeth, over the iris area (closed lips: below 0.02; a toothy smile: 0.8-3.9)."""
+    like teeth, over the iris area (closed lips: at most 0.01; smiles showing teeth: 0.14-3.4)."""
     eye_y = (pts[RIGHT_IRIS, 1] + pts[LEFT_IRIS, 1]) / 2
     eye_chin = float(pts[CHIN, 1] - eye_y) or 1.0
     gap = float((pts[LOWER_LIP, 1] - pts[UPPER_LIP, 1]) / eye_chin)

@@ -27,11 +27,11 @@ class Thresholds:
     blink_ratio: float = 0.7  # a blink: openness below this share of the student's own running open value
     # mouth
     max_lip_gap: float = 0.05  # inner lip gap over eye-chin distance
-    max_teeth: float = 0.20  # teeth area over iris area
-    warn_teeth: float = 0.05
+    max_teeth: float = 0.08  # teeth area over iris area
+    warn_teeth: float = 0.03
     # hair, headwear, glasses
-    max_fringe: float = 38.0  # CIELAB dE of the skin above the brows from the cheeks (second of three patches)
-    warn_fringe: float = 40.0  # the largest of the three
+    max_fringe: float = 40.0  # CIELAB dE of the skin above the brows from the cheeks (second of three patches)
+    warn_fringe: float = 44.0  # the largest of the three
     warn_top_ratio: float = 1.50  # (eye - silhouette top) / (chin - eye): taller hints a bun or headwear
     warn_head_colour: float = 0.15  # share of the head above the forehead that is vivid or white
     warn_glare: float = 0.5  # blown-out pixels around the eyes over the iris area
@@ -64,7 +64,7 @@ class Thresholds:
         between a frame and the photo cut from it, re-measured on its own pixels)."""
         return replace(self, max_yaw_deg=self.max_yaw_deg - 1.5, max_pitch_deg=self.max_pitch_deg - 2.0,
                        max_gaze=self.max_gaze - 0.02, min_eye_open=self.min_eye_open + 0.05,
-                       max_lip_gap=self.max_lip_gap - 0.01, max_teeth=self.max_teeth - 0.05,
+                       max_lip_gap=self.max_lip_gap - 0.01, max_teeth=self.max_teeth - 0.03,
                        max_fringe=self.max_fringe - 2.0, min_sharpness=self.min_sharpness * 1.25,
                        min_saturation=self.min_saturation + 4, min_blue=min(1.0, self.min_blue + 0.03),
                        max_background_std=self.max_background_std - 3,

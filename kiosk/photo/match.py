@@ -130,14 +130,31 @@ def _decode(data: bytes) -> np.ndarray:
 def match_faces(live_jpeg: bytes, card_document_jpeg: bytes, matcher: FaceMatcher | None = None) -> FaceMatch:
     """The finished photo (FinalPhoto.jpeg) against the scanned ID card image (DocumentImage.jpeg): the card's
     printed portrait is the only face on it. A process-wide matcher is made on first use."""
-    global _shared
-    if matcher is None:
-        with _shared_lock:
-            if _shared is None:
-                _shared = FaceMatcher()
-            matcher = _shared
     from kiosk.document.portrait import card_portrait
+
+    matcher = matcher or _matcher()
 
     card = _decode(card_document_jpeg)
     portrait = card_portrait(card)
     return matcher.match(_decode(live_jpeg), portrait if portrait is not None else card)
+
+
+def match_chip_photo(live_jpeg: bytes, chip_bgr: bytes, matcher: FaceMatcher | None = None) -> FaceMatch:
+    """The finished photo against the chip's photo as a WLT decoder returns it (drivers.idcard.wlt: 102 x 126,
+    24-bit BGR, top row first), scaled up three times for the detector."""
+    from drivers.idcard.wlt import BGR_SIZE, HEIGHT, WIDTH
+    from kiosk.errors import KioskError
+
+    if len(chip_bgr) != BGR_SIZE:
+        raise KioskError("身份证芯片照片格式不正确，无法比对人脸", detail=f"chip photo of {len(chip_bgr)} bytes")
+    chip = np.frombuffer(chip_bgr, np.uint8).reshape(HEIGHT, WIDTH, 3)
+    chip = cv2.resize(chip, (WIDTH * 3, HEIGHT * 3), interpolation=cv2.INTER_CUBIC)
+    return (matcher or _matcher()).match(_decode(live_jpeg), chip)
+
+
+def _matcher() -> FaceMatcher:
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = FaceMatcher()
+        return _shared

@@ -89,3 +89,17 @@ def test_unreadable_image_is_a_clear_error(matcher, scanned):
     with pytest.raises(KioskError) as err:
         match_faces(b"not a jpeg", scanned["df_img33.jpg"], matcher)
     assert "无法" in err.value.message
+
+
+def test_chip_photo_as_the_wlt_decoder_returns_it(matcher, portraits):
+    """A 102x126 BGR chip photo (what a vendor WLT decoder gives) of the same photograph matches."""
+    from drivers.idcard.wlt import HEIGHT, WIDTH
+    from kiosk.photo.match import match_chip_photo
+
+    chip = cv2.resize(portraits["hv_demo4.jpg"], (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
+    m = match_chip_photo(_jpeg(portraits["hv_test3.jpg"]), chip.tobytes(), matcher)
+    assert m.verdict == "same", m.distance
+    from kiosk.errors import KioskError
+
+    with pytest.raises(KioskError):
+        match_chip_photo(_jpeg(portraits["hv_test3.jpg"]), b"\0" * 100, matcher)

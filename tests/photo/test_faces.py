@@ -181,3 +181,16 @@ def test_cli_make_output_passes_cli_check(tmp_path, name):
     checked = kiosk("check", str(out))
     assert checked.returncode == 0 and json.loads(checked.stdout)["ok"], checked.stdout
     assert {w["code"] for w in json.loads(made.stdout)["operator_warnings"]} <= {"turned", "frame_edge"}
+
+
+def test_open_eyes_are_never_told_to_open(policy, maker, live):
+    """The defect: an ordinary face fed for 10 s at 15 fps got 请睁开眼睛 on 142 of 150 frames. df_img29 has the
+    narrowest open eyes of the set (0.51); it sits still and never blinks: only the blink is asked for."""
+    subject = Subject(cv2.imread(str(FACES / "df_img29.jpg")))
+    camera = ScriptedCamera(subject, [(0.0, Pose()), (10.0, Pose())], fps=15, size=(1920, 1080))
+    session = PhotoSession(policy.photo, analyser=live, maker=maker)
+    live._frames = live._others = 0
+    camera.open()
+    messages = [session.feed(frame).message for frame in iter(camera.read, None)]
+    assert len(messages) == 151 and "请睁开眼睛" not in messages
+    assert messages[-1] == "请自然地眨一下眼睛"

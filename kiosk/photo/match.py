@@ -29,6 +29,7 @@ from .problems import Problem
 # the operator: a mismatch is only ever a review.
 SAME_BELOW = 0.25
 DIFFERENT_ABOVE = 0.55
+CHIP_WIDTH, CHIP_HEIGHT = 102, 126  # the ID card chip's photo once decoded (GA 467 WLT: 102 x 126, 24-bit)
 CHIP = 150  # the aligned face crop the embedding is computed on (and shown to the operator)
 
 WARNING_UNCERTAIN = Problem("face_match_uncertain", "现场照片与身份证照片的相似度不足，请工作人员核对是否本人")
@@ -142,13 +143,12 @@ def match_faces(live_jpeg: bytes, card_document_jpeg: bytes, matcher: FaceMatche
 def match_chip_photo(live_jpeg: bytes, chip_bgr: bytes, matcher: FaceMatcher | None = None) -> FaceMatch:
     """The finished photo against the chip's photo as a WLT decoder returns it (drivers.idcard.wlt: 102 x 126,
     24-bit BGR, top row first), scaled up three times for the detector."""
-    from drivers.idcard.wlt import BGR_SIZE, HEIGHT, WIDTH
     from kiosk.errors import KioskError
 
-    if len(chip_bgr) != BGR_SIZE:
+    if len(chip_bgr) != CHIP_WIDTH * CHIP_HEIGHT * 3:
         raise KioskError("身份证芯片照片格式不正确，无法比对人脸", detail=f"chip photo of {len(chip_bgr)} bytes")
-    chip = np.frombuffer(chip_bgr, np.uint8).reshape(HEIGHT, WIDTH, 3)
-    chip = cv2.resize(chip, (WIDTH * 3, HEIGHT * 3), interpolation=cv2.INTER_CUBIC)
+    chip = np.frombuffer(chip_bgr, np.uint8).reshape(CHIP_HEIGHT, CHIP_WIDTH, 3)
+    chip = cv2.resize(chip, (CHIP_WIDTH * 3, CHIP_HEIGHT * 3), interpolation=cv2.INTER_CUBIC)
     return (matcher or _matcher()).match(_decode(live_jpeg), chip)
 
 

@@ -29,7 +29,7 @@ from .problems import Problem
 # the operator: a mismatch is only ever a review.
 SAME_BELOW = 0.25
 DIFFERENT_ABOVE = 0.55
-CHIP_WIDTH, CHIP_HEIGHT = 102, 126  # the ID card chip's photo once decoded (GA 467 WLT: 102 x 126, 24-bit)
+CHIP_WIDTH, CHIP_HEIGHT = 102, 126  # the chip photo as a vendor WLT decoder returns it (24-bit)
 CHIP = 150  # the aligned face crop the embedding is computed on (and shown to the operator)
 
 WARNING_UNCERTAIN = Problem("face_match_uncertain", "现场照片与身份证照片的相似度不足，请工作人员核对是否本人")

@@ -48,7 +48,7 @@ class Thresholds:
     blue_min_s: int = 70
     blue_min_v: int = 60
     max_others: float = 0.01  # share of the photo covered by a person not joined to the candidate
-    warn_clutter: float = 0.03  # share of the photo that is neither the candidate nor the backdrop
+    warn_clutter: float = 0.005  # share of the photo that is neither the candidate nor the backdrop
     # framing
     min_head_px: int = 300  # head height in camera pixels (the photo's head is 400 px: upscale at most 1.33x)
     max_center_offset: float = 0.04  # of the width, for a finished photo

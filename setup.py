@@ -11,6 +11,9 @@ EXTRAS = {
     # Photo and document pipeline: one OpenCV distribution only (headless), face models shipped in the wheel.
     "photo": ["opencv-python-headless>=4.9,<5", "numpy>=1.24,<2", "pillow>=10", "mediapipe==0.10.21"],
     "ocr": ["rapidocr-onnxruntime>=1.4,<1.5"],
+    # Live face matched to the ID card portrait: dlib's ResNet face embedding and 5-point aligner, weights shipped
+    # in face-recognition-models (no download at run time).
+    "facematch": ["dlib-bin==20.0.1.post1", "face-recognition-models==0.3.0"],
     # The registration form.
     "form": ["reportlab>=4.0", "segno>=1.6", "fonttools>=4.40"],
     # The Kivy touch UI.

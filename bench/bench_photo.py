@@ -13,6 +13,8 @@ import time
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("GLOG_minloglevel", "2")
 
+import numpy as np
+
 from bench import Row
 
 FRAME_BUDGET_MS = 33.0  # one frame of a 30 fps camera
@@ -66,10 +68,10 @@ def _frame_rows(spec, subject, rounds: int = 40) -> list[Row]:
     """
     from drivers.camera.scripted import Pose
     from kiosk.photo import FaceAnalyser
-    from kiosk.photo.analysis import _load_face_mesh
+    from kiosk.photo.mesh import load_face_mesh
 
     rows = []
-    bare = _load_face_mesh(static=False, max_faces=1)
+    bare = load_face_mesh(static=False, max_faces=1)
     for (w, h), goal in (((640, 480), 10.0), ((1920, 1080), 15.0)):
         frame = subject.render(Pose(head=0.55), (w, h))
         with FaceAnalyser(spec, tracking=True) as live, FaceAnalyser(spec, tracking=True, count_every=1) as counting:
@@ -116,6 +118,69 @@ def _frame_rows(spec, subject, rounds: int = 40) -> list[Row]:
                         f"{ms - mesh_ms:+.2f} ms; slowest frame {slowest / mesh_ms:.2f}x)"))
     bare.close()
     return rows
+
+
+def _measure_rows(spec, subject, runs: int = 40) -> list[Row]:
+    """What the new per-frame measures cost on a tracked 640x480 frame: the person mask on the photo rectangle
+    (selfie segmentation at 144x192) and the face measures (pose, eyes, gaze, mouth, fringe, glare)."""
+    import cv2
+
+    from drivers.camera.scripted import Pose
+    from kiosk.photo import FaceAnalyser
+    from kiosk.photo import measures as m
+    from kiosk.photo.scene import SCENE_SIZE, region_matrix, warp
+
+    frame = subject.render(Pose(head=0.55), (640, 480))
+    with FaceAnalyser(spec, tracking=True) as live:
+        a = live.analyse(frame)
+        pts = np.hstack([a.landmarks, a.depth[:, None]]).astype(np.float32)
+        aff = region_matrix(a.rotation, a.crop, SCENE_SIZE)
+        small = warp(frame, aff, SCENE_SIZE)
+        rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+
+        def face_measures():
+            m.head_pose(pts), m.eye_openness(pts), m.gaze(pts), m.mouth(frame, pts), m.fringe_contrast(frame, pts)
+            m.eye_glare(frame, pts)
+
+        seg = _median_ms(lambda: live._segmenter.process(rgb), runs)
+        scene = _median_ms(lambda: live._scene(a, pts, frame, 1.0), runs)
+        faces = _median_ms(face_measures, runs)
+        total = _median_ms(lambda: live.analyse(frame), runs)
+    return [Row("photo frame: person mask + scene 640x480", scene, "ms", total, "baseline",
+                f"share of the whole frame analysis; the segmentation call alone {seg:.2f} ms; median of {runs}; "
+                f"{_load()}"),
+            Row("photo frame: face measures 640x480", faces, "ms", total, "baseline",
+                f"pose, eyes, gaze, mouth/teeth, fringe, glare; share of the frame analysis; median of {runs}")]
+
+
+def _still_and_match_rows(policy, runs: int = 5) -> list[Row]:
+    """The still path on a real 1080p face (kiosk photo make/check) and the face match against a scanned card."""
+    from pathlib import Path
+
+    import cv2
+
+    from kiosk.photo import FaceAnalyser
+    from kiosk.photo.match import FaceMatcher
+
+    faces = Path("/work/shared/faces")
+    if not (faces / "df_img29.jpg").exists():
+        return []
+    frame = cv2.imread(str(faces / "df_img29.jpg"))
+    with FaceAnalyser(policy.photo, tracking=False) as still:
+        still_ms = _median_ms(lambda: still.analyse(frame), runs)
+    matcher = FaceMatcher()
+    live = cv2.imread(str(faces / "df_img33.jpg"))[300:750, 780:1140]
+    card = cv2.imread(str(faces / "df_img29.jpg"))[300:750, 780:1140]
+    matcher.match(live, card)
+    match_ms = _median_ms(lambda: matcher.match(live, card), runs)
+    embed_ms = _median_ms(lambda: matcher.embed(live), runs)
+    matcher.close()
+    return [Row("photo still analysis 1920x1080 (make/check)", still_ms, "ms", 100.0, "goal <=",
+                f"FaceMesh on the 640 copy, again on a full-resolution square around the face, person mask, faces "
+                f"counted on the photo rectangle and the frame; median of {runs}; {_load()}"),
+            Row("face match live vs card portrait", match_ms, "ms", 1000.0, "goal <=",
+                f"two faces found, aligned and embedded (dlib ResNet); one embedding {embed_ms:.0f} ms; "
+                f"median of {runs}; {_load()}")]
 
 
 def _finalise_rows(spec, subject, runs: int = 30) -> tuple[list[Row], object, object]:
@@ -175,6 +240,8 @@ def run() -> list[Row]:
     spec = policy.photo
     subject = Subject(cv2.cvtColor(skdata.astronaut(), cv2.COLOR_RGB2BGR), close_mouth=True)
     rows = _frame_rows(spec, subject)
+    rows += _measure_rows(spec, subject)
+    rows += _still_and_match_rows(policy)
     final_rows, image, _ = _finalise_rows(spec, subject)
     rows += final_rows
     searched, _ = jpeg.encode_under(image, spec.max_bytes, spec.min_dpi)

@@ -144,6 +144,7 @@ class ScriptedCamera:
                  size: tuple[int, int] = (1280, 960)):
         self.subject, self.script, self.fps, self.size = subject, sorted(script, key=lambda k: k[0]), fps, size
         self._index = 0
+        self._rendered: dict[Pose, np.ndarray] = {}  # a still subject renders each distinct pose once
         self._open = False
 
     def open(self) -> None:
@@ -171,7 +172,13 @@ class ScriptedCamera:
         t = self._index / self.fps
         if not self._open or t > self.duration:
             return None
-        frame = Frame(self.subject.render(self.pose_at(t), self.size), t, self._index)
+        pose = self.pose_at(t)
+        image = self._rendered.get(pose)
+        if image is None:
+            image = self.subject.render(pose, self.size)
+            if len(self._rendered) < 8:
+                self._rendered[pose] = image
+        frame = Frame(image.copy(), t, self._index)
         self._index += 1
         return frame
 

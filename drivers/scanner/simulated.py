@@ -13,8 +13,12 @@ FONT = CJK_FONT
 TILTED = [(260, 190), (1010, 240), (990, 760), (230, 700)]  # tl, tr, br, bl on a 1280x960 desk
 
 
-def draw_card(card: IdentityCard, *, width: int = 856) -> np.ndarray:
-    """The front (portrait side) of a resident ID card, BGR, 85.6 x 54 mm at `width` pixels."""
+PORTRAIT_BOX = (600, 60, 800, 320)  # x0, y0, x1, y1 of the portrait on an 856-pixel-wide card
+
+
+def draw_card(card: IdentityCard, *, width: int = 856, portrait: np.ndarray | None = None) -> np.ndarray:
+    """The front (portrait side) of a resident ID card, BGR, 85.6 x 54 mm at `width` pixels; `portrait` (BGR)
+    is printed in the portrait's place (a plain placeholder without one)."""
     height = round(width * 54 / 85.6)
     s = width / 856
     img = Image.new("RGB", (width, height), (232, 238, 242))
@@ -35,9 +39,14 @@ def draw_card(card: IdentityCard, *, width: int = 856) -> np.ndarray:
     text(150, 295, address[11:22], 30)
     text(60, 430, "公民身份号码", 30, (60, 110, 160))
     text(290, 426, card.id_number, 38, (10, 10, 10))
-    d.rectangle([600 * s, 60 * s, 800 * s, 320 * s], fill=(200, 205, 215))  # the portrait's place
-    d.ellipse([650 * s, 100 * s, 750 * s, 220 * s], fill=(170, 150, 140))
-    return cv2.cvtColor(np.array(img), cv2.COLOR_RGB2BGR)
+    x0, y0, x1, y1 = (round(v * s) for v in PORTRAIT_BOX)
+    if portrait is None:
+        d.rectangle([x0, y0, x1, y1], fill=(200, 205, 215))  # the portrait's place
+        d.ellipse([650 * s, 100 * s, 750 * s, 220 * s], fill=(170, 150, 140))
+    out = cv2.cvtColor(np.array(img), cv2.COLOR_RGB2BGR)
+    if portrait is not None:
+        out[y0:y1, x0:x1] = cv2.resize(portrait, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+    return out
 
 
 def place_on_desk(doc: np.ndarray, corners=TILTED, size=(1280, 960), seed: int = 0) -> np.ndarray:

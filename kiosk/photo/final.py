@@ -1,4 +1,5 @@
-"""The finished photo: cut the 3:4 crop (head = policy ratio of the height, centred), check it, encode it."""
+"""The finished photo: cut the 3:4 crop (head = policy ratio of the height, centred, turned upright), check it,
+encode it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,7 +11,9 @@ from kiosk.errors import KioskError
 from kiosk.policy import PhotoSpec
 
 from . import jpeg
-from .analysis import Analysis, FaceAnalyser, quality_problems
+from .analysis import Analysis, FaceAnalyser
+from .measures import transform
+from .rules import frame_problems, quality_problems, quality_warnings
 from .problems import Problem, problem
 from .spoof import recapture_warnings
 from .thresholds import Thresholds
@@ -30,8 +33,9 @@ class FinalPhoto:
     quality: int
     image: np.ndarray  # the 450x600 BGR pixels before encoding
     analysis: Analysis  # of the finished photo
-    operator_warnings: list[Problem] = field(default_factory=list)
+    operator_warnings: list[Problem] = field(default_factory=list)  # uncertain measures and recapture hints
     confirmations: tuple[Problem, ...] = CONFIRMATIONS
+    frame: Analysis | None = None  # the camera frame's analysis the photo was cut from
 
 
 def photo_problems(a: Analysis, spec: PhotoSpec, t: Thresholds) -> list[Problem]:
@@ -43,7 +47,7 @@ def photo_problems(a: Analysis, spec: PhotoSpec, t: Thresholds) -> list[Problem]
         out.append(problem("head_size"))
     if abs(a.center_offset) > t.max_center_offset:
         out.append(problem("off_center"))
-    return out + quality_problems(a, t)
+    return out + quality_problems(a, t, photo=True)
 
 
 def file_problems(data: bytes, spec: PhotoSpec) -> list[Problem]:
@@ -64,28 +68,39 @@ def file_problems(data: bytes, spec: PhotoSpec) -> list[Problem]:
     return out
 
 
-def crop_pixels(a: Analysis) -> tuple[int, int, int, int]:
-    """The crop rectangle in whole frame pixels; KioskError when it does not lie inside the frame."""
-    x0, y0, x1, y1 = (round(v) for v in a.crop)
-    if x0 < 0 or y0 < 0 or x1 > a.width or y1 > a.height:
+def check_inside(a: Analysis) -> None:
+    """KioskError when the (turned) photo rectangle does not lie inside the frame."""
+    x0, y0, x1, y1 = a.crop_bounds()
+    if x0 < -0.5 or y0 < -0.5 or x1 > a.width + 0.5 or y1 > a.height + 0.5:
         raise KioskError("人像不完整或不在画面中央，无法裁剪出合格照片，请调整位置后重新拍摄",
                          detail=f"crop {a.crop} outside frame {a.width}x{a.height}")
-    return x0, y0, x1, y1
 
 
 def cut(image: np.ndarray, a: Analysis, spec: PhotoSpec) -> np.ndarray:
-    """The crop scaled to the spec's pixels; KioskError when it does not lie inside the frame."""
-    x0, y0, x1, y1 = crop_pixels(a)
-    region = image[y0:y1, x0:x1]
-    interp = cv2.INTER_AREA if region.shape[0] > spec.height else cv2.INTER_CUBIC
-    return cv2.resize(region, (spec.width, spec.height), interpolation=interp)
+    """The crop, turned upright, scaled to the spec's pixels; KioskError when it does not lie inside the frame."""
+    check_inside(a)
+    size = (spec.width, spec.height)
+    zoom = spec.height / (a.crop[3] - a.crop[1])
+    if zoom < 0.5:  # shrink by area first (warpAffine has no area filter)
+        pre = 0.5 / zoom
+        small = cv2.resize(image, None, fx=1 / pre, fy=1 / pre, interpolation=cv2.INTER_AREA)
+        scale = np.float64([[1 / pre, 0, 0], [0, 1 / pre, 0], [0, 0, 1]])
+        aff = a.photo_matrix(size) @ np.linalg.inv(scale)
+        return cv2.warpAffine(small, aff, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    interp = cv2.INTER_LINEAR if zoom < 1 else cv2.INTER_CUBIC
+    return cv2.warpAffine(image, a.photo_matrix(size), size, flags=interp, borderMode=cv2.BORDER_REPLICATE)
 
 
 def crop_landmarks(a: Analysis, spec: PhotoSpec) -> np.ndarray:
-    """The frame's landmarks carried into the cut photo's pixels: the same shift and scale cut() applies."""
-    x0, y0, x1, y1 = crop_pixels(a)
-    sx, sy = spec.width / (x1 - x0), spec.height / (y1 - y0)
-    return ((a.landmarks - np.float32([x0, y0])) * np.float32([sx, sy])).astype(np.float32)
+    """The frame's landmarks carried into the cut photo's pixels (N x 3 with the depth): the turn, shift and
+    scale cut() applies."""
+    check_inside(a)
+    aff = a.photo_matrix((spec.width, spec.height))
+    xy = transform(a.landmarks, aff)
+    if a.depth is None:
+        return xy
+    zoom = float(np.sqrt(abs(np.linalg.det(aff[:, :2]))))
+    return np.hstack([xy, (a.depth * zoom)[:, None]]).astype(np.float32)
 
 
 class PhotoMaker:
@@ -101,7 +116,8 @@ class PhotoMaker:
     def __init__(self, spec: PhotoSpec, thresholds: Thresholds | None = None, *, denoise: bool = True,
                  redetect: bool = False):
         self.spec, self.t, self.denoise, self.redetect = spec, thresholds or Thresholds(), denoise, redetect
-        self.still = FaceAnalyser(spec, self.t, tracking=False)
+        self.frame_t = self.t.capture()  # a frame is cut only with a margin inside every limit
+        self.still = FaceAnalyser(spec, self.frame_t, tracking=False)
 
     def close(self) -> None:
         self.still.close()
@@ -110,6 +126,7 @@ class PhotoMaker:
         return self.still.analyse(image)
 
     def _refuse(self, problems: list[Problem], what: str, codes) -> None:
+        self.last_refusal = sorted(codes)  # the codes of the last refusal (tests, logs)
         raise KioskError("无法生成合格照片：" + "；".join(p.message for p in problems),
                          detail=f"{what} problems {sorted(codes)}")
 
@@ -118,11 +135,17 @@ class PhotoMaker:
         if self.redetect:
             return self.still.analyse(out)
         final = Analysis(width=out.shape[1], height=out.shape[0], faces=1)
-        return self.still.measure(final, crop_landmarks(a, self.spec), out)
+        final = self.still.measure(final, crop_landmarks(a, self.spec), out)
+        final.warnings = quality_warnings(final, self.t)
+        return final
 
     def make(self, image: np.ndarray, a: Analysis | None = None) -> FinalPhoto:
         """Raises KioskError (Chinese, says what to do) when no compliant photo can be cut from the image."""
         a = a or self.still.analyse(image)
+        if a.faces == 1 and a.landmarks is not None:  # judged by the capture limits, whoever analysed it
+            a.problems = frame_problems(a, self.frame_t)
+            if not {"too_close", "too_far"} & a.codes():
+                check_inside(a)
         blocking = [p for p in a.problems if p.code not in ("move_left", "move_right", "too_high", "too_low")]
         if blocking:
             self._refuse(blocking, "frame", a.codes())
@@ -139,5 +162,15 @@ class PhotoMaker:
         eye_chin = a.chin_y - a.eye_y
         face_box = (int(a.center_x - eye_chin), int(a.eye_y - 0.6 * eye_chin), int(a.center_x + eye_chin),
                     int(a.chin_y))
-        warnings = recapture_warnings(image, face_box, self.t.moire_peak)
-        return FinalPhoto(data, quality, out, final, warnings)
+        warnings = _merge(a.warnings, final.warnings) + recapture_warnings(image, face_box, self.t.moire_peak)
+        return FinalPhoto(data, quality, out, final, warnings, frame=a)
+
+
+def _merge(*lists: list[Problem]) -> list[Problem]:
+    """Warnings of the frame and of the photo, each code once."""
+    seen, out = set(), []
+    for p in (p for ps in lists for p in ps):
+        if p.code not in seen:
+            seen.add(p.code)
+            out.append(p)
+    return out

@@ -28,7 +28,10 @@ MESSAGES: dict[str, str] = {
     "head_down": "请抬头平视前方",
     "head_up": "请稍微低头，平视前方",
     "eyes_closed": "请睁开眼睛",
+    "gaze": "请眼睛平视镜头",
     "mouth_open": "请闭上嘴巴，表情自然",
+    "fringe": "头发不能遮住眉毛，请把刘海拨开",
+    "other_person": "照片中只能有考生一人",
     "background": "背景须为均匀的蓝色，请坐到蓝色背景前",
     "too_dark": "光线太暗，请联系工作人员调整灯光",
     "too_bright": "光线太强，脸部过亮，请联系工作人员调整灯光",
@@ -44,6 +47,23 @@ MESSAGES: dict[str, str] = {
     "format": "照片须为 JPG 格式",
 }
 PRIORITY = {code: rank for rank, code in enumerate(MESSAGES)}
+
+# Uncertain measures: the photo passes, with one of these for the operator, naming what to look at.
+WARNINGS: dict[str, str] = {
+    "eyes_closed": "眼睛可能没有完全睁开，请工作人员核实",
+    "turned": "头部可能略有侧转，请工作人员核实是否正脸",
+    "gaze": "视线可能没有平视镜头，请工作人员核实",
+    "mouth_open": "可能露出牙齿或嘴巴微张，请工作人员核实表情",
+    "fringe": "头发可能遮住眉毛，请工作人员核实",
+    "headwear": "头顶轮廓或颜色异常，可能戴有帽子、发箍或头饰，请工作人员核实",
+    "glare": "眼部有强反光，可能是眼镜反光，请工作人员核实",
+    "clutter": "背景中可能有其他物品，请工作人员核实",
+    "bystander": "画面中（照片范围外）还有其他人，请工作人员核实",
+}
+
+
+def warning(code: str) -> Problem:
+    return Problem(code, WARNINGS[code])
 
 
 def problem(code: str, message: str | None = None) -> Problem:

@@ -9,6 +9,8 @@ Time comes from the frames' timestamps, so a scripted camera gives deterministic
 from __future__ import annotations
 
 import enum
+
+import numpy as np
 from dataclasses import dataclass, field
 
 from kiosk.devices.camera import Frame
@@ -59,24 +61,38 @@ class Hysteresis:
 
 @dataclass
 class BlinkDetector:
-    """A blink: eyes shut (aspect below the open threshold) for at most `longest` seconds, then open again."""
+    """A blink: eyes shut for at most `longest` seconds, then open again. Shut: the openness (lid gap over iris
+    diameter, the measure the still check uses) below `ratio` of the student's own running open value (the
+    median of the last `window` open frames), or below the absolute `floor`; a slow, shallow drift is not one."""
 
-    threshold: float
+    ratio: float = 0.7
+    floor: float = 0.35
     longest: float = 0.6
+    window: int = 15
     closed_at: float | None = None
     last_blink: float | None = None
+    opens: list = field(default_factory=list)
+
+    @property
+    def open_value(self) -> float | None:
+        return float(np.median(self.opens)) if len(self.opens) >= 3 else None
 
     def update(self, eye_open: float, now: float) -> None:
-        if eye_open < self.threshold:
+        ref = self.open_value
+        shut = eye_open < self.floor or ref is not None and eye_open < self.ratio * ref
+        if shut:
             if self.closed_at is None:
                 self.closed_at = now
-        elif self.closed_at is not None:
+            return
+        self.opens = (self.opens + [eye_open])[-self.window:]
+        if self.closed_at is not None:
             if now - self.closed_at <= self.longest:
                 self.last_blink = now
             self.closed_at = None
 
     def reset(self) -> None:
         self.closed_at = self.last_blink = None
+        self.opens = []
 
 
 @dataclass
@@ -100,11 +116,11 @@ class PhotoSession:
     def __init__(self, spec: PhotoSpec, thresholds: Thresholds | None = None, *, stable_seconds: float = 1.0,
                  blink_window: float = 8.0, analyser: FaceAnalyser | None = None, maker: PhotoMaker | None = None):
         self.spec, self.t = spec, thresholds or Thresholds()
-        self.analyser = analyser or FaceAnalyser(spec, self.t, tracking=True)
+        self.analyser = analyser or FaceAnalyser(spec, self.t.capture(), tracking=True)  # what make accepts
         self.maker = maker or PhotoMaker(spec, self.t)
         self.stable_seconds, self.blink_window = stable_seconds, blink_window
         self.hysteresis = Hysteresis()
-        self.blink = BlinkDetector(self.t.min_eye_open)
+        self.blink = BlinkDetector(self.t.blink_ratio, self.t.min_eye_open)
         self.shots: list[Shot] = []
         self.phase = Phase.LIVE
         self.chosen: FinalPhoto | None = None

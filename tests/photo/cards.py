@@ -13,9 +13,10 @@ from kiosk.record import example_card
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
 
-def draw_card(id_number: str, *, width: int = 856) -> np.ndarray:
-    """The front (photo side) of a resident ID card bearing `id_number`, BGR, 85.6 x 54 mm at `width` pixels."""
-    return draw_card_of(replace(example_card(), id_number=id_number), width=width)
+def draw_card(id_number: str, *, width: int = 856, portrait: np.ndarray | None = None) -> np.ndarray:
+    """The front (photo side) of a resident ID card bearing `id_number` (and `portrait`, BGR, if given), BGR,
+    85.6 x 54 mm at `width` pixels."""
+    return draw_card_of(replace(example_card(), id_number=id_number), width=width, portrait=portrait)
 
 
 def draw_register_page(id_number: str, *, width: int = 600) -> np.ndarray:

@@ -13,14 +13,23 @@ VARIANTS = {
     "too_large": (Pose(head=0.9), "too_close"),
     "too_high": (Pose(eye_y=0.15), "too_high"),
     "too_low": (Pose(eye_y=0.7), "too_low"),
-    "rotated": (Pose(angle=12), "tilted"),
+    "rotated": (Pose(angle=16), "tilted"),  # beyond the 10 deg the crop is turned upright
     "blurred": (Pose(blur=5), "blurry"),
     "dark": (Pose(gain=0.35), "too_dark"),
     "overexposed": (Pose(gain=1.8), "too_bright"),
     "wrong_background": (Pose(backdrop=(230, 230, 230)), "background"),
     "side_lit": (Pose(side_light=1.0), "uneven_light"),
-    "eyes_closed": (Pose(eyes_closed=True), "eyes_closed"),
 }
+
+
+def test_painted_shut_eyes_measure_a_blink(subject, analyser):
+    """The scripted subject's painted lids are not a real closed eye (the real ones of shared/faces are covered by
+    test_faces.py), but the openness drops below the blink gate's share of the open value."""
+    from kiosk.photo import Thresholds
+
+    open_ = analyser.analyse(subject.render(Pose(), FRAME)).eye_open
+    shut = analyser.analyse(subject.render(Pose(eyes_closed=True), FRAME)).eye_open
+    assert shut < Thresholds().blink_ratio * open_, (open_, shut)
 
 
 def test_good_frame_has_no_problem(subject, analyser):
@@ -95,7 +104,7 @@ def tracker(policy):
 
 
 def test_tracking_gives_the_still_verdicts(subject, analyser, tracker):
-    for pose, code in [(Pose(), None), (Pose(face_x=0.3), "move_left"), (Pose(angle=12), "tilted")]:
+    for pose, code in [(Pose(), None), (Pose(face_x=0.3), "move_left"), (Pose(angle=16), "tilted")]:
         frame = subject.render(pose, FRAME)
         for _ in range(4):
             a = tracker.analyse(frame)
@@ -155,31 +164,27 @@ def test_face_count_on_the_worker_thread_or_after_facemesh_is_the_same(subject, 
         assert tracker.counts[beside] > 0 and tracker.counts[not beside] == 0
 
 
-def test_counting_frame_carries_sharpness_and_backdrop_only_from_a_still_face(subject, policy):
+def test_scene_is_carried_only_from_a_still_face_and_never_for_long(subject, policy):
+    """Tracking measures the person mask (the scene) afresh on one frame in three, never on the frame that counts
+    faces once running, and carries it only while the face stays put; sharpness is measured on every frame."""
     from kiosk.photo import FaceAnalyser
 
     still = subject.render(Pose(), FRAME)
     moved = subject.render(Pose(face_x=0.45), FRAME)
     blurred = subject.render(Pose(blur=5), FRAME)
     with FaceAnalyser(policy.photo, tracking=True, parallel_count=False) as tracker:
-        frames = [tracker.analyse(still) for _ in range(2 * tracker.count_every)]
-        counted = [i for i, a in enumerate(frames) if i and a.faces_counted]
-        assert counted and all(frames[i].carried for i in counted)
-        assert not any(a.carried for a in frames if not a.faces_counted)
-        for i in counted:  # from the frame just before
-            assert frames[i].sharpness == frames[i - 1].sharpness
-            assert frames[i].background == frames[i - 1].background
-        while not tracker.analyse(still).faces_counted:
-            pass
-        while True:  # the face moves on the counting frame: measured afresh
-            a = tracker.analyse(still if tracker._frames % tracker.count_every else moved)
-            if a.faces_counted:
-                break
+        frames = [tracker.analyse(still) for _ in range(4 * tracker.count_every)]
+        run = 0
+        for a in frames[1:]:
+            run = run + 1 if a.carried else 0
+            assert run < tracker.scene_every  # a fresh scene at least once in scene_every frames
+        assert all(a.carried for a in frames[3:] if a.faces_counted)
+        assert all(a.ok for a in frames)
+        a = tracker.analyse(moved)  # the face moves: measured afresh whatever the schedule
         assert not a.carried and a.ok, a.codes()
-        for _ in range(2 * tracker.count_every):  # blur shows on every frame within one frame
+        for _ in range(2 * tracker.count_every):  # blur shows on the very first frame
             a = tracker.analyse(blurred)
-            assert a.carried or "blurry" in a.codes()
-        assert "blurry" in a.codes()
+            assert "blurry" in a.codes()
 
 
 def test_spare_core_reads_other_work_from_proc_stat(tmp_path, monkeypatch):

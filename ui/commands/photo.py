@@ -53,14 +53,19 @@ def _check(args) -> int:
         a = analyser.analyse(image)
     problems = photo_problems(a, spec, Thresholds())
     problems += file_problems(data, spec)
+    warnings = a.warnings if not problems else []
     result = {
         "ok": not problems,
         "problems": [p.as_json() for p in problems],
+        "operator_warnings": [w.as_json() for w in warnings],
         "head_ratio": round(a.head_ratio, 4),
         "center_offset": round(a.center_offset, 4),
         "background": a.background,
+        "pose_deg": {"yaw": round(a.yaw, 1), "pitch": round(a.pitch, 1), "roll": round(a.roll_deg, 1)},
+        "eye_open": round(a.eye_open, 3),
     }
     text = "照片符合要求" if not problems else "照片不符合要求：\n" + "\n".join(f"- {p.message}" for p in problems)
+    text += "".join(f"\n注意（工作人员）：{w.message}" for w in warnings)
     emit(args, result, text)
     return 0 if not problems else 1
 

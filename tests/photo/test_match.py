@@ -1,0 +1,107 @@
+"""The live photo matched to the portrait printed on the ID card: a simulated card carrying a face of shared/faces,
+laid askew on the desk, scanned through the document pipeline, matched with dlib's embedding (shipped weights)."""
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from kiosk.document import make_document
+from kiosk.photo.match import FaceMatcher, match_faces
+
+# shared/faces: at its place on the developers' machines, or beside the clone (CI)
+FACES = next((p for p in (Path("/work/shared/faces"), Path(__file__).resolve().parents[3] / "shared" / "faces")
+              if (p / "labels.json").exists()), Path("/work/shared/faces"))
+pytestmark = pytest.mark.skipif(not (FACES / "labels.json").exists(), reason="shared/faces is not on this machine")
+SAME_PHOTO = [("hv_test3.jpg", "hv_demo4.jpg"), ("ot_fringe.jpg", "ot_hat.jpg")]  # one photograph, edited
+SAME_PERSON = [("df_img29.jpg", "df_img33.jpg"), ("fr_obama.jpg", "fr_obama2.jpg"), ("in_rdj1.jpg", "in_rdj4.jpg")]
+DIFFERENT = [("df_img29.jpg", "fr_obama.jpg"), ("hv_test4.jpg", "hv_test3.jpg"), ("hv_demo1.jpg", "ot_kids.jpg"),
+             ("in_rdj1.jpg", "hv_demo3.jpg"), ("ot_idphoto.jpg", "hv_test0.jpg")]
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    m = FaceMatcher()
+    yield m
+    m.close()
+
+
+@pytest.fixture(scope="module")
+def portraits(analyser):
+    """file -> a 3:4 head-and-shoulders crop of the frame (what a card portrait or a live photo shows)."""
+    out = {}
+    for name in {n for pair in SAME_PHOTO + SAME_PERSON + DIFFERENT for n in pair}:
+        image = cv2.imread(str(FACES / name))
+        a = analyser.analyse(image)
+        (x0, y0), (x1, y1) = a.landmarks.min(axis=0), a.landmarks.max(axis=0)
+        cx, cy, h = (x0 + x1) / 2, (y0 + y1) / 2, (y1 - y0) * 1.7
+        out[name] = image[int(max(0, cy - h / 2)):int(cy + h / 2), int(max(0, cx - 0.375 * h)):int(cx + 0.375 * h)]
+    return out
+
+
+@pytest.fixture(scope="module")
+def scanned(portraits, cards, id_number, policy):
+    """file -> the document JPEG of a card printed with that portrait, scanned askew through make_document."""
+    return {name: make_document(cards.place_on_desk(cards.draw_card(id_number, portrait=p), cards.TILTED), id_number,
+                                policy.document).jpeg for name, p in portraits.items()}
+
+
+def _jpeg(image):
+    return cv2.imencode(".jpg", image)[1].tobytes()
+
+
+def test_card_portrait_is_found_on_the_document_image(portraits, scanned):
+    from kiosk.document.portrait import card_portrait
+
+    doc = cv2.imdecode(np.frombuffer(scanned["df_img33.jpg"], np.uint8), cv2.IMREAD_COLOR)
+    crop = card_portrait(doc)
+    assert crop is not None and crop.shape[0] == 320
+    assert 0.6 < crop.shape[1] / crop.shape[0] < 0.95  # the portrait box's aspect, not the card's
+
+
+@pytest.mark.parametrize("live, card", SAME_PHOTO)
+def test_same_photograph_matches(matcher, portraits, scanned, live, card):
+    m = match_faces(_jpeg(portraits[live]), scanned[card], matcher)
+    assert m.verdict == "same" and m.warning is None, m.distance
+    assert m.live_face.shape == m.card_face.shape == (150, 150, 3)
+
+
+@pytest.mark.parametrize("live, card", SAME_PERSON)
+def test_same_person_is_never_called_different(matcher, portraits, scanned, live, card):
+    m = match_faces(_jpeg(portraits[live]), scanned[card], matcher)
+    assert m.verdict in ("same", "uncertain"), m.distance
+
+
+@pytest.mark.parametrize("live, card", DIFFERENT)
+def test_different_people_are_never_called_the_same(matcher, portraits, scanned, live, card):
+    m = match_faces(_jpeg(portraits[live]), scanned[card], matcher)
+    assert m.verdict in ("different", "uncertain"), m.distance
+    assert m.warning is not None and "工作人员" in m.warning.message  # to the operator, never a refusal
+
+
+def test_no_face_on_the_card_is_for_the_operator(matcher, portraits, cards, id_number, policy):
+    doc = make_document(cards.place_on_desk(cards.draw_card(id_number), cards.TILTED), id_number, policy.document)
+    m = match_faces(_jpeg(portraits["df_img29.jpg"]), doc.jpeg, matcher)
+    assert m.verdict == "unavailable" and m.distance is None and m.warning.code == "face_match_unavailable"
+
+
+def test_unreadable_image_is_a_clear_error(matcher, scanned):
+    from kiosk.errors import KioskError
+
+    with pytest.raises(KioskError) as err:
+        match_faces(b"not a jpeg", scanned["df_img33.jpg"], matcher)
+    assert "无法" in err.value.message
+
+
+def test_chip_photo_as_the_wlt_decoder_returns_it(matcher, portraits):
+    """A 102x126 BGR chip photo (what a vendor WLT decoder gives) of the same photograph matches."""
+    from drivers.idcard.wlt import HEIGHT, WIDTH
+    from kiosk.photo.match import match_chip_photo
+
+    chip = cv2.resize(portraits["hv_demo4.jpg"], (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
+    m = match_chip_photo(_jpeg(portraits["hv_test3.jpg"]), chip.tobytes(), matcher)
+    assert m.verdict == "same", m.distance
+    from kiosk.errors import KioskError
+
+    with pytest.raises(KioskError):
+        match_chip_photo(_jpeg(portraits["hv_test3.jpg"]), b"\0" * 100, matcher)

@@ -14,9 +14,9 @@ import time
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from starlette.responses import JSONResponse
+from kiosk.wire import signing_message
 
-from kiosk.sync.wire import signing_message
+from .keys import signature_canonical
 
 
 class AuthError(Exception):
@@ -35,7 +35,7 @@ class NonceCache:
 
     def check_and_add(self, terminal_id: str, nonce: str, timestamp: float, now: float | None = None) -> None:
         now = now or time.time()
-        if abs(now - timestamp) > self.window_s:
+        if not math.isfinite(timestamp) or abs(now - timestamp) > self.window_s:
             raise AuthError(401, "timestamp outside the allowed clock skew")
         if timestamp < self.started - 1:
             raise AuthError(401, "request signed before the server started")
@@ -52,6 +52,8 @@ class NonceCache:
 
 def verify_signature(public_key: bytes | Ed25519PublicKey, signature: bytes, method: str, path: str,
                      timestamp: str, nonce: str, body: bytes) -> None:
+    if not signature_canonical(signature):
+        raise AuthError(401, "bad signature")
     try:
         key = Ed25519PublicKey.from_public_bytes(public_key) if isinstance(public_key, bytes) else public_key
         key.verify(signature, signing_message(method, path, timestamp, nonce, body))
@@ -103,21 +105,6 @@ class ConcurrencyGate:
         with self._lock:
             self.in_flight -= 1
 
-
-class UploadGate:
-    """Pure ASGI middleware: more pushes in flight than the cap -> 503 with a jittered Retry-After."""
-
-    def __init__(self, app, gate: ConcurrencyGate, path: str):
-        self.app, self.gate, self.path = app, gate, path
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] != self.path:
-            return await self.app(scope, receive, send)
-        if not self.gate.try_enter():
-            response = JSONResponse({"detail": "too many uploads in progress"}, status_code=503,
-                                    headers={"Retry-After": retry_after_header(random.uniform(1, 5))})
-            return await response(scope, receive, send)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.gate.leave()
+    @staticmethod
+    def retry_after() -> str:
+        return retry_after_header(random.uniform(1, 5))

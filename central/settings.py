@@ -17,6 +17,7 @@ class Settings:
     burst_per_terminal: int = 40
     clock_skew_s: int = 300
     enroll_code_ttl_h: int = 72
+    data_key_file: str | None = None  # data keys (central.records); default $KIOSK_CENTRAL_DATA_KEY or data/keys
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir)

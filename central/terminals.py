@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.sync.wire import EnrollRequest, EnrollResponse, RosterEntry as WireRoster, School as WireSchool
+from kiosk.wire import EnrollRequest, EnrollResponse, RosterEntry as WireRoster, School as WireSchool
 
 from .models import EnrollmentCode, RosterEntry, School, Terminal, utcnow
 

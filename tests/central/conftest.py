@@ -101,10 +101,32 @@ def server(make_server) -> Server:
 _id_counter = itertools.count(1)
 
 
-def jpeg(seed: str, size: int = 20_000) -> bytes:
-    """Bytes standing in for a JPEG (the server stores attachments opaquely)."""
-    rng = random.Random(seed)
-    return b"\xff\xd8\xff\xe0" + rng.randbytes(size - 6) + b"\xff\xd9"
+_JPEGS: dict[tuple, bytes] = {}
+
+
+def jpeg(seed: str, size: tuple[int, int] = (450, 600), dpi: int = 300) -> bytes:
+    """A real JPEG of the policy's dimensions and density (photo 450x600, document 800x600 at 300 dpi), made
+    unique per seed by its comment segment (the server checks headers, dimensions, density and size)."""
+    import io
+
+    from PIL import Image
+
+    key = (size, dpi)
+    if key not in _JPEGS:
+        out = io.BytesIO()
+        Image.new("RGB", size, (70, 120, 200)).save(out, "JPEG", quality=60, dpi=(dpi, dpi))
+        _JPEGS[key] = out.getvalue()
+    base = _JPEGS[key]
+    comment = hashlib.sha256(seed.encode()).hexdigest().encode()
+    return base[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + base[2:]
+
+
+def valid_id(serial: int | None = None, prefix: str = "41140320090315") -> str:
+    """A valid 18-character ID number (GB 11643 check digit) with the given 14-character prefix."""
+    from stdnum.cn import ric
+
+    body = f"{prefix}{serial if serial is not None else next(_id_counter) % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")  # it ignores the last character
 
 
 @dataclass
@@ -120,10 +142,10 @@ class Kiosk:
     def new_record(self, state: str = "submitted", id_number: str | None = None, **changes):
         from kiosk.record import example_record
 
-        photo, document = jpeg(f"p{uuid.uuid4()}"), jpeg(f"d{uuid.uuid4()}", 8_000)
+        photo, document = jpeg(f"p{uuid.uuid4()}"), jpeg(f"d{uuid.uuid4()}", (800, 600))
         base = example_record(photo_sha256=hashlib.sha256(photo).hexdigest(),
                               document_sha256=hashlib.sha256(document).hexdigest())
-        identity = {**base.identity, "id_number": id_number or f"41140320090315{next(_id_counter):04d}"}
+        identity = {**base.identity, "id_number": id_number or valid_id()}
         record = base.model_copy(update={"record_id": uuid.uuid4(), "identity": identity, **changes})
         self.store.save(record, photo=photo, document=document)
         for action in {"draft": [], "submitted": ["submit"], "printed": ["submit", "print"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 from central import models, terminals
 from kiosk.policy import load_policies
 from kiosk.sync import send_self_test
-from kiosk.sync.wire import SelfTestCheck, SelfTestReport
+from kiosk.wire import SelfTestCheck, SelfTestReport
 
 SCHOOLS = [{"code": "4114030012", "name": "商丘市第一初级中学", "county_code": "411403"},
            {"code": "4114030013", "name": "商丘市第二初级中学", "county_code": "411403"},

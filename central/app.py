@@ -188,7 +188,7 @@ def create_app(settings: Settings) -> FastAPI:
                                   school_code=terminal.school_code, county_code=terminal.county_code,
                                   server_time=models.utcnow(), policies=central.policies(),
                                   schools=terminals.schools_for(session, terminal),
-                                  roster=terminals.roster_for(session, terminal))
+                                  roster=terminals.roster_for(session, terminal, central.data_keys))
         content = body.model_dump(mode="json", exclude={"server_time"})
         etag = '"' + hashlib.sha256(repr(content).encode()).hexdigest()[:32] + '"'
         if request.headers.get("if-none-match") == etag:

@@ -13,7 +13,7 @@ from .settings import Settings
 
 def _settings(args) -> Settings:
     return Settings(data_dir=Path(args.data), db_url=args.db or "", attachments=getattr(args, "attachments", ""),
-                    s3_endpoint=getattr(args, "s3_endpoint", None))
+                    s3_endpoint=getattr(args, "s3_endpoint", None), data_key_file=args.data_key)
 
 
 def _central(args):
@@ -59,7 +59,19 @@ def load_schools(args) -> int:
     from . import terminals
 
     data = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    _central(args).write(lambda s: terminals.load_schools(s, data.get("schools", []), data.get("roster", [])))
+    central = _central(args)
+    central.write(lambda s: terminals.load_schools(s, data.get("schools", []), data.get("roster", []),
+                                                   central.data_keys))
+    return 0
+
+
+def rotate_key(args) -> int:
+    """A new data key; every sealed row and attachment re-sealed under it. Prints the counts (JSON)."""
+    from .records import rotate
+
+    central = _central(args)
+    counts = rotate(central)
+    print(json.dumps({"current": central.data_keys.current, **counts}))
     return 0
 
 
@@ -72,14 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--db", help="database URL (default: SQLite file in --data), e.g. postgresql://user@host/db")
         p.add_argument("--data", default="central-data", help="data directory (database, attachments)")
+        p.add_argument("--data-key", help="data key file (default: $KIOSK_CENTRAL_DATA_KEY, else DATA/keys/)")
+        p.add_argument("--attachments", default="", help="'' = files in --data; s3://bucket/prefix = object store")
+        p.add_argument("--s3-endpoint", help="endpoint URL of an S3-compatible store")
         p.set_defaults(handler=handler)
         return p
 
     p = command("serve", serve, "运行中心服务")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8800)
-    p.add_argument("--attachments", default="", help="'' = files in --data; s3://bucket/prefix = object store")
-    p.add_argument("--s3-endpoint", help="endpoint URL of an S3-compatible store")
     p.add_argument("--max-uploads", type=int, default=32, help="concurrent uploads before 503")
     p.add_argument("--rate", type=float, default=20.0, help="requests per second per terminal before 429")
     p.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM), or terminate TLS in front")
@@ -94,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("terminal_id")
     p = command("load-schools", load_schools, "导入学校与学籍名单（JSON）")
     p.add_argument("file")
+    command("rotate-key", rotate_key, "更换数据密钥并重新加密全部记录与附件")
     return parser
 
 

@@ -54,8 +54,8 @@ class School(Base):
 class RosterEntry(Base):
     __tablename__ = "roster"
     student_number: Mapped[str] = mapped_column(String(40), primary_key=True)  # 学籍号
-    id_number: Mapped[str] = mapped_column(String(18), index=True)
-    name: Mapped[str] = mapped_column(String(50))
+    id_number: Mapped[str] = mapped_column(Text, index=True)  # sealed (central.records), like name
+    name: Mapped[str] = mapped_column(Text)
     school_code: Mapped[str] = mapped_column(ForeignKey("schools.code"), index=True)
 
 

@@ -58,6 +58,8 @@ class DataKeys:
     def _cipher(self, key_id: str) -> AESGCM:
         cipher = self._aead.get(key_id)
         if cipher is None:
+            if key_id not in self.keys:  # rotated by `kiosk-central rotate-key` since this process started
+                self.keys.update(DataKeys.load(self.path).keys)
             cipher = self._aead[key_id] = AESGCM(self.keys[key_id])
         return cipher
 
@@ -69,9 +71,9 @@ class DataKeys:
         return f"{self.current}:{base64.b64encode(nonce + sealed).decode()}"
 
     def open_json(self, stored: str, context: str) -> str:
-        key_id, _, blob = stored.partition(":")
-        if key_id not in self.keys:  # a row written before sealing (plain JSON starts with "{")
+        if stored.startswith("{"):  # a row written before sealing
             return stored
+        key_id, _, blob = stored.partition(":")
         raw = base64.b64decode(blob)
         return self._cipher(key_id).decrypt(raw[:NONCE], raw[NONCE:], context.encode()).decode()
 
@@ -116,3 +118,45 @@ def _write_private(path: Path, data: dict) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def rotate(central) -> dict[str, int]:
+    """`kiosk-central rotate-key`: a new current data key, then every sealed row and attachment re-sealed under it
+    (in batches, each its own transaction: safe to interrupt and run again). Old keys stay in the file until an
+    operator removes them after a backup cycle. Returns how many of each were re-sealed."""
+    from sqlalchemy import select, update
+
+    from .models import Attachment, Conflict, Record, RecordVersion, RosterEntry
+
+    keys: DataKeys = central.data_keys
+    keys.rotate()
+    counts = {}
+    for model, context in ((Record, "record_id"), (RecordVersion, "record_id"), (Conflict, "record_id")):
+        table, done = model.__table__, 0
+        while True:
+            def batch(session):
+                rows = session.execute(select(table).where(table.c.key_id != keys.current).limit(200)).all()
+                for row in rows:
+                    ctx = getattr(row, context)
+                    where = [c == getattr(row, c.name) for c in table.primary_key.columns]
+                    session.execute(update(table).where(*where).values(
+                        payload=keys.seal_json(keys.open_json(row.payload, ctx), ctx), key_id=keys.current))
+                return len(rows)
+            n = central.write(batch)
+            done += n
+            if not n:
+                break
+        counts[table.name] = done
+
+    def roster(session):
+        rows = session.scalars(select(RosterEntry)).all()
+        for r in rows:
+            r.name = keys.seal_json(keys.open_json(r.name, r.student_number), r.student_number)
+            r.id_number = keys.seal_json(keys.open_json(r.id_number, r.student_number), r.student_number)
+        return len(rows)
+
+    counts["roster"] = central.write(roster)
+    with central.sessions() as session:
+        shas = session.scalars(select(Attachment.sha256)).all()
+    counts["attachments"] = sum(central.storage.reseal(sha) for sha in shas)
+    return counts

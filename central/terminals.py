@@ -80,21 +80,23 @@ def schools_for(session: Session, terminal: Terminal) -> list[WireSchool]:
     return [WireSchool(code=s.code, name=s.name, county_code=s.county_code) for s in rows]
 
 
-def roster_for(session: Session, terminal: Terminal) -> list[WireRoster]:
+def roster_for(session: Session, terminal: Terminal, keys) -> list[WireRoster]:
     """School terminals get the students whose 学籍 is at their school; designated points get none."""
     if terminal.role != "school":
         return []
     rows = session.scalars(select(RosterEntry).where(RosterEntry.school_code == terminal.school_code)
                            .order_by(RosterEntry.student_number))
-    return [WireRoster(student_number=r.student_number, id_number=r.id_number, name=r.name,
-                       school_code=r.school_code) for r in rows]
+    return [WireRoster(student_number=r.student_number, id_number=keys.open_json(r.id_number, r.student_number),
+                       name=keys.open_json(r.name, r.student_number), school_code=r.school_code) for r in rows]
 
 
-def load_schools(session: Session, schools: list[dict], roster: list[dict] = ()) -> None:
-    """Imports (upserts) schools and roster entries, e.g. from the provincial platform's export."""
+def load_schools(session: Session, schools: list[dict], roster: list[dict] = (), keys=None) -> None:
+    """Imports (upserts) schools and roster entries, e.g. from the provincial platform's export; names and ID
+    numbers sealed with keys (central.records.DataKeys)."""
     for s in schools:
         session.merge(School(code=s["code"], name=s["name"], county_code=s["county_code"]))
     session.flush()
     for r in roster:
-        session.merge(RosterEntry(student_number=r["student_number"], id_number=r["id_number"], name=r["name"],
-                                  school_code=r["school_code"]))
+        number = r["student_number"]
+        session.merge(RosterEntry(student_number=number, id_number=keys.seal_json(r["id_number"], number),
+                                  name=keys.seal_json(r["name"], number), school_code=r["school_code"]))

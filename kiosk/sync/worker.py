@@ -27,6 +27,7 @@ from .files import write_json
 from .wire import API, FINAL_OUTCOMES, Heartbeat, PushItem, PushRequest, PushResponse
 
 log = logging.getLogger(__name__)
+PARKED = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)  # a rejected entry: kept, never due again
 STATUS_FILE = "status.json"
 
 
@@ -188,8 +189,10 @@ class SyncWorker:
                     conflicts += 1
                     log.warning("record sent to the server's conflict queue",
                                 extra={"fields": {"record_id": key[0], "version": key[1], "reason": result.reason}})
-            else:
-                self._retry(groups[key], f"rejected: {result.reason}", None)
+            else:  # rejected: the record stays, is not sent again as it is, and the operator sees why
+                for item in groups[key]:
+                    self.store.outbox_retry(item.seq, f"rejected[{result.code}]: {result.message}", PARKED)
+                self._update(last_error=f"服务器拒收：{result.message or result.reason}")
         status = self.status()
         self._update(sent=status.sent + done, conflicts=status.conflicts + conflicts,
                      last_success_at=_now().isoformat(), last_error="" if done == len(items) else status.last_error)

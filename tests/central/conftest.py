@@ -186,3 +186,91 @@ def make_kiosk(tmp_path):
         kiosk.worker.stop()
         kiosk.client.close()
         kiosk.store.close()
+
+
+def signed_headers(identity, method: str, path: str, body: bytes, timestamp: str | None = None,
+                   nonce: str | None = None) -> dict:
+    """The four signing headers for a request, with any timestamp string (tests send hostile ones)."""
+    import secrets
+
+    from kiosk.wire import H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP, signing_message
+
+    timestamp = timestamp if timestamp is not None else f"{time.time():.3f}"
+    nonce = nonce or secrets.token_hex(16)
+    signature = identity.key.sign(signing_message(method, path, timestamp, nonce, body)).hex()
+    return {H_TERMINAL: identity.terminal_id, H_TIMESTAMP: timestamp, H_NONCE: nonce, H_SIGNATURE: signature,
+            "Content-Type": "application/json"}
+
+
+def signed_post(identity, url: str, path: str, body: bytes, **options):
+    import httpx
+
+    return httpx.post(f"{url}{path}", content=body, headers=signed_headers(identity, "POST", path, body, **options),
+                      timeout=30)
+
+
+class CentralProcess:
+    """`kiosk-central serve` as its own process (RSS measured, SIGKILLed, several on one database)."""
+
+    def __init__(self, data: Path, db_url: str = "", extra: tuple = ()):
+        self.data, self.port = data, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        db = ["--db", db_url.replace("+psycopg", "")] if db_url else []
+        self.process = subprocess.Popen([sys.executable, "-m", "central.cli", "--log-level", "WARNING", "serve",
+                                         "--data", str(data), "--port", str(self.port), *db, *extra])
+        import httpx
+
+        def healthy():
+            try:
+                return httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return self.process.poll() is not None
+
+        wait_until(healthy, timeout=60, step=0.1)
+        assert self.process.poll() is None, "kiosk-central serve exited"
+
+    def rss(self) -> int:
+        """Resident set size in bytes (the process and its children: uvicorn workers)."""
+        total = 0
+        for pid in [self.process.pid, *_children(self.process.pid)]:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            except FileNotFoundError:
+                pass
+        return total
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+@pytest.fixture
+def central_process(tmp_path):
+    made = []
+
+    def make(db_url: str = "", data: Path | None = None, extra: tuple = ()) -> CentralProcess:
+        made.append(CentralProcess(data or tmp_path / f"proc{len(made)}", db_url, extra))
+        return made[-1]
+
+    yield make
+    for process in made:
+        process.stop()
+
+
+def cli(*argv: str) -> str:
+    return subprocess.run([sys.executable, "-m", "central.cli", "--log-level", "WARNING", *argv], check=True,
+                          capture_output=True, text=True, timeout=120).stdout

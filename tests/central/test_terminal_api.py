@@ -16,7 +16,7 @@ ROSTER = [{"student_number": "G411403200903150011", "id_number": "41140320090315
 
 
 def test_config_pull_by_role_and_offline_copy(server, make_kiosk):
-    server.central.write(lambda s: terminals.load_schools(s, SCHOOLS, ROSTER))
+    server.central.write(lambda s: terminals.load_schools(s, SCHOOLS, ROSTER, server.central.data_keys))
     school, point = make_kiosk(server), make_kiosk(server, role="point", school="P411403")
     assert school.worker.pull_config() is True
     config = school.worker.config.last_good()

@@ -21,6 +21,9 @@ def upgrade() -> None:
             batch.add_column(sa.Column("key_id", sa.String(length=16), nullable=False, server_default=""))
     with op.batch_alter_table("records") as batch:
         batch.alter_column("id_number", type_=sa.String(length=64), existing_type=sa.String(length=18))
+    with op.batch_alter_table("roster") as batch:  # sealed values (central.records)
+        batch.alter_column("id_number", type_=sa.Text(), existing_type=sa.String(length=18))
+        batch.alter_column("name", type_=sa.Text(), existing_type=sa.String(length=50))
     op.create_table(
         "terminal_audit",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -54,6 +57,9 @@ def downgrade() -> None:
     op.drop_table("terminal_audit")
     with op.batch_alter_table("records") as batch:
         batch.alter_column("id_number", type_=sa.String(length=18), existing_type=sa.String(length=64))
+    with op.batch_alter_table("roster") as batch:
+        batch.alter_column("id_number", type_=sa.String(length=18), existing_type=sa.Text())
+        batch.alter_column("name", type_=sa.String(length=50), existing_type=sa.Text())
     for table in ("records", "record_versions", "conflicts"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("key_id")

@@ -35,14 +35,14 @@ from .db import GroupCommit, make_engine, migrate, session_factory
 from .keys import load_or_create_server_key, public_bytes, public_key_problem
 from .limits import CAPS, BodyLimit, push_cap
 from .records import DataKeys, key_file
-from .security import ConcurrencyGate, NonceCache, RateLimiter, retry_after_header
+from .security import ConcurrencyGate, FailureThrottle, NonceCache, RateLimiter, retry_after_header
 from .settings import Settings
 from .storage import open_storage
 
 log = logging.getLogger(__name__)
 PUSH_PATH = f"{API}/records"
 TX_ATTEMPTS = 5
-ENROLL_RATE, ENROLL_BURST = 0.2, 5  # per client address: a code guesser gets 5 tries, then one every 5 s
+ENROLL_RATE, ENROLL_BURST = 0.2, 5  # failed enrollments per client address: 5, then one every 5 s
 
 
 def _problems(*codes: int) -> dict:
@@ -83,7 +83,7 @@ class Central:
         self.policy_map = load_policies(settings.policy_dir)
         self.nonces = NonceCache(settings.clock_skew_s)
         self.rates = RateLimiter(settings.rate_per_terminal, settings.burst_per_terminal)
-        self.enroll_rates = RateLimiter(ENROLL_RATE, ENROLL_BURST)
+        self.enroll_failures = FailureThrottle(ENROLL_RATE, ENROLL_BURST)
         self.uploads = ConcurrencyGate(settings.max_concurrent_uploads)
         self.terminal_cache: dict[str, object] = {}  # see central.auth
         self.io_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="attachments")
@@ -163,18 +163,22 @@ def create_app(settings: Settings) -> FastAPI:
     @app.post(f"{API}/enroll", status_code=201, response_model=EnrollResponse, tags=["terminal"],
               openapi_extra=_body_of(EnrollRequest), responses=_problems(403, 409, 413, 422, 429))
     async def enroll(raw: Request) -> Response:
-        client = raw.client.host if raw.client else "?"
-        wait = central.enroll_rates.take(f"enroll:{client}")
+        client = f"enroll:{raw.client.host if raw.client else '?'}"
+        wait = central.enroll_failures.wait(client)
         if wait:
-            raise HTTPException(429, "too many enrollment attempts", headers={"Retry-After": retry_after_header(wait)})
-        request = parse(EnrollRequest, await raw.body())
-        problem = public_key_problem(request.public_key)
-        if problem:  # small order or not a point: a forged signature could verify for it
-            raise HTTPException(403, f"enrollment refused: {problem}")
+            raise HTTPException(429, "too many failed enrollments", headers={"Retry-After": retry_after_header(wait)})
         try:
-            answer, created = await run_in_threadpool(central.write, lambda s: terminals.enroll(s, request))
-        except terminals.EnrollError as exc:
-            raise HTTPException(exc.status, exc.reason) from None
+            request = parse(EnrollRequest, await raw.body())
+            problem = public_key_problem(request.public_key)
+            if problem:  # small order or not a point: a forged signature could verify for it
+                raise HTTPException(403, f"enrollment refused: {problem}")
+            try:
+                answer, created = await run_in_threadpool(central.write, lambda s: terminals.enroll(s, request))
+            except terminals.EnrollError as exc:
+                raise HTTPException(exc.status, exc.reason) from None
+        except (HTTPException, RequestValidationError):
+            central.enroll_failures.failed(client)
+            raise
         log.info("terminal enrolled", extra={"fields": {"terminal": answer.terminal_id, "new": created}})
         answer = answer.model_copy(update={"server_public_key": public_bytes(central.server_key)})
         return Response(answer.model_dump_json(), status_code=201 if created else 200, media_type="application/json")

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from kiosk.wire import API, H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP, NONCE, TIMESTAMP
 
 from . import models
+from .keys import public_key_problem
 from .scope import TerminalScope
 from .security import AuthError, retry_after_header, verify_signature
 
@@ -125,6 +126,8 @@ def load_terminal(central, terminal_id: str) -> KnownTerminal:
         if row is None:
             raise AuthError(401, "unknown terminal")
         try:
+            if public_key_problem(row.public_key):  # one enrolled before keys were checked: never trusted
+                raise ValueError("small-order or non-canonical key")
             key = Ed25519PublicKey.from_public_bytes(row.public_key)  # parsed once, not per request
         except ValueError:
             raise AuthError(401, "unusable terminal key") from None

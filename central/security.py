@@ -81,6 +81,21 @@ class RateLimiter:
             return (1 - tokens) / self.rate
 
 
+class FailureThrottle(RateLimiter):
+    """Counts failures only (e.g. wrong enrollment codes per client address): wait() is what a new attempt must
+    wait, failed() spends a token."""
+
+    def wait(self, key: str, now: float | None = None) -> float:
+        now = now or time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+
+    def failed(self, key: str) -> None:
+        self.take(key)
+
+
 def retry_after_header(seconds: float) -> str:
     """Retry-After is whole seconds (RFC 9110)."""
     return str(max(1, math.ceil(seconds)))

@@ -52,10 +52,12 @@ class School(Base):
 
 
 class RosterEntry(Base):
+    """Keyed HMACs of the 学籍号 and ID number (lookups); `name` holds the sealed entry (central.records)."""
+
     __tablename__ = "roster"
-    student_number: Mapped[str] = mapped_column(String(40), primary_key=True)  # 学籍号
-    id_number: Mapped[str] = mapped_column(Text, index=True)  # sealed (central.records), like name
-    name: Mapped[str] = mapped_column(Text)
+    student_number: Mapped[str] = mapped_column(String(40), primary_key=True)  # HMAC hex of the 学籍号 (first 40)
+    id_number: Mapped[str] = mapped_column(Text, index=True)  # HMAC hex
+    name: Mapped[str] = mapped_column(Text)  # sealed JSON: student_number, id_number, name
     school_code: Mapped[str] = mapped_column(ForeignKey("schools.code"), index=True)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 
 from sqlalchemy import select
@@ -84,10 +85,10 @@ def roster_for(session: Session, terminal: Terminal, keys) -> list[WireRoster]:
     """School terminals get the students whose 学籍 is at their school; designated points get none."""
     if terminal.role != "school":
         return []
-    rows = session.scalars(select(RosterEntry).where(RosterEntry.school_code == terminal.school_code)
-                           .order_by(RosterEntry.student_number))
-    return [WireRoster(student_number=r.student_number, id_number=keys.open_json(r.id_number, r.student_number),
-                       name=keys.open_json(r.name, r.student_number), school_code=r.school_code) for r in rows]
+    rows = session.scalars(select(RosterEntry).where(RosterEntry.school_code == terminal.school_code))
+    entries = [WireRoster(school_code=r.school_code, **json.loads(keys.open_json(r.name, r.student_number)))
+               for r in rows]
+    return sorted(entries, key=lambda e: e.student_number)
 
 
 def load_schools(session: Session, schools: list[dict], roster: list[dict] = (), keys=None) -> None:
@@ -97,6 +98,8 @@ def load_schools(session: Session, schools: list[dict], roster: list[dict] = (),
         session.merge(School(code=s["code"], name=s["name"], county_code=s["county_code"]))
     session.flush()
     for r in roster:
-        number = r["student_number"]
-        session.merge(RosterEntry(student_number=number, id_number=keys.seal_json(r["id_number"], number),
-                                  name=keys.seal_json(r["name"], number), school_code=r["school_code"]))
+        key = keys.id_digest(r["student_number"])[:40]  # the 学籍号 is G + the ID number: personal data too
+        sealed = keys.seal_json(json.dumps({k: r[k] for k in ("student_number", "id_number", "name")},
+                                           ensure_ascii=False), key)
+        session.merge(RosterEntry(student_number=key, id_number=keys.id_digest(r["id_number"]), name=sealed,
+                                  school_code=r["school_code"]))

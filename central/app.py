@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -35,7 +36,9 @@ from .db import GroupCommit, make_engine, migrate, session_factory
 from .keys import load_or_create_server_key, public_bytes, public_key_problem
 from .limits import CAPS, BodyLimit, push_cap
 from .records import DataKeys, key_file
-from .security import ConcurrencyGate, FailureThrottle, NonceCache, RateLimiter, retry_after_header
+from .security import (ConcurrencyGate, FailureThrottle, NonceCache, QueueDelayAdmission, RateLimiter,
+                       retry_after_header)
+from .shared import SharedNonces, SharedRateLimiter, SharedUploadGate
 from .settings import Settings
 from .storage import open_storage
 
@@ -68,6 +71,27 @@ def private_data_dir(data_dir: Path) -> None:
         path.chmod(0o600)
 
 
+SETTINGS_ENV = "KIOSK_CENTRAL_SETTINGS"  # serve --workers: the settings each worker process builds its app from
+
+
+def prepare(settings: Settings) -> None:
+    """What must exist once before several processes start: private data folder, keys, the newest schema."""
+    private_data_dir(settings.data_dir)
+    keys = DataKeys.load(key_file(settings.data_key_file, settings.data_dir))
+    load_or_create_server_key(keys.path.parent / "server-signing.key")
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    engine.dispose()
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn's app factory for `kiosk-central serve --workers N` (settings from SETTINGS_ENV)."""
+    from kiosk.logs import configure_logging
+
+    configure_logging(os.environ.get("KIOSK_CENTRAL_LOG_LEVEL", "WARNING"))
+    return create_app(Settings.from_json(os.environ[SETTINGS_ENV]))
+
+
 class Central:
     """Everything a request needs: database, storage, keys, limits. One per app."""
 
@@ -78,13 +102,18 @@ class Central:
         self.server_key = load_or_create_server_key(self.data_keys.path.parent / "server-signing.key")
         self.engine = make_engine(settings.database_url)
         migrate(self.engine)
-        self.sessions = session_factory(self.engine)
+        self.sessions = session_factory(self.engine, data_keys=self.data_keys)
         self.storage = open_storage(settings.attachments, settings.data_dir, settings.s3_endpoint, self.data_keys)
         self.policy_map = load_policies(settings.policy_dir)
-        self.nonces = NonceCache(settings.clock_skew_s)
-        self.rates = RateLimiter(settings.rate_per_terminal, settings.burst_per_terminal)
+        # several processes on one PostgreSQL share nonces, rate buckets and the upload cap through it
+        shared = self.engine.dialect.name == "postgresql"
+        skew, rate, burst = settings.clock_skew_s, settings.rate_per_terminal, settings.burst_per_terminal
+        self.nonces = SharedNonces(self.engine, skew) if shared else NonceCache(skew)
+        self.rates = SharedRateLimiter(self.engine, rate, burst) if shared else RateLimiter(rate, burst)
         self.enroll_failures = FailureThrottle(ENROLL_RATE, ENROLL_BURST)
-        self.uploads = ConcurrencyGate(settings.max_concurrent_uploads)
+        limit = settings.max_concurrent_uploads
+        self.uploads = SharedUploadGate(self.engine, limit) if shared else ConcurrencyGate(limit)
+        self.admission = QueueDelayAdmission(settings.queue_target_s)
         self.terminal_cache: dict[str, object] = {}  # see central.auth
         self.io_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="attachments")
         # SQLite takes one writer at a time: serialise writers here instead of failing on "database is locked".
@@ -133,7 +162,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.central = central
 
     app.add_middleware(BodyLimit, caps={**CAPS, PUSH_PATH: push_cap(central.policy_map.values())},
-                       precheck=make_precheck(central), gates={PUSH_PATH: central.uploads})
+                       precheck=make_precheck(central), gates={PUSH_PATH: (central.admission, central.uploads)})
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -206,7 +235,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def push(raw: Request, who: Caller = Depends(caller)) -> Response:
         # parsed here from the raw bytes (pydantic's JSON parser), the hot path's largest saving
         request = parse(PushRequest, await raw.body())
-        results = await run_in_threadpool(_push, central, who, request)
+        admitted = getattr(raw.state, "admitted_at", None) or time.monotonic()
+        results = await run_in_threadpool(_push, central, who, request, admitted)
         return Response(PushResponse(results=results).model_dump_json(), media_type="application/json")
 
     _add_schemas(app, PushRequest, EnrollRequest)
@@ -236,7 +266,7 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def _push(central: Central, who: Caller, request: PushRequest) -> list[PushResult]:
+def _push(central: Central, who: Caller, request: PushRequest, admitted: float) -> list[PushResult]:
     codes = {item.record.school_code for item in request.items}
     with central.sessions() as session:
         counties = dict(session.execute(select(models.School.code, models.School.county_code)
@@ -251,6 +281,7 @@ def _push(central: Central, who: Caller, request: PushRequest) -> list[PushResul
                 for item, (problem, _) in zip(request.items, checked)]
 
     def work(session):
+        central.admission.observe(time.monotonic() - admitted)  # the queueing delay admission decides by
         results = []
         for item, (problem, _), ready in zip(request.items, checked, prepared):
             if problem:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -25,13 +26,22 @@ def _central(args):
 def serve(args) -> int:
     import uvicorn
 
-    from .app import create_app
+    from .app import SETTINGS_ENV, create_app, prepare
     from .embedded import server_options
 
     settings = _settings(args)
     settings.max_concurrent_uploads, settings.rate_per_terminal = args.max_uploads, args.rate
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False,
-                ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile, **server_options())
+    options = dict(host=args.host, port=args.port, log_config=None, access_log=False,
+                   ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile, **server_options())
+    if args.workers <= 1:
+        uvicorn.run(create_app(settings), **options)
+        return 0
+    if not settings.database_url.startswith("postgresql"):
+        print("多进程运行需要 PostgreSQL（--db postgresql://...）；SQLite 只能单进程", file=sys.stderr)
+        return 2
+    prepare(settings)  # keys and schema made once, before the workers start
+    os.environ[SETTINGS_ENV] = settings.to_json()
+    uvicorn.run("central.app:app_from_environment", factory=True, workers=args.workers, **options)
     return 0
 
 
@@ -93,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("serve", serve, "运行中心服务")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8800)
-    p.add_argument("--max-uploads", type=int, default=32, help="concurrent uploads before 503")
+    p.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL only)")
+    p.add_argument("--max-uploads", type=int, default=64, help="concurrent uploads before 503 (a memory bound)")
     p.add_argument("--rate", type=float, default=20.0, help="requests per second per terminal before 429")
     p.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM), or terminate TLS in front")
     p.add_argument("--ssl-keyfile", help="private key of --ssl-certfile (PEM)")
@@ -114,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level)
+    os.environ.setdefault("KIOSK_CENTRAL_LOG_LEVEL", args.log_level)  # serve --workers: the workers log alike
     return int(args.handler(args) or 0)
 
 

@@ -6,12 +6,16 @@
   read, so a stranger never makes the server buffer more than the small unauthenticated cap;
 - the body, once complete and within its cap, is handed to the app from memory (the app reads it once).
 The push cap derives from the batch size and the policies' JPEG limits (push_cap()). A gate per path (the upload
-gate) admits a request after the header checks and before its body is read.
+gate: queueing-delay admission, then a cap on the count in flight) admits a request after the header checks and
+before its body is read.
 """
 from __future__ import annotations
 
 import json
 import math
+import time
+
+import anyio
 from typing import Awaitable, Callable
 
 from kiosk.wire import API, MAX_BATCH
@@ -57,12 +61,16 @@ class BodyLimit:
         gate = self.gates.get(scope["path"])
         if gate is None:
             return await self._read_and_call(scope, receive, send, cap, length)
-        if not gate.try_enter():  # admission: counted from the first body byte read to the answer
-            return await _answer(send, 503, "too many uploads in progress", {"Retry-After": gate.retry_after()})
+        admission, counter = gate
+        if not admission.admit():  # a standing queue: shed before reading the body
+            return await _answer(send, 503, "server busy", {"Retry-After": counter.retry_after()})
+        token = await _blocking(counter, counter.try_enter)  # counted from the first body byte read to the answer
+        if not token:
+            return await _answer(send, 503, "too many uploads in progress", {"Retry-After": counter.retry_after()})
         try:
             await self._read_and_call(scope, receive, send, cap, length)
         finally:
-            gate.leave()
+            await _blocking(counter, counter.leave, token)
 
     async def _read_and_call(self, scope, receive, send, cap: int, length: int | None) -> None:
         chunks, size = [], 0
@@ -79,6 +87,7 @@ class BodyLimit:
                 break
         body, delivered = b"".join(chunks), False
         del chunks
+        scope.setdefault("state", {})["admitted_at"] = time.monotonic()  # queueing delay counts from here
 
         async def replay():
             nonlocal delivered
@@ -88,6 +97,13 @@ class BodyLimit:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+
+async def _blocking(owner, method, *args):
+    """A shared (database) gate blocks: in a worker thread; the in-memory one runs here."""
+    if getattr(owner, "shared", False):
+        return await anyio.to_thread.run_sync(method, *args)
+    return method(*args)
 
 
 def _content_length(scope) -> int | None:

@@ -167,3 +167,11 @@ class RateBucket(Base):
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
     at: Mapped[float] = mapped_column(Float)
+
+
+class UploadLease(Base):
+    """One row per push in flight over all server processes (PostgreSQL); expiring, so a killed process frees its."""
+
+    __tablename__ = "upload_leases"
+    lease: Mapped[str] = mapped_column(String(60), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float)

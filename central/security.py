@@ -102,7 +102,8 @@ def retry_after_header(seconds: float) -> str:
 
 
 class ConcurrencyGate:
-    """Caps requests in flight; try_enter() is False when full (the caller answers 503 + Retry-After)."""
+    """Caps requests in flight (a memory bound: each holds its body); try_enter() is False when full (the caller
+    answers 503 + Retry-After). Load is shed earlier by QueueDelayAdmission."""
 
     def __init__(self, limit: int):
         self.limit = limit
@@ -116,10 +117,43 @@ class ConcurrencyGate:
             self.in_flight += 1
             return True
 
-    def leave(self) -> None:
+    def leave(self, _token=None) -> None:
         with self._lock:
             self.in_flight -= 1
 
     @staticmethod
     def retry_after() -> str:
         return retry_after_header(random.uniform(1, 5))
+
+
+class QueueDelayAdmission:
+    """Sheds load by queueing delay, not by a count (CoDel's rule): when even the shortest wait of the pushes that
+    started work in the last interval exceeded the target, a standing queue has formed and new pushes are refused
+    (503 + Retry-After) until a wait below the target is seen again. A short burst is absorbed; a queue that stays
+    is not allowed to grow, so admitted pushes keep their latency."""
+
+    def __init__(self, target_s: float = 0.25, interval_s: float = 0.5):
+        self.target_s, self.interval_s = target_s, interval_s
+        self.shedding = False
+        self._window_min = math.inf
+        self._window_end = 0.0
+        self._lock = threading.Lock()
+
+    def observe(self, delay_s: float, now: float | None = None) -> None:
+        """A push began its database work delay_s after it was admitted."""
+        now = now or time.monotonic()
+        with self._lock:
+            if now >= self._window_end:
+                if self._window_min != math.inf:
+                    self.shedding = self._window_min > self.target_s
+                self._window_min, self._window_end = math.inf, now + self.interval_s
+            self._window_min = min(self._window_min, delay_s)
+            if delay_s <= self.target_s:
+                self.shedding = False
+
+    def admit(self, now: float | None = None) -> bool:
+        now = now or time.monotonic()
+        with self._lock:
+            if self.shedding and now >= self._window_end + self.interval_s:  # nothing observed since: drained
+                self.shedding = False
+            return not self.shedding

@@ -93,7 +93,8 @@ def roster_for(session: Session, terminal: Terminal, keys) -> list[WireRoster]:
 
 def load_schools(session: Session, schools: list[dict], roster: list[dict] = (), keys=None) -> None:
     """Imports (upserts) schools and roster entries, e.g. from the provincial platform's export; names and ID
-    numbers sealed with keys (central.records.DataKeys)."""
+    numbers sealed with keys (central.records.DataKeys; default: the one the session factory carries)."""
+    keys = keys or session.info["data_keys"]
     for s in schools:
         session.merge(School(code=s["code"], name=s["name"], county_code=s["county_code"]))
     session.flush()

@@ -23,7 +23,6 @@ from central.embedded import EmbeddedServer, free_port
 sys.path.insert(0, str(Path(__file__).parent))
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-_db_counter = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -49,10 +48,13 @@ def postgres():
 def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'central.db'}"
-    base = request.getfixturevalue("postgres")
+    return new_pg_database(request.getfixturevalue("postgres"))
+
+
+def new_pg_database(base: str) -> str:
     import psycopg
 
-    name = f"central_{os.getpid()}_{next(_db_counter)}"
+    name = f"central_{os.getpid()}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(base.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     return f"{base}/{name}"

@@ -1,5 +1,5 @@
-"""hardening: sealed payloads (key id per row), ID-number HMACs, terminal audit, clock skew, shared nonces and
-rate buckets
+"""hardening: sealed payloads (key id per row), ID-number HMACs, terminal audit, clock skew, shared nonces,
+rate buckets and upload leases
 
 Revision ID: 0002_hardening
 Revises: 0001
@@ -49,9 +49,15 @@ def upgrade() -> None:
         sa.Column("tokens", sa.Float(), nullable=False),
         sa.Column("at", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("key"))
+    op.create_table(
+        "upload_leases",
+        sa.Column("lease", sa.String(length=60), nullable=False),
+        sa.Column("expires_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("lease"))
 
 
 def downgrade() -> None:
+    op.drop_table("upload_leases")
     op.drop_table("rate_buckets")
     op.drop_table("request_nonces")
     op.drop_table("terminal_audit")

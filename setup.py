@@ -19,6 +19,7 @@ EXTRAS = {
     "server": [
         "fastapi>=0.110", "uvicorn[standard]>=0.29", "sqlalchemy>=2.0", "alembic>=1.13", "psycopg[binary]>=3.1",
         "boto3>=1.34", "jinja2>=3.1", "python-multipart>=0.0.9",
+        "pillow>=10",  # JPEG attachments checked header first (dimensions, density) without decoding
     ],
     "test": [
         "pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6.100", "scikit-image>=0.22", "moto[server]>=5",

@@ -152,7 +152,7 @@ def _retryable(exc: DBAPIError) -> bool:
 
 def _validation_errors(errors) -> list[dict]:
     """Location, type and message of each error: never the input (it may be a body full of personal data)."""
-    return [{"loc": [str(p) for p in e.get("loc", ())][:8], "type": str(e.get("type", ""))[:60],
+    return [{"loc": [str(p)[:64] for p in e.get("loc", ())][:8], "type": str(e.get("type", ""))[:60],
              "msg": str(e.get("msg", ""))[:200]} for e in list(errors)[:20]]
 
 

@@ -21,8 +21,9 @@ from typing import Awaitable, Callable
 from kiosk.wire import API, MAX_BATCH
 
 SMALL_CAP = 4096  # enroll, and anything not named below
-CAPS = {f"{API}/heartbeat": 64 * 1024, f"{API}/self-tests": 320 * 1024}
-RECORD_JSON_CAP = 48 * 1024  # a record within the field limits, every character escaped as \uXXXX
+# the largest body the schema admits, every character escaped as \uXXXX (6 bytes), with room for the framing
+CAPS = {f"{API}/heartbeat": 128 * 1024, f"{API}/self-tests": 1536 * 1024}
+RECORD_JSON_CAP = 64 * 1024  # a record within the field limits (kiosk.wire.rules), escaped the same way
 
 
 def push_cap(policies) -> int:

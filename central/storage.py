@@ -37,17 +37,19 @@ class FileStorage:
     def put(self, sha256: str, data: bytes) -> None:
         self.put_many([(sha256, data)])
 
-    def put_many(self, blobs: Iterable[tuple[str, bytes]], pool: Executor | None = None) -> None:
+    def put_many(self, blobs: Iterable[tuple[str, bytes]], pool: Executor | None = None,
+                 overwrite: bool = False) -> None:
         """Each file written to a temporary name and fsynced, renamed into place, then each directory holding one
-        fsynced once (the renames durable). A blob already in place is not rewritten, but its directory is still
-        synced: another request may have renamed it a moment ago and not yet synced."""
+        fsynced once (the renames durable). A blob already in place is not rewritten (unless overwrite: re-sealing
+        replaces it atomically), but its directory is still synced: another request may have renamed it a moment
+        ago and not yet synced."""
         wanted = dict(blobs)  # the same JPEG twice in one call is written once
         paths = {sha: self._path(sha) for sha in wanted}
         opened: list[tuple[int, str, Path]] = []
         synced = False
         try:
             for sha, path in paths.items():
-                if not path.exists():
+                if overwrite or not path.exists():
                     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
                     opened.append((fd, tmp, path))
                     _write_all(fd, wanted[sha])
@@ -142,10 +144,11 @@ class SealedStorage:
         stored = self.inner.get(sha256)
         if self.keys.key_of(stored) == self.keys.current:
             return False
-        data = self.keys.open_bytes(stored, sha256)
+        blob = [(sha256, self.keys.seal_bytes(self.keys.open_bytes(stored, sha256), sha256))]
         if isinstance(self.inner, FileStorage):
-            self.inner._path(sha256).unlink()  # put_many skips a file in place
-        self.inner.put_many([(sha256, self.keys.seal_bytes(data, sha256))])
+            self.inner.put_many(blob, overwrite=True)  # renamed over the old file: never missing
+        else:
+            self.inner.put_many(blob)  # an object PUT replaces
         return True
 
 

@@ -3,7 +3,8 @@
 Policies land in <sync_dir>/config/policies/*.json: point KIOSK_POLICY_DIR (or load_policies(extra_dir)) there.
 A response is used only when it carries the signature of the server key pinned at enrollment; policy names
 become file names, so only kiosk.wire.POLICY_NAME is taken. The cached copy (the roster holds names and ID
-numbers) is sealed with AES-GCM under a key derived from the terminal's device key.
+numbers) is sealed with AES-GCM under a key derived from the terminal's device key. A policy's document file name
+(written by the terminal) must be one plain component too (kiosk.wire.FILE_NAME).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kiosk.policy import Policy
-from kiosk.wire import API, POLICY_NAME, ConfigResponse
+from kiosk.wire import API, FILE_NAME, POLICY_NAME, ConfigResponse
 
 from .files import write_atomic
 from .identity import KEY_FILE, load_or_create_key
@@ -73,9 +74,11 @@ class ConfigCache:
         identity.verify_response(response)
         config = ConfigResponse.model_validate_json(response.content)
         for document in config.policies:
-            Policy.model_validate(document)  # a bad policy never replaces the last good copy
-            if not isinstance(document.get("name"), str) or not POLICY_NAME.fullmatch(document["name"]):
+            policy = Policy.model_validate(document)  # a bad policy never replaces the last good copy
+            if not POLICY_NAME.fullmatch(policy.name):
                 raise ValueError("policy name is not a plain file name")
+            if not FILE_NAME.fullmatch(policy.document.filename) or ".." in policy.document.filename:
+                raise ValueError("policy document file name is not a plain file name")
         self.save(config, response.headers.get("etag"))
         return True
 

@@ -28,6 +28,8 @@ TIMESTAMP = re.compile(r"[0-9]{1,11}(?:\.[0-9]{1,6})?")
 NONCE = re.compile(r"[0-9A-Za-z_-]{8,64}")
 # Policy names become file names on the terminal: no path separators, no leading dot
 POLICY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+# A file name a policy gives (e.g. the document image's "{id_number}.jpg"): one plain component
+FILE_NAME = re.compile(r"[A-Za-z0-9{_][A-Za-z0-9{}_.-]{0,99}")
 
 
 def signing_message(method: str, path: str, timestamp: str, nonce: str, body: bytes) -> bytes:

@@ -103,18 +103,24 @@ def test_server_key_pinned_and_config_signed(server, make_kiosk):
         kiosk.identity.verify_response(replayed)
 
 
-def test_policy_names_never_leave_the_config_folder(make_server, make_kiosk, tmp_path):
+@pytest.mark.parametrize("field,value", [("name", "../../../x"), ("name", "a/b"), ("name", ".hidden"),
+                                         ("filename", "../../../x{id_number}.jpg"), ("filename", "/etc/{id_number}")])
+def test_server_given_file_names_never_leave_their_folder(make_server, make_kiosk, tmp_path, field, value):
     from kiosk.policy import load_policies
 
     policy_dir = tmp_path / "served-policies"
     policy_dir.mkdir()
     document = json.loads(load_policies()["henan-2024"].model_dump_json())
-    document["name"] = "../../../x"
+    if field == "name":
+        document["name"] = value
+    else:
+        document["name"], document["document"]["filename"] = "evil-2099", value
     (policy_dir / "evil.json").write_text(json.dumps(document, ensure_ascii=False))
     server = make_server(policy_dir=policy_dir)
     kiosk = make_kiosk(server)
     assert kiosk.worker.pull_config() is False
-    assert not list(tmp_path.rglob("x.json")) and kiosk.worker.config.last_good() is None
+    assert kiosk.worker.config.last_good() is None
+    assert not list(kiosk.dir.rglob("policies/*")) and not list(tmp_path.rglob("x*.json"))
 
 
 def test_roster_cache_is_sealed(server, make_kiosk):

@@ -127,3 +127,19 @@ def test_clock_skew_recorded_from_heartbeat(server, make_kiosk):
     with server.session() as s:
         skew = s.get(models.Terminal, kiosk.identity.terminal_id).clock_skew_s
     assert 110 < skew < 130
+
+
+def test_refused_correction_returns_to_signed(server, make_kiosk):
+    """The lifecycle's one cycle (signed -> correction requested -> refused -> signed) moves forward too."""
+    from kiosk.record import transition
+
+    kiosk = make_kiosk(server)
+    signed = kiosk.new_record("signed")
+    assert _push(kiosk, signed, *_files(kiosk, signed)).outcome == "created"
+    requested, _ = transition(signed, "request_correction", "student", reason="电话号码有误")
+    assert _push(kiosk, requested).outcome == "updated"
+    refused, _ = transition(requested, "reject_correction", "operator:2")
+    assert _push(kiosk, refused).outcome == "updated"
+    assert _push(kiosk, requested).outcome == "already_have"  # the older request arriving late
+    with server.session() as s:
+        assert s.get(models.Record, str(signed.record_id)).state == "signed"

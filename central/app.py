@@ -61,14 +61,18 @@ SCHEMES = [APIKeyHeader(name=name, auto_error=False, description=text) for name,
                        "body)"))]
 
 
-def private_data_dir(data_dir: Path) -> None:
-    """umask 077 for everything this process creates; the data directory 0700 and the SQLite files 0600, also
-    when an older version made them wider."""
-    os.umask(0o077)
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    data_dir.chmod(0o700)
-    for path in data_dir.glob("central.db*"):
-        path.chmod(0o600)
+def private_data_dir(settings: Settings) -> None:
+    """The data directory 0700 and the SQLite file 0600 (made so before SQLite opens it: its WAL and shared-memory
+    files take the database file's mode), also when an older version made them wider. `kiosk-central` also sets
+    umask 077 at start (central.cli); an embedding process keeps its own umask."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)
+    url = settings.database_url
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        db = Path(url.removeprefix("sqlite:///"))
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT, 0o600))
+        for path in db.parent.glob(db.name + "*"):
+            path.chmod(0o600)
 
 
 SETTINGS_ENV = "KIOSK_CENTRAL_SETTINGS"  # serve --workers: the settings each worker process builds its app from
@@ -76,7 +80,7 @@ SETTINGS_ENV = "KIOSK_CENTRAL_SETTINGS"  # serve --workers: the settings each wo
 
 def prepare(settings: Settings) -> None:
     """What must exist once before several processes start: private data folder, keys, the newest schema."""
-    private_data_dir(settings.data_dir)
+    private_data_dir(settings)
     keys = DataKeys.load(key_file(settings.data_key_file, settings.data_dir))
     load_or_create_server_key(keys.path.parent / "server-signing.key")
     engine = make_engine(settings.database_url)
@@ -88,6 +92,7 @@ def app_from_environment() -> FastAPI:
     """uvicorn's app factory for `kiosk-central serve --workers N` (settings from SETTINGS_ENV)."""
     from kiosk.logs import configure_logging
 
+    os.umask(0o077)
     configure_logging(os.environ.get("KIOSK_CENTRAL_LOG_LEVEL", "WARNING"))
     return create_app(Settings.from_json(os.environ[SETTINGS_ENV]))
 
@@ -96,7 +101,7 @@ class Central:
     """Everything a request needs: database, storage, keys, limits. One per app."""
 
     def __init__(self, settings: Settings):
-        private_data_dir(settings.data_dir)
+        private_data_dir(settings)
         self.settings = settings
         self.data_keys = DataKeys.load(key_file(settings.data_key_file, settings.data_dir))
         self.server_key = load_or_create_server_key(self.data_keys.path.parent / "server-signing.key")

@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    os.umask(0o077)  # everything the server writes (database, WAL, attachments, keys) private to its user
     configure_logging(args.log_level)
     os.environ.setdefault("KIOSK_CENTRAL_LOG_LEVEL", args.log_level)  # serve --workers: the workers log alike
     return int(args.handler(args) or 0)

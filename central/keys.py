@@ -10,6 +10,7 @@ and verify the signature on config responses (kiosk.wire.response_message).
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -75,9 +76,12 @@ def load_or_create_server_key(path: Path) -> Ed25519PrivateKey:
         raw = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                                          serialization.NoEncryption())
         tmp = path.with_name(f".tmp-{path.name}")
-        tmp.write_bytes(raw)
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
     return Ed25519PrivateKey.from_private_bytes(path.read_bytes())
 
 

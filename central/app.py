@@ -115,7 +115,8 @@ class Central:
         skew, rate, burst = settings.clock_skew_s, settings.rate_per_terminal, settings.burst_per_terminal
         self.nonces = SharedNonces(self.engine, skew) if shared else NonceCache(skew)
         self.rates = SharedRateLimiter(self.engine, rate, burst) if shared else RateLimiter(rate, burst)
-        self.enroll_failures = FailureThrottle(ENROLL_RATE, ENROLL_BURST)
+        self.enroll_failures = (SharedRateLimiter(self.engine, ENROLL_RATE, ENROLL_BURST) if shared
+                                else FailureThrottle(ENROLL_RATE, ENROLL_BURST))
         limit = settings.max_concurrent_uploads
         self.uploads = SharedUploadGate(self.engine, limit) if shared else ConcurrencyGate(limit)
         self.admission = QueueDelayAdmission(settings.queue_target_s)
@@ -198,7 +199,7 @@ def create_app(settings: Settings) -> FastAPI:
               openapi_extra=_body_of(EnrollRequest), responses=_problems(403, 409, 413, 422, 429))
     async def enroll(raw: Request) -> Response:
         client = f"enroll:{raw.client.host if raw.client else '?'}"
-        wait = central.enroll_failures.wait(client)
+        wait = await run_in_threadpool(central.enroll_failures.wait, client)
         if wait:
             raise HTTPException(429, "too many failed enrollments", headers={"Retry-After": retry_after_header(wait)})
         try:
@@ -211,7 +212,7 @@ def create_app(settings: Settings) -> FastAPI:
             except terminals.EnrollError as exc:
                 raise HTTPException(exc.status, exc.reason) from None
         except (HTTPException, RequestValidationError):
-            central.enroll_failures.failed(client)
+            await run_in_threadpool(central.enroll_failures.failed, client)
             raise
         log.info("terminal enrolled", extra={"fields": {"terminal": answer.terminal_id, "new": created}})
         answer = answer.model_copy(update={"server_public_key": public_bytes(central.server_key)})

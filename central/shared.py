@@ -81,6 +81,19 @@ class SharedRateLimiter:
         tokens = min(self.burst, row.tokens + max(0.0, now - row.at) * self.rate) if row else 0.0
         return max(0.01, (1 - tokens) / self.rate)
 
+    def wait(self, key: str, now: float | None = None) -> float:
+        """What a new attempt must wait, spending nothing (security.FailureThrottle's interface)."""
+        now = now or time.time()
+        with self.engine.begin() as db:
+            row = db.execute(BUCKET_READ, {"k": key}).first()
+        if row is None:
+            return 0.0
+        tokens = min(self.burst, row.tokens + max(0.0, now - row.at) * self.rate)
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+
+    def failed(self, key: str) -> None:
+        self.take(key)
+
 
 class SharedUploadGate:
     """At most `limit` pushes in flight over all processes: a lease row per admitted push (expiring, so a

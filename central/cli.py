@@ -77,7 +77,7 @@ def load_schools(args) -> int:
 
 def rotate_key(args) -> int:
     """A new data key; every sealed row and attachment re-sealed under it. Prints the counts (JSON)."""
-    from .records import rotate
+    from .rotate import rotate
 
     central = _central(args)
     counts = rotate(central)

@@ -8,6 +8,7 @@ A sealed value names its key: "<key id>:<base64 nonce + ciphertext>" for text, b
 for bytes; rows also keep key_id so `kiosk-central rotate-key` finds what to re-seal.
 
 The one pair for record JSON: seal_json() / open_json(). Console and export code read records through open_json.
+Key rotation: central/rotate.py.
 """
 from __future__ import annotations
 
@@ -119,43 +120,3 @@ def _write_private(path: Path, data: dict) -> None:
         os.fsync(f.fileno())
     os.replace(tmp, path)
 
-
-def rotate(central) -> dict[str, int]:
-    """`kiosk-central rotate-key`: a new current data key, then every sealed row and attachment re-sealed under it
-    (in batches, each its own transaction: safe to interrupt and run again). Old keys stay in the file until an
-    operator removes them after a backup cycle. Returns how many of each were re-sealed."""
-    from sqlalchemy import select, update
-
-    from .models import Attachment, Conflict, Record, RecordVersion, RosterEntry
-
-    keys: DataKeys = central.data_keys
-    keys.rotate()
-    counts = {}
-    for model, context in ((Record, "record_id"), (RecordVersion, "record_id"), (Conflict, "record_id")):
-        table, done = model.__table__, 0
-        while True:
-            def batch(session):
-                rows = session.execute(select(table).where(table.c.key_id != keys.current).limit(200)).all()
-                for row in rows:
-                    ctx = getattr(row, context)
-                    where = [c == getattr(row, c.name) for c in table.primary_key.columns]
-                    session.execute(update(table).where(*where).values(
-                        payload=keys.seal_json(keys.open_json(row.payload, ctx), ctx), key_id=keys.current))
-                return len(rows)
-            n = central.write(batch)
-            done += n
-            if not n:
-                break
-        counts[table.name] = done
-
-    def roster(session):
-        rows = session.scalars(select(RosterEntry)).all()
-        for r in rows:
-            r.name = keys.seal_json(keys.open_json(r.name, r.student_number), r.student_number)
-        return len(rows)
-
-    counts["roster"] = central.write(roster)
-    with central.sessions() as session:
-        shas = session.scalars(select(Attachment.sha256)).all()
-    counts["attachments"] = sum(central.storage.reseal(sha) for sha in shas)
-    return counts

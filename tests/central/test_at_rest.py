@@ -10,7 +10,7 @@ import subprocess
 from conftest import PG_BIN
 
 from central import models, terminals
-from central.records import rotate
+from central.rotate import rotate
 from kiosk.record import Record as WireRecord
 
 
@@ -110,3 +110,39 @@ def test_orphaned_temp_files_are_removed_at_start(make_server, tmp_path):
         assert not orphan.exists()
     finally:
         again.stop()
+
+
+def test_rotate_key_converts_rows_from_before_sealing(server):
+    """A database migrated from before this change: plain payload, plain ID number, plain roster row."""
+    from sqlalchemy import insert
+
+    from kiosk.record import example_record
+
+    record = example_record()
+    plain = record.model_dump_json()
+    server.central.write(lambda s: terminals.load_schools(
+        s, [{"code": "4114030012", "name": "商丘市第一初级中学", "county_code": "411403"}], [],
+        server.central.data_keys))
+
+    def legacy(session):
+        session.add(models.Terminal(terminal_id="T-OLD", public_key=b"\x01" * 32, role="school",
+                                    school_code="4114030012", county_code="411403", peripherals={},
+                                    outbox_depth=0, last_sync_error=""))
+        session.flush()
+        session.execute(insert(models.Record).values(
+            record_id=str(record.record_id), version=1, state="submitted", content_hash=record.content_hash(),
+            terminal_id="T-OLD", id_number=record.id_number, school_code="4114030012", payload=plain, key_id=""))
+        session.add(models.RosterEntry(student_number="G41140320090315003X", id_number="41140320090315003X",
+                                       name="王小明", school_code="4114030012"))
+
+    server.central.write(legacy)
+    counts = rotate(server.central)
+    assert counts["records"] == 1 and counts["roster"] == 1
+    keys = server.central.data_keys
+    with server.session() as s:
+        row = s.get(models.Record, str(record.record_id))
+        assert row.id_number == keys.id_digest(record.id_number) and row.key_id == keys.current
+        assert keys.open_json(row.payload, row.record_id) == plain
+        terminal = s.get(models.Terminal, "T-OLD")
+        roster = terminals.roster_for(s, terminal, keys)
+    assert [(r.student_number, r.name) for r in roster] == [("G41140320090315003X", "王小明")]

@@ -140,8 +140,12 @@ def ingest_rate(root: Path, count: int, batch: int, db: str = "", workers: int =
         def terminal(identity, share):
             with open_client(identity) as client:
                 for body in share:
-                    response = client.post(f"{API}/records", content=body,
-                                           headers={"Content-Type": "application/json"})
+                    while True:  # a 503 (load shed) is retried, as a terminal would after its Retry-After
+                        response = client.post(f"{API}/records", content=body,
+                                               headers={"Content-Type": "application/json"})
+                        if response.status_code != 503:
+                            break
+                        time.sleep(0.1)
                     if response.status_code != 200 or response.text.count('"created"') != body.count(b'"record"'):
                         failures.append(response.status_code)
 

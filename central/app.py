@@ -45,6 +45,7 @@ from .storage import open_storage
 log = logging.getLogger(__name__)
 PUSH_PATH = f"{API}/records"
 TX_ATTEMPTS = 5
+COUNTY_CACHE_S = 60.0  # schools loaded with load-schools reach the scope check within this time
 ENROLL_RATE, ENROLL_BURST = 0.2, 5  # failed enrollments per client address: 5, then one every 5 s
 
 
@@ -121,6 +122,8 @@ class Central:
         self.uploads = SharedUploadGate(self.engine, limit) if shared else ConcurrencyGate(limit)
         self.admission = QueueDelayAdmission(settings.queue_target_s)
         self.terminal_cache: dict[str, object] = {}  # see central.auth
+        self._counties: dict[str, str | None] = {}
+        self._counties_at = 0.0
         self.io_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="attachments")
         # SQLite takes one writer at a time: serialise writers here instead of failing on "database is locked".
         self._write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else None
@@ -143,6 +146,20 @@ class Central:
         if self._group is None:
             return self.write(work)
         return self._group.submit(work)
+
+    def counties(self, codes: set[str]) -> dict[str, str]:
+        """School code -> county code for the known ones; read from the schools table at most every 60 s."""
+        now = time.monotonic()
+        if now - self._counties_at > COUNTY_CACHE_S:
+            self._counties, self._counties_at = {}, now
+        cache = self._counties  # this call's copy: another thread may start a fresh one
+        missing = codes - cache.keys()
+        if missing:
+            with self.sessions() as session:
+                found = dict(session.execute(select(models.School.code, models.School.county_code)
+                                             .where(models.School.code.in_(missing))).all())
+            cache.update({code: found.get(code) for code in missing})
+        return {code: cache[code] for code in codes if cache.get(code)}
 
     def policies(self) -> list[dict]:
         return [p.model_dump(mode="json") for p in self.policy_map.values()]
@@ -273,10 +290,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def _push(central: Central, who: Caller, request: PushRequest, admitted: float) -> list[PushResult]:
-    codes = {item.record.school_code for item in request.items}
-    with central.sessions() as session:
-        counties = dict(session.execute(select(models.School.code, models.School.county_code)
-                                        .where(models.School.code.in_(codes))).all())
+    counties = central.counties({item.record.school_code for item in request.items})
     checked = [ingest.check(item, who.scope, central.policy_map, counties) for item in request.items]
     # every JPEG of the request durable (files and directories fsynced) before the transaction that names them
     blobs = [blob for problem, item_blobs in checked if not problem for blob in item_blobs]

@@ -56,6 +56,10 @@ def test_id_number_check_digit(server, make_kiosk):
     record = kiosk.new_record(id_number=bad)
     result = _push(kiosk, record, *_files(kiosk, record))
     assert (result.outcome, result.code) == ("rejected", "id_number_invalid")
+    no_date = kiosk.new_record(id_number=valid_id(8, prefix="41140320091332"))  # month 13
+    assert _push(kiosk, no_date, *_files(kiosk, no_date)).code == "id_number_invalid"
+    retired = kiosk.new_record(id_number=valid_id(9, prefix="41149920090315"))  # a region code no table knows
+    assert _push(kiosk, retired, *_files(kiosk, retired)).outcome == "created"
 
 
 def _jpeg(size=(450, 600), dpi=(300, 300), quality=60, **options) -> bytes:

@@ -32,6 +32,7 @@ def serve(args) -> int:
     settings = _settings(args)
     settings.max_concurrent_uploads, settings.rate_per_terminal = args.max_uploads, args.rate
     options = dict(host=args.host, port=args.port, log_config=None, access_log=False,
+                   forwarded_allow_ips=args.forwarded_allow_ips,
                    ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile, **server_options())
     if args.workers <= 1:
         uvicorn.run(create_app(settings), **options)
@@ -104,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8800)
     p.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL only)")
+    p.add_argument("--forwarded-allow-ips", default="127.0.0.1",
+                   help="balancer addresses whose X-Forwarded-For names the client (the enroll throttle's key)")
     p.add_argument("--max-uploads", type=int, default=64, help="concurrent uploads before 503 (a memory bound)")
     p.add_argument("--rate", type=float, default=20.0, help="requests per second per terminal before 429")
     p.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM), or terminate TLS in front")

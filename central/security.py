@@ -127,8 +127,10 @@ class ConcurrencyGate:
 
 
 class QueueDelayAdmission:
-    """Sheds load by queueing delay, not by a count (CoDel's rule): when even the shortest wait of the pushes that
-    started work in the last interval exceeded the target, a standing queue has formed and new pushes are refused
+    """Sheds load by queueing delay, not by a count (CoDel's rule). A push's delay is the time it spent waiting:
+    for the event loop, the thread pool and the database writer (never its own parsing, checks or fsyncs, so a
+    large batch is not mistaken for a queue). When even the shortest delay of the pushes that started work in the
+    last interval exceeded the target, a standing queue has formed and new pushes are refused
     (503 + Retry-After) until a wait below the target is seen again. A short burst is absorbed; a queue that stays
     is not allowed to grow, so admitted pushes keep their latency."""
 

@@ -22,7 +22,8 @@ EXTRAS = {
     "server": [
         "fastapi>=0.110", "uvicorn[standard]>=0.29", "sqlalchemy>=2.0", "alembic>=1.13", "psycopg[binary]>=3.1",
         "boto3>=1.34", "jinja2>=3.1", "python-multipart>=0.0.9",
-        # Operator console: password hashes, roster and export spreadsheets, 公示 PDF, export image checks.
+        # Operator console: password hashes, roster and export spreadsheets, 公示 PDF; pillow also checks JPEG
+        # attachments header first (dimensions, density) without decoding.
         "argon2-cffi>=23.1", "openpyxl>=3.1", "reportlab>=4.0", "pillow>=10",
     ],
     "test": [

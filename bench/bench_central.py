@@ -24,7 +24,7 @@ import httpx
 
 from bench import Row
 
-PHOTO_BYTES, DOCUMENT_BYTES = 30_000, 50_000  # typical JPEG sizes under the policies' limits
+PHOTO_BYTES, DOCUMENT_BYTES = 28_000, 48_000  # JPEGs just under the policies' limits (30,000 / 50,000)
 TERMINALS = 8
 
 
@@ -34,34 +34,62 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def _blob(rng: random.Random, size: int) -> bytes:
-    return b"\xff\xd8\xff\xe0" + rng.randbytes(size - 6) + b"\xff\xd9"
+_BASE_JPEGS: dict = {}
+
+
+def _blob(rng: random.Random, size: int, pixels: tuple[int, int]) -> bytes:
+    """A real JPEG of the policy's dimensions at 300 dpi (the server checks its headers), padded to `size` bytes
+    with random comment segments (the bytes an encoder would spend on a real photo)."""
+    import io
+
+    from PIL import Image
+
+    if pixels not in _BASE_JPEGS:
+        out = io.BytesIO()
+        Image.new("RGB", pixels, (70, 120, 200)).save(out, "JPEG", quality=60, dpi=(300, 300))
+        _BASE_JPEGS[pixels] = out.getvalue()
+    base, segments = _BASE_JPEGS[pixels], b""
+    while len(base) + len(segments) < size:
+        n = min(60_000, size - len(base) - len(segments) - 4)
+        segments += b"\xff\xfe" + (n + 2).to_bytes(2, "big") + rng.randbytes(n)
+    return base[:2] + segments + base[2:]
+
+
+def _id_number(n: int) -> str:
+    """A distinct valid ID number for each n (birth date and sequence digits vary, the check digit fits)."""
+    import datetime as dt
+
+    from stdnum.cn import ric
+
+    born = dt.date(2009, 1, 1) + dt.timedelta(days=n // 1000)
+    body = f"411403{born:%Y%m%d}{n % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
 
 
 def _record(rng: random.Random, n: int):
     from kiosk.record import RecordState, example_record
 
-    photo, document = _blob(rng, PHOTO_BYTES), _blob(rng, DOCUMENT_BYTES)
+    photo, document = _blob(rng, PHOTO_BYTES, (450, 600)), _blob(rng, DOCUMENT_BYTES, (800, 600))
     base = example_record(photo_sha256=hashlib.sha256(photo).hexdigest(),
                           document_sha256=hashlib.sha256(document).hexdigest())
-    identity = {**base.identity, "id_number": f"4114032009{n:08d}"}
+    identity = {**base.identity, "id_number": _id_number(n)}
     return base.model_copy(update={"record_id": uuid.uuid4(), "identity": identity,
                                    "state": RecordState.SUBMITTED}), photo, document
 
 
 class CentralProcess:
-    def __init__(self, root: Path, **options):
+    def __init__(self, root: Path, terminals_: int = TERMINALS, db: str = "", **options):
         from central import terminals
         from central.app import Central
         from central.settings import Settings
 
         self.data = root / "central"
-        central = Central(Settings(data_dir=self.data))
+        central = Central(Settings(data_dir=self.data, db_url=db))
         self.codes = [central.write(lambda s: terminals.create_code(s, "school", "4114030012", "411403"))
-                      for _ in range(TERMINALS)]
+                      for _ in range(terminals_)]
         central.engine.dispose()
         self.url = f"http://127.0.0.1:{_port()}"
-        args = [f"--{k.replace('_', '-')}={v}" for k, v in options.items()]
+        args = [f"--{k.replace('_', '-')}={v}" for k, v in options.items()] + (["--db", db] if db else [])
         self.process = subprocess.Popen([sys.executable, "-m", "central.cli", "--log-level", "WARNING", "serve",
                                          "--data", str(self.data), "--port", self.url.rsplit(":", 1)[1], *args])
         deadline = time.monotonic() + 30
@@ -74,21 +102,32 @@ class CentralProcess:
         raise RuntimeError("central did not start")
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time of the server process and its worker processes so far (Linux /proc)."""
+        total = 0
+        for pid in [self.process.pid, *_children(self.process.pid)]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(10)
 
 
-def ingest_rate(root: Path, count: int, batch: int) -> tuple[float, float, float]:
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def ingest_rate(root: Path, count: int, batch: int, db: str = "", workers: int = 1) -> tuple[float, float, float]:
     """(records per second, server CPU milliseconds per record, the load generator's share of the cores)."""
     from kiosk.sync import enroll, open_client
-    from kiosk.sync.wire import API, PushItem, PushRequest
+    from kiosk.wire import API, PushItem, PushRequest
 
-    server = CentralProcess(root / f"ingest{batch}", rate=100_000, max_uploads=1000)
+    server = CentralProcess(root / f"ingest{batch}-{workers}-{bool(db)}", db=db, rate=100_000, max_uploads=1000,
+                            **({"workers": workers} if workers > 1 else {}))
     try:
         identities = [enroll(server.url, code, root / f"t{batch}-{i}") for i, code in enumerate(server.codes)]
         rng = random.Random(1)
@@ -101,8 +140,12 @@ def ingest_rate(root: Path, count: int, batch: int) -> tuple[float, float, float
         def terminal(identity, share):
             with open_client(identity) as client:
                 for body in share:
-                    response = client.post(f"{API}/records", content=body,
-                                           headers={"Content-Type": "application/json"})
+                    while True:  # a 503 (load shed) is retried, as a terminal would after its Retry-After
+                        response = client.post(f"{API}/records", content=body,
+                                               headers={"Content-Type": "application/json"})
+                        if response.status_code != 503:
+                            break
+                        time.sleep(0.1)
                     if response.status_code != 200 or response.text.count('"created"') != body.count(b'"record"'):
                         failures.append(response.status_code)
 

@@ -47,8 +47,9 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, **info) -> sessionmaker[Session]:
+    """Sessions whose .info carries info (e.g. data_keys: code that seals reaches the key through its session)."""
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 class GroupCommit:

@@ -5,7 +5,10 @@
 - same id + version, different content: "conflict" (queued for operators, the held copy is untouched);
 - a newer version of a signed (locked) record: "conflict" (locked); after a correction request it is accepted;
 - another record with the same ID number: the new record is kept as its own row and a conflict is queued;
-  nothing is ever merged.
+  nothing is ever merged;
+- a record the terminal may not write (central.scope), malformed or over the field limits, or with attachments that
+  are not the policy's JPEGs: "rejected" with a code and a Chinese message, and an audit row.
+Payloads are sealed (central.records) and ID numbers held as keyed HMACs before the write transaction.
 """
 from __future__ import annotations
 
@@ -18,14 +21,15 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from kiosk.record import Record as WireRecord
-from kiosk.sync.wire import MAX_ATTACHMENT_BYTES, PushItem, PushResult, is_progress, push_problem
+from kiosk.wire import MAX_ATTACHMENT_BYTES, PushItem, PushResult, Rejection, is_progress, jpeg_problem, push_problem
 
-from .models import Attachment, Conflict, Record, RecordVersion, utcnow
-from .storage import AttachmentStorage
+from .models import Attachment, Conflict, Record, RecordVersion, TerminalAudit, utcnow
+from .records import DataKeys
+from .scope import TerminalScope, scope_problem
 
 # Core tables: the hot path skips the ORM's per-statement work
 RECORDS, VERSIONS, ATTACHMENTS = Record.__table__, RecordVersion.__table__, Attachment.__table__
-CONFLICTS = Conflict.__table__
+CONFLICTS, AUDIT = Conflict.__table__, TerminalAudit.__table__
 # ... and its statements are built once: building and coercing a select costs more than SQLite running it
 HELD = select(RECORDS.c.version, RECORDS.c.state, RECORDS.c.content_hash, RECORDS.c.terminal_id,
               RECORDS.c.payload).where(RECORDS.c.record_id == bindparam("rid")).with_for_update()
@@ -49,29 +53,36 @@ def _attachments(item: PushItem) -> list[tuple[str, bytes | None, str]]:
     return [("photo", item.photo, item.record.photo_sha256), ("document", item.document, item.record.document_sha256)]
 
 
-def check_attachments(item: PushItem) -> tuple[str, list[tuple[str, bytes]]]:
-    """(rejection reason, '') or ('', the item's JPEGs as (sha256, bytes) to store before the transaction)."""
-    problem = push_problem(item.record)
+def check(item: PushItem, terminal: TerminalScope, policies: dict, counties: dict[str, str]
+          ) -> tuple[Rejection | None, list[tuple[str, bytes]]]:
+    """(rejection, []) or (None, the item's JPEGs as (sha256, bytes) to store before the transaction). Content,
+    then scope, then the JPEGs' headers against the record's policy (sizes first: nothing oversized is parsed)."""
+    problem = push_problem(item.record) or scope_problem(terminal, item.record, policies, counties)
     if problem:
         return problem, []
-    blobs = []
+    policy, blobs = policies[item.record.policy], []
     for kind, data, sha in _attachments(item):
         if data is None:
             continue
-        if len(data) > MAX_ATTACHMENT_BYTES:
-            return f"{kind} larger than {MAX_ATTACHMENT_BYTES} bytes", []
+        if data and not sha:
+            return Rejection("attachment_invalid", f"{kind} sent for a record without {kind}_sha256"), []
+        bad = jpeg_problem(data, getattr(policy, kind)) if len(data) <= MAX_ATTACHMENT_BYTES else "too large"
+        if bad:
+            return Rejection("attachment_invalid", f"{kind}: {bad}"), []
         if hashlib.sha256(data).hexdigest() != sha:
-            return f"{kind} bytes do not match {kind}_sha256", []
+            return Rejection("attachment_invalid", f"{kind} bytes do not match {kind}_sha256"), []
         blobs.append((sha, data))
-    return "", blobs
+    return None, blobs
 
 
-def store_attachments(item: PushItem, *, storage: AttachmentStorage) -> str:
-    """Checks and stores the item's JPEGs before the transaction; returns a rejection reason or ''."""
-    problem, blobs = check_attachments(item)
-    if blobs:
-        storage.put_many(blobs)
-    return problem
+def rejected(item: PushItem, problem: Rejection) -> PushResult:
+    return PushResult(record_id=str(item.record.record_id), version=item.record.version, outcome="rejected",
+                      reason=problem.detail, code=problem.code, message=problem.message)
+
+
+def audit(session_or_db, terminal_id: str, action: str, code: str, record_id: str | None, detail: str) -> None:
+    session_or_db.execute(insert(AUDIT), [dict(at=utcnow(), terminal_id=terminal_id, action=action, code=code,
+                                               record_id=record_id, detail=detail[:300])])
 
 
 @dataclass(frozen=True)
@@ -82,17 +93,20 @@ class Prepared:
     record: WireRecord  # with the pushing terminal's id
     rid: str
     digest: str
-    payload: str
+    payload: str  # sealed
+    id_key: str  # keyed HMAC of the ID number
+    keys: DataKeys
 
 
-def prepare(terminal_id: str, item: PushItem) -> Prepared:
+def prepare(terminal_id: str, item: PushItem, keys: DataKeys) -> Prepared:
     record = item.record.model_copy(update={"terminal_id": terminal_id})
-    return Prepared(item, record, str(record.record_id), record.content_hash(), record.model_dump_json())
+    rid = str(record.record_id)
+    return Prepared(item, record, rid, record.content_hash(), keys.seal_json(record.model_dump_json(), rid),
+                    keys.id_digest(record.id_number), keys)
 
 
-def ingest(session: Session, terminal_id: str, item: PushItem | Prepared) -> PushResult:
+def ingest(session: Session, terminal_id: str, prepared: Prepared) -> PushResult:
     """Applies the rules to one pushed item. Core statements, not ORM objects: this is the server's hot path."""
-    prepared = item if isinstance(item, Prepared) else prepare(terminal_id, item)
     item, record, rid, digest = prepared.item, prepared.record, prepared.rid, prepared.digest
 
     def result(outcome: str, reason: str = "", conflict_id: int | None = None) -> PushResult:
@@ -100,16 +114,17 @@ def ingest(session: Session, terminal_id: str, item: PushItem | Prepared) -> Pus
                           conflict_id=conflict_id)
 
     def queue(kind: str, reason: str, other: str | None = None) -> PushResult:
-        return result("conflict", reason, _queue_conflict(session, kind, record, digest, terminal_id, other))
+        return result("conflict", reason, _queue_conflict(session, kind, prepared, terminal_id, other))
 
     db = session.connection()  # Core on the session's connection: the hot path skips ORM execution
-    problem = push_problem(record) or _missing_attachments(db, item)
+    problem = _missing_attachments(db, item)
     if problem:
-        return result("rejected", problem)
-    _lock_identity(db, record.id_number)
+        audit(db, terminal_id, "push", problem.code, rid, problem.detail)
+        return rejected(item, problem)
+    _lock_identity(db, prepared.id_key)
     held = db.execute(HELD, {"rid": rid}).first()
     if held is None:
-        other = db.scalar(OTHER_HOLDER, {"id_number": record.id_number, "rid": rid})
+        other = db.scalar(OTHER_HOLDER, {"id_number": prepared.id_key, "rid": rid})
         _store(db, prepared, new_record=True, new_version=True)
         return queue("id_number", "another record holds this ID number", other) if other else result("created")
     if held.terminal_id != terminal_id:
@@ -128,7 +143,7 @@ def ingest(session: Session, terminal_id: str, item: PushItem | Prepared) -> Pus
     return result("created")
 
 
-def _missing_attachments(db: Connection, item: PushItem) -> str:
+def _missing_attachments(db: Connection, item: PushItem) -> Rejection | None:
     """Registers the JPEGs that came with the item; names one the record needs that the server does not hold."""
     sent = [{"sha256": sha, "size": len(data), "stored_at": utcnow()} for _, data, sha in _attachments(item)
             if sha and data is not None]
@@ -136,15 +151,15 @@ def _missing_attachments(db: Connection, item: PushItem) -> str:
         db.execute(_insert_ignore(db, ATTACHMENTS), sent)
     for kind, data, sha in _attachments(item):
         if sha and data is None and db.scalar(HELD_ATTACHMENT, {"sha": sha}) is None:
-            return f"{kind} missing: send it with the record"
-    return ""
+            return Rejection("attachment_missing", f"{kind} missing: send it with the record")
+    return None
 
 
 def _same_version(db: Connection, held, prepared: Prepared, queue, result, current: bool) -> PushResult:
     record, digest = prepared.record, prepared.digest
     if held.content_hash != digest:
         return queue("content", "different content for the same version")
-    if is_progress(WireRecord.model_validate_json(held.payload), record):
+    if is_progress(WireRecord.model_validate_json(prepared.keys.open_json(held.payload, prepared.rid)), record):
         _store(db, prepared, new_record=False, new_version=False, current=current)
         return result("updated")
     existing = db.execute(QUEUED, {"rid": prepared.rid, "version": record.version, "digest": digest}).first()
@@ -159,13 +174,14 @@ def _store(db: Connection, prepared: Prepared, *, new_record: bool, new_version:
         db.execute(INSERT_VERSION, version)
     else:
         db.execute(UPDATE_VERSION, {"b_rid": rid, "b_version": record.version, "state": version["state"],
-                                    "payload": version["payload"]})
+                                    "payload": version["payload"], "key_id": version["key_id"]})
     if not current:
         return
     values = dict(version=record.version, state=record.state.value, content_hash=prepared.digest,
-                  school_code=record.school_code, payload=prepared.payload, updated_at=now)
+                  school_code=record.school_code, payload=prepared.payload, key_id=version["key_id"],
+                  updated_at=now)
     if new_record:
-        db.execute(INSERT_RECORD, dict(record_id=rid, terminal_id=record.terminal_id, id_number=record.id_number,
+        db.execute(INSERT_RECORD, dict(record_id=rid, terminal_id=record.terminal_id, id_number=prepared.id_key,
                                        received_at=now, **values))
     else:
         db.execute(UPDATE_RECORD, {"b_rid": rid, **values})
@@ -174,7 +190,8 @@ def _store(db: Connection, prepared: Prepared, *, new_record: bool, new_version:
 def _version_values(prepared: Prepared) -> dict:
     record = prepared.record
     return dict(record_id=prepared.rid, version=record.version, state=record.state.value,
-                content_hash=prepared.digest, payload=prepared.payload, received_at=utcnow())
+                content_hash=prepared.digest, payload=prepared.payload, key_id=prepared.keys.current,
+                received_at=utcnow())
 
 
 def _insert_ignore(db: Connection, table):
@@ -186,17 +203,16 @@ def _insert_ignore(db: Connection, table):
     return statement
 
 
-def _queue_conflict(session: Session, kind: str, record: WireRecord, digest: str, terminal_id: str,
-                    other: str | None) -> int:
-    rid = str(record.record_id)
+def _queue_conflict(session: Session, kind: str, prepared: Prepared, terminal_id: str, other: str | None) -> int:
+    record, digest, rid = prepared.record, prepared.digest, prepared.rid
     existing = session.scalar(select(Conflict).where(Conflict.kind == kind, Conflict.record_id == rid,
                                                      Conflict.version == record.version,
                                                      Conflict.content_hash == digest))
     if existing is not None:
         return existing.conflict_id
     conflict = Conflict(kind=kind, record_id=rid, version=record.version, content_hash=digest,
-                        other_record_id=other, terminal_id=terminal_id, payload=record.model_dump_json(),
-                        status="open")
+                        other_record_id=other, terminal_id=terminal_id, payload=prepared.payload,
+                        key_id=prepared.keys.current, status="open")
     session.add(conflict)
     session.flush()
     return conflict.conflict_id
@@ -205,7 +221,7 @@ def _queue_conflict(session: Session, kind: str, record: WireRecord, digest: str
 LOCK_IDENTITY = text("SELECT pg_advisory_xact_lock(hashtext(:k))")
 
 
-def _lock_identity(db: Connection, id_number: str) -> None:
+def _lock_identity(db: Connection, id_key: str) -> None:
     """Serialises pushes of one ID number on PostgreSQL (SQLite writes are serialised by the app already)."""
     if db.dialect.name == "postgresql":
-        db.execute(LOCK_IDENTITY, {"k": id_number})
+        db.execute(LOCK_IDENTITY, {"k": id_key})

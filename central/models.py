@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -29,6 +30,7 @@ class Terminal(Base):
     peripherals: Mapped[dict] = mapped_column(default=dict)
     outbox_depth: Mapped[int] = mapped_column(default=0)
     last_sync_error: Mapped[str] = mapped_column(Text, default="")
+    clock_skew_s: Mapped[float | None] = mapped_column(Float)  # terminal clock minus server clock, last heartbeat
 
 
 class EnrollmentCode(Base):
@@ -50,10 +52,12 @@ class School(Base):
 
 
 class RosterEntry(Base):
+    """Keyed HMACs of the 学籍号 and ID number (lookups); `name` holds the sealed entry (central.records)."""
+
     __tablename__ = "roster"
-    student_number: Mapped[str] = mapped_column(String(40), primary_key=True)  # 学籍号
-    id_number: Mapped[str] = mapped_column(String(18), index=True)
-    name: Mapped[str] = mapped_column(String(50))
+    student_number: Mapped[str] = mapped_column(String(40), primary_key=True)  # HMAC hex of the 学籍号 (first 40)
+    id_number: Mapped[str] = mapped_column(Text, index=True)  # HMAC hex
+    name: Mapped[str] = mapped_column(Text)  # sealed JSON: student_number, id_number, name
     school_code: Mapped[str] = mapped_column(ForeignKey("schools.code"), index=True)
 
 
@@ -66,9 +70,10 @@ class Record(Base):
     state: Mapped[str] = mapped_column(String(24))
     content_hash: Mapped[str] = mapped_column(String(64))
     terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.terminal_id"), index=True)
-    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    id_number: Mapped[str] = mapped_column(String(64), index=True)  # keyed HMAC (central.records.id_digest)
     school_code: Mapped[str] = mapped_column(String(20), index=True)
-    payload: Mapped[str] = mapped_column(Text)  # the Record's JSON as pushed
+    payload: Mapped[str] = mapped_column(Text)  # the Record's JSON as pushed, sealed (central.records)
+    key_id: Mapped[str] = mapped_column(String(16), default="")
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -81,7 +86,8 @@ class RecordVersion(Base):
     version: Mapped[int] = mapped_column(primary_key=True)
     state: Mapped[str] = mapped_column(String(24))
     content_hash: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)  # sealed
+    key_id: Mapped[str] = mapped_column(String(16), default="")
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -106,7 +112,8 @@ class Conflict(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     other_record_id: Mapped[str | None] = mapped_column(String(36))
     terminal_id: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)  # sealed
+    key_id: Mapped[str] = mapped_column(String(16), default="")
     status: Mapped[str] = mapped_column(String(10), default="open")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -129,3 +136,42 @@ class SelfTest(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     ok: Mapped[bool]
     report: Mapped[dict]
+
+
+class TerminalAudit(Base):
+    """What the server refused a terminal (out of scope, malformed): for operators and audits. No personal data."""
+
+    __tablename__ = "terminal_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    terminal_id: Mapped[str] = mapped_column(String(40), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # push | heartbeat | self_test
+    code: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+
+
+class RequestNonce(Base):
+    """Nonces seen, shared by every server process on one database (PostgreSQL)."""
+
+    __tablename__ = "request_nonces"
+    terminal_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class RateBucket(Base):
+    """Token buckets shared by every server process (PostgreSQL): a terminal's rate across all of them."""
+
+    __tablename__ = "rate_buckets"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    at: Mapped[float] = mapped_column(Float)
+
+
+class UploadLease(Base):
+    """One row per push in flight over all server processes (PostgreSQL); expiring, so a killed process frees its."""
+
+    __tablename__ = "upload_leases"
+    lease: Mapped[str] = mapped_column(String(60), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float)

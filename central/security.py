@@ -14,9 +14,9 @@ import time
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from starlette.responses import JSONResponse
+from kiosk.wire import signing_message
 
-from kiosk.sync.wire import signing_message
+from .keys import signature_canonical
 
 
 class AuthError(Exception):
@@ -35,7 +35,7 @@ class NonceCache:
 
     def check_and_add(self, terminal_id: str, nonce: str, timestamp: float, now: float | None = None) -> None:
         now = now or time.time()
-        if abs(now - timestamp) > self.window_s:
+        if not math.isfinite(timestamp) or abs(now - timestamp) > self.window_s:
             raise AuthError(401, "timestamp outside the allowed clock skew")
         if timestamp < self.started - 1:
             raise AuthError(401, "request signed before the server started")
@@ -52,6 +52,8 @@ class NonceCache:
 
 def verify_signature(public_key: bytes | Ed25519PublicKey, signature: bytes, method: str, path: str,
                      timestamp: str, nonce: str, body: bytes) -> None:
+    if not signature_canonical(signature):
+        raise AuthError(401, "bad signature")
     try:
         key = Ed25519PublicKey.from_public_bytes(public_key) if isinstance(public_key, bytes) else public_key
         key.verify(signature, signing_message(method, path, timestamp, nonce, body))
@@ -79,13 +81,29 @@ class RateLimiter:
             return (1 - tokens) / self.rate
 
 
+class FailureThrottle(RateLimiter):
+    """Counts failures only (e.g. wrong enrollment codes per client address): wait() is what a new attempt must
+    wait, failed() spends a token."""
+
+    def wait(self, key: str, now: float | None = None) -> float:
+        now = now or time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+
+    def failed(self, key: str) -> None:
+        self.take(key)
+
+
 def retry_after_header(seconds: float) -> str:
     """Retry-After is whole seconds (RFC 9110)."""
     return str(max(1, math.ceil(seconds)))
 
 
 class ConcurrencyGate:
-    """Caps requests in flight; try_enter() is False when full (the caller answers 503 + Retry-After)."""
+    """Caps requests in flight (a memory bound: each holds its body); try_enter() is False when full (the caller
+    answers 503 + Retry-After). Load is shed earlier by QueueDelayAdmission."""
 
     def __init__(self, limit: int):
         self.limit = limit
@@ -99,25 +117,45 @@ class ConcurrencyGate:
             self.in_flight += 1
             return True
 
-    def leave(self) -> None:
+    def leave(self, _token=None) -> None:
         with self._lock:
             self.in_flight -= 1
 
+    @staticmethod
+    def retry_after() -> str:
+        return retry_after_header(random.uniform(1, 5))
 
-class UploadGate:
-    """Pure ASGI middleware: more pushes in flight than the cap -> 503 with a jittered Retry-After."""
 
-    def __init__(self, app, gate: ConcurrencyGate, path: str):
-        self.app, self.gate, self.path = app, gate, path
+class QueueDelayAdmission:
+    """Sheds load by queueing delay, not by a count (CoDel's rule). A push's delay is the time it spent waiting:
+    for the event loop, the thread pool and the database writer (never its own parsing, checks or fsyncs, so a
+    large batch is not mistaken for a queue). When even the shortest delay of the pushes that started work in the
+    last interval exceeded the target, a standing queue has formed and new pushes are refused
+    (503 + Retry-After) until a wait below the target is seen again. A short burst is absorbed; a queue that stays
+    is not allowed to grow, so admitted pushes keep their latency."""
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] != self.path:
-            return await self.app(scope, receive, send)
-        if not self.gate.try_enter():
-            response = JSONResponse({"detail": "too many uploads in progress"}, status_code=503,
-                                    headers={"Retry-After": retry_after_header(random.uniform(1, 5))})
-            return await response(scope, receive, send)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.gate.leave()
+    def __init__(self, target_s: float = 0.25, interval_s: float = 0.5):
+        self.target_s, self.interval_s = target_s, interval_s
+        self.shedding = False
+        self._window_min = math.inf
+        self._window_end = 0.0
+        self._lock = threading.Lock()
+
+    def observe(self, delay_s: float, now: float | None = None) -> None:
+        """A push began its database work delay_s after it was admitted."""
+        now = now or time.monotonic()
+        with self._lock:
+            if now >= self._window_end:
+                if self._window_min != math.inf:
+                    self.shedding = self._window_min > self.target_s
+                self._window_min, self._window_end = math.inf, now + self.interval_s
+            self._window_min = min(self._window_min, delay_s)
+            if delay_s <= self.target_s:
+                self.shedding = False
+
+    def admit(self, now: float | None = None) -> bool:
+        now = now or time.monotonic()
+        with self._lock:
+            if self.shedding and now >= self._window_end + self.interval_s:  # nothing observed since: drained
+                self.shedding = False
+            return not self.shedding

@@ -1,7 +1,8 @@
 """Attachment storage, content-addressed by SHA-256: a directory (default) or an S3-compatible bucket (boto3).
 
 Writes are idempotent (same bytes, same key), so a resent push never duplicates a photo. put_many() returns only
-when every blob is durable: the database row that names one is committed after it.
+when every blob is durable: the database row that names one is committed after it. SealedStorage seals the bytes
+(AES-GCM under the server's data key, the SHA-256 bound as associated data) before either store sees them.
 """
 from __future__ import annotations
 
@@ -23,8 +24,12 @@ class AttachmentStorage(Protocol):
 class FileStorage:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         for prefix in range(256):  # made once up front: a first file in a fresh directory costs a journal commit
-            (self.root / f"{prefix:02x}").mkdir(parents=True, exist_ok=True)
+            directory = self.root / f"{prefix:02x}"
+            directory.mkdir(mode=0o700, exist_ok=True)
+            for orphan in directory.glob(".tmp-*"):  # a crash between write and rename left it: nothing names it
+                orphan.unlink(missing_ok=True)
 
     def _path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / f"{sha256}.jpg"
@@ -32,17 +37,19 @@ class FileStorage:
     def put(self, sha256: str, data: bytes) -> None:
         self.put_many([(sha256, data)])
 
-    def put_many(self, blobs: Iterable[tuple[str, bytes]], pool: Executor | None = None) -> None:
+    def put_many(self, blobs: Iterable[tuple[str, bytes]], pool: Executor | None = None,
+                 overwrite: bool = False) -> None:
         """Each file written to a temporary name and fsynced, renamed into place, then each directory holding one
-        fsynced once (the renames durable). A blob already in place is not rewritten, but its directory is still
-        synced: another request may have renamed it a moment ago and not yet synced."""
+        fsynced once (the renames durable). A blob already in place is not rewritten (unless overwrite: re-sealing
+        replaces it atomically), but its directory is still synced: another request may have renamed it a moment
+        ago and not yet synced."""
         wanted = dict(blobs)  # the same JPEG twice in one call is written once
         paths = {sha: self._path(sha) for sha in wanted}
         opened: list[tuple[int, str, Path]] = []
         synced = False
         try:
             for sha, path in paths.items():
-                if not path.exists():
+                if overwrite or not path.exists():
                     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
                     opened.append((fd, tmp, path))
                     _write_all(fd, wanted[sha])
@@ -117,13 +124,44 @@ class S3Storage:
         return self.client.get_object(Bucket=self.bucket, Key=self._key(sha256))["Body"].read()
 
 
-def open_storage(spec: str, data_dir: Path, s3_endpoint: str | None = None) -> AttachmentStorage:
-    """'' -> files under data_dir/attachments; 's3://bucket/prefix' -> that bucket (credentials as boto3 finds them)."""
-    if not spec:
-        return FileStorage(data_dir / "attachments")
+class SealedStorage:
+    """Seals on the way in, opens on the way out; the inner storage holds ciphertext only."""
+
+    def __init__(self, inner: AttachmentStorage, keys):
+        self.inner, self.keys = inner, keys
+
+    def put(self, sha256: str, data: bytes) -> None:
+        self.put_many([(sha256, data)])
+
+    def put_many(self, blobs: Iterable[tuple[str, bytes]], pool: Executor | None = None) -> None:
+        self.inner.put_many([(sha, self.keys.seal_bytes(data, sha)) for sha, data in dict(blobs).items()], pool)
+
+    def get(self, sha256: str) -> bytes:
+        return self.keys.open_bytes(self.inner.get(sha256), sha256)
+
+    def reseal(self, sha256: str) -> bool:
+        """Rewrites one blob under the current key (rotate-key); False when it is already."""
+        stored = self.inner.get(sha256)
+        if self.keys.key_of(stored) == self.keys.current:
+            return False
+        blob = [(sha256, self.keys.seal_bytes(self.keys.open_bytes(stored, sha256), sha256))]
+        if isinstance(self.inner, FileStorage):
+            self.inner.put_many(blob, overwrite=True)  # renamed over the old file: never missing
+        else:
+            self.inner.put_many(blob)  # an object PUT replaces
+        return True
+
+
+def open_storage(spec: str, data_dir: Path, s3_endpoint: str | None = None, keys=None) -> AttachmentStorage:
+    """'' -> files under data_dir/attachments; 's3://bucket/prefix' -> that bucket (credentials as boto3 finds them).
+    With keys (central.records.DataKeys): sealed."""
     url = urlparse(spec)
-    if url.scheme == "s3":
-        return S3Storage(url.netloc, url.path, endpoint_url=s3_endpoint)
-    if url.scheme in ("", "file"):
-        return FileStorage(url.path or spec)
-    raise ValueError(f"unknown attachment storage {spec!r}")
+    if not spec:
+        inner = FileStorage(data_dir / "attachments")
+    elif url.scheme == "s3":
+        inner = S3Storage(url.netloc, url.path, endpoint_url=s3_endpoint)
+    elif url.scheme in ("", "file"):
+        inner = FileStorage(url.path or spec)
+    else:
+        raise ValueError(f"unknown attachment storage {spec!r}")
+    return SealedStorage(inner, keys) if keys is not None else inner

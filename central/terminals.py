@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.sync.wire import EnrollRequest, EnrollResponse, RosterEntry as WireRoster, School as WireSchool
+from kiosk.wire import EnrollRequest, EnrollResponse, RosterEntry as WireRoster, School as WireSchool
 
 from .models import EnrollmentCode, RosterEntry, School, Terminal, utcnow
 
@@ -80,21 +81,26 @@ def schools_for(session: Session, terminal: Terminal) -> list[WireSchool]:
     return [WireSchool(code=s.code, name=s.name, county_code=s.county_code) for s in rows]
 
 
-def roster_for(session: Session, terminal: Terminal) -> list[WireRoster]:
+def roster_for(session: Session, terminal: Terminal, keys) -> list[WireRoster]:
     """School terminals get the students whose 学籍 is at their school; designated points get none."""
     if terminal.role != "school":
         return []
-    rows = session.scalars(select(RosterEntry).where(RosterEntry.school_code == terminal.school_code)
-                           .order_by(RosterEntry.student_number))
-    return [WireRoster(student_number=r.student_number, id_number=r.id_number, name=r.name,
-                       school_code=r.school_code) for r in rows]
+    rows = session.scalars(select(RosterEntry).where(RosterEntry.school_code == terminal.school_code))
+    entries = [WireRoster(school_code=r.school_code, **json.loads(keys.open_json(r.name, r.student_number)))
+               for r in rows]
+    return sorted(entries, key=lambda e: e.student_number)
 
 
-def load_schools(session: Session, schools: list[dict], roster: list[dict] = ()) -> None:
-    """Imports (upserts) schools and roster entries, e.g. from the provincial platform's export."""
+def load_schools(session: Session, schools: list[dict], roster: list[dict] = (), keys=None) -> None:
+    """Imports (upserts) schools and roster entries, e.g. from the provincial platform's export; names and ID
+    numbers sealed with keys (central.records.DataKeys; default: the one the session factory carries)."""
+    keys = keys or session.info["data_keys"]
     for s in schools:
         session.merge(School(code=s["code"], name=s["name"], county_code=s["county_code"]))
     session.flush()
     for r in roster:
-        session.merge(RosterEntry(student_number=r["student_number"], id_number=r["id_number"], name=r["name"],
+        key = keys.id_digest(r["student_number"])[:40]  # the 学籍号 is G + the ID number: personal data too
+        sealed = keys.seal_json(json.dumps({k: r[k] for k in ("student_number", "id_number", "name")},
+                                           ensure_ascii=False), key)
+        session.merge(RosterEntry(student_number=key, id_number=keys.id_digest(r["id_number"]), name=sealed,
                                   school_code=r["school_code"]))

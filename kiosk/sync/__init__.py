@@ -1,6 +1,7 @@
 """Terminal side of sync: enrollment and key, signed HTTP client, outbox worker, pulled configuration.
 
-The wire schema shared with central/ is kiosk.sync.wire. Wiring in the composition root (ui/):
+The wire schema shared with central/ is kiosk.wire. Names below load on first use (importing kiosk.sync loads
+neither httpx nor the store). Wiring in the composition root (ui/):
 
     identity = TerminalIdentity.load(data_dir / "sync")           # after `kiosk sync enroll`
     worker = SyncWorker(store, open_client(identity), data_dir / "sync", app_version=...,
@@ -11,10 +12,15 @@ The wire schema shared with central/ is kiosk.sync.wire. Wiring in the compositi
     worker.config.last_good().roster                              # roster of a school terminal, offline too
     worker.stop()
 """
-from .client import SignedAuth, open_client, send_self_test
-from .config import ConfigCache
-from .identity import TerminalIdentity, enroll
-from .worker import SyncStatus, SyncWorker
+import importlib
 
-__all__ = ["ConfigCache", "SignedAuth", "SyncStatus", "SyncWorker", "TerminalIdentity", "enroll", "open_client",
-           "send_self_test"]
+_WHERE = {"SignedAuth": "client", "open_client": "client", "send_self_test": "client", "ConfigCache": "config",
+          "TerminalIdentity": "identity", "enroll": "identity", "SyncStatus": "worker", "SyncWorker": "worker"}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(name)
+    return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)

@@ -6,8 +6,9 @@ import time
 
 import httpx
 
-from .identity import TerminalIdentity
-from .wire import API, H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP, SelfTestReport, signing_message
+from kiosk.wire import API, H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP, SelfTestReport, signing_message
+
+from .identity import TerminalIdentity, check_server_url
 
 
 class SignedAuth(httpx.Auth):
@@ -28,7 +29,7 @@ class SignedAuth(httpx.Auth):
 def open_client(identity: TerminalIdentity, timeout: float = 20.0, server: str | None = None,
                 transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """Fresh nonce per attempt: httpx calls auth_flow for every request, so a retry is never a replay."""
-    return httpx.Client(base_url=server or identity.server, auth=SignedAuth(identity),
+    return httpx.Client(base_url=check_server_url(server or identity.server), auth=SignedAuth(identity),
                         timeout=httpx.Timeout(timeout, connect=5.0), transport=transport)
 
 

@@ -28,6 +28,8 @@ from .files import write_json
 from .wire import API, FINAL_OUTCOMES, Heartbeat, PushItem, PushRequest, PushResponse
 
 log = logging.getLogger(__name__)
+PARKED = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)  # a rejected entry: kept, never due again
+REJECTED = "服务器拒收："
 STATUS_FILE = "status.json"
 
 
@@ -49,6 +51,8 @@ class SyncStatus:
             return f"正在上传，待上传 {self.queued} 条"
         if self.queued == 0:
             return "全部已上传"
+        if self.last_error.startswith(REJECTED):  # the operator must act: say why
+            return f"{self.last_error}（共 {self.queued} 条未上传）"
         return f"待上传 {self.queued} 条，网络恢复后自动上传"
 
     def as_json(self) -> dict:
@@ -191,8 +195,10 @@ class SyncWorker:
                     conflicts += 1
                     log.warning("record sent to the server's conflict queue",
                                 extra={"fields": {"record_id": key[0], "version": key[1], "reason": result.reason}})
-            else:
-                self._retry(groups[key], f"rejected: {result.reason}", None)
+            else:  # rejected: the record stays, is not sent again as it is, and the operator sees why
+                for item in groups[key]:
+                    self.store.outbox_retry(item.seq, f"rejected[{result.code}]: {result.message}", PARKED)
+                self._update(last_error=f"{REJECTED}{result.message or result.reason}")
         status = self.status()
         self._update(sent=status.sent + done, conflicts=status.conflicts + conflicts,
                      last_success_at=_now().isoformat(), last_error="" if done == len(items) else status.last_error)

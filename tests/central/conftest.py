@@ -23,7 +23,6 @@ from central.embedded import EmbeddedServer, free_port
 sys.path.insert(0, str(Path(__file__).parent))
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-_db_counter = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -49,10 +48,13 @@ def postgres():
 def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'central.db'}"
-    base = request.getfixturevalue("postgres")
+    return new_pg_database(request.getfixturevalue("postgres"))
+
+
+def new_pg_database(base: str) -> str:
     import psycopg
 
-    name = f"central_{os.getpid()}_{next(_db_counter)}"
+    name = f"central_{os.getpid()}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(base.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     return f"{base}/{name}"
@@ -101,10 +103,32 @@ def server(make_server) -> Server:
 _id_counter = itertools.count(1)
 
 
-def jpeg(seed: str, size: int = 20_000) -> bytes:
-    """Bytes standing in for a JPEG (the server stores attachments opaquely)."""
-    rng = random.Random(seed)
-    return b"\xff\xd8\xff\xe0" + rng.randbytes(size - 6) + b"\xff\xd9"
+_JPEGS: dict[tuple, bytes] = {}
+
+
+def jpeg(seed: str, size: tuple[int, int] = (450, 600), dpi: int = 300) -> bytes:
+    """A real JPEG of the policy's dimensions and density (photo 450x600, document 800x600 at 300 dpi), made
+    unique per seed by its comment segment (the server checks headers, dimensions, density and size)."""
+    import io
+
+    from PIL import Image
+
+    key = (size, dpi)
+    if key not in _JPEGS:
+        out = io.BytesIO()
+        Image.new("RGB", size, (70, 120, 200)).save(out, "JPEG", quality=60, dpi=(dpi, dpi))
+        _JPEGS[key] = out.getvalue()
+    base = _JPEGS[key]
+    comment = hashlib.sha256(seed.encode()).hexdigest().encode()
+    return base[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + base[2:]
+
+
+def valid_id(serial: int | None = None, prefix: str = "41140320090315") -> str:
+    """A valid 18-character ID number (GB 11643 check digit) with the given 14-character prefix."""
+    from stdnum.cn import ric
+
+    body = f"{prefix}{serial if serial is not None else next(_id_counter) % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")  # it ignores the last character
 
 
 @dataclass
@@ -120,10 +144,10 @@ class Kiosk:
     def new_record(self, state: str = "submitted", id_number: str | None = None, **changes):
         from kiosk.record import example_record
 
-        photo, document = jpeg(f"p{uuid.uuid4()}"), jpeg(f"d{uuid.uuid4()}", 8_000)
+        photo, document = jpeg(f"p{uuid.uuid4()}"), jpeg(f"d{uuid.uuid4()}", (800, 600))
         base = example_record(photo_sha256=hashlib.sha256(photo).hexdigest(),
                               document_sha256=hashlib.sha256(document).hexdigest())
-        identity = {**base.identity, "id_number": id_number or f"41140320090315{next(_id_counter):04d}"}
+        identity = {**base.identity, "id_number": id_number or valid_id()}
         record = base.model_copy(update={"record_id": uuid.uuid4(), "identity": identity, **changes})
         self.store.save(record, photo=photo, document=document)
         for action in {"draft": [], "submitted": ["submit"], "printed": ["submit", "print"],
@@ -164,3 +188,91 @@ def make_kiosk(tmp_path):
         kiosk.worker.stop()
         kiosk.client.close()
         kiosk.store.close()
+
+
+def signed_headers(identity, method: str, path: str, body: bytes, timestamp: str | None = None,
+                   nonce: str | None = None) -> dict:
+    """The four signing headers for a request, with any timestamp string (tests send hostile ones)."""
+    import secrets
+
+    from kiosk.wire import H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP, signing_message
+
+    timestamp = timestamp if timestamp is not None else f"{time.time():.3f}"
+    nonce = nonce or secrets.token_hex(16)
+    signature = identity.key.sign(signing_message(method, path, timestamp, nonce, body)).hex()
+    return {H_TERMINAL: identity.terminal_id, H_TIMESTAMP: timestamp, H_NONCE: nonce, H_SIGNATURE: signature,
+            "Content-Type": "application/json"}
+
+
+def signed_post(identity, url: str, path: str, body: bytes, **options):
+    import httpx
+
+    return httpx.post(f"{url}{path}", content=body, headers=signed_headers(identity, "POST", path, body, **options),
+                      timeout=30)
+
+
+class CentralProcess:
+    """`kiosk-central serve` as its own process (RSS measured, SIGKILLed, several on one database)."""
+
+    def __init__(self, data: Path, db_url: str = "", extra: tuple = ()):
+        self.data, self.port = data, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        db = ["--db", db_url.replace("+psycopg", "")] if db_url else []
+        self.process = subprocess.Popen([sys.executable, "-m", "central.cli", "--log-level", "WARNING", "serve",
+                                         "--data", str(data), "--port", str(self.port), *db, *extra])
+        import httpx
+
+        def healthy():
+            try:
+                return httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return self.process.poll() is not None
+
+        wait_until(healthy, timeout=60, step=0.1)
+        assert self.process.poll() is None, "kiosk-central serve exited"
+
+    def rss(self) -> int:
+        """Resident set size in bytes (the process and its children: uvicorn workers)."""
+        total = 0
+        for pid in [self.process.pid, *_children(self.process.pid)]:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            except FileNotFoundError:
+                pass
+        return total
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+@pytest.fixture
+def central_process(tmp_path):
+    made = []
+
+    def make(db_url: str = "", data: Path | None = None, extra: tuple = ()) -> CentralProcess:
+        made.append(CentralProcess(data or tmp_path / f"proc{len(made)}", db_url, extra))
+        return made[-1]
+
+    yield make
+    for process in made:
+        process.stop()
+
+
+def cli(*argv: str) -> str:
+    return subprocess.run([sys.executable, "-m", "central.cli", "--log-level", "WARNING", *argv], check=True,
+                          capture_output=True, text=True, timeout=120).stdout

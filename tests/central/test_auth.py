@@ -13,7 +13,7 @@ from kiosk.errors import KioskError
 from kiosk.sync import enroll
 from kiosk.sync.client import SignedAuth
 from kiosk.sync.identity import TerminalIdentity, load_or_create_key
-from kiosk.sync.wire import API, H_NONCE, H_SIGNATURE, H_TIMESTAMP, signing_message
+from kiosk.wire import API, H_NONCE, H_SIGNATURE, H_TIMESTAMP, signing_message
 
 
 def test_code_is_single_use_and_key_file_is_private(server, tmp_path):

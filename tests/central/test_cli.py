@@ -52,7 +52,7 @@ def test_enroll_push_status(central_process, tmp_path, capsys):
     assert rc == 0 and enrolled["role"] == "school" and enrolled["terminal_id"].startswith("T-411403-")
     store = Store(kiosk_dir / "kiosk.db")
     import hashlib
-    photo, document = jpeg("cli-p"), jpeg("cli-d")
+    photo, document = jpeg("cli-p"), jpeg("cli-d", (800, 600))
     record = example_record(photo_sha256=hashlib.sha256(photo).hexdigest(),
                             document_sha256=hashlib.sha256(document).hexdigest())
     store.save(record, photo=photo, document=document)

@@ -16,7 +16,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import ignored_auth
 
-from kiosk.sync.wire import H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP, signing_message
+from kiosk.wire import H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP, signing_message
 
 MAX_EXAMPLES = 20
 

@@ -40,5 +40,7 @@ def test_push_stores_attachments_in_s3(s3_endpoint, make_server, make_kiosk):
     bucket = S3Storage(name, "2024", endpoint_url=s3_endpoint)
     keys = {o["Key"] for o in bucket.client.list_objects_v2(Bucket=name)["Contents"]}
     assert len(keys) == 6 and all(k.startswith("2024/") for k in keys)
-    photo = bucket.get(records[0].photo_sha256)
+    sealed = bucket.get(records[0].photo_sha256)  # the bucket holds ciphertext only
+    assert hashlib.sha256(sealed).hexdigest() != records[0].photo_sha256 and b"JFIF" not in sealed
+    photo = server.central.storage.get(records[0].photo_sha256)
     assert hashlib.sha256(photo).hexdigest() == records[0].photo_sha256

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import socket
+import time
 
 import pytest
 from conftest import jpeg, wait_until
@@ -14,7 +15,7 @@ from faultproxy import FaultProxy
 from central import models
 from kiosk.store import Store
 from kiosk.sync import SyncWorker
-from kiosk.sync.wire import API, H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP
+from kiosk.wire import API, H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP
 
 STATES = ["submitted", "printed", "signed"] * 3
 
@@ -101,8 +102,9 @@ def test_upload_cap_answers_503_with_retry_after(make_server, make_kiosk):
     kiosk = make_kiosk(server)
     kiosk.new_record()
     hog = socket.create_connection(("127.0.0.1", server.port))
-    signed_headers = "".join(f"{name}: {kiosk.identity.terminal_id if name == H_TERMINAL else '1' * 16}\r\n"
-                             for name in (H_TERMINAL, H_TIMESTAMP, H_NONCE, H_SIGNATURE))
+    values = {H_TERMINAL: kiosk.identity.terminal_id, H_TIMESTAMP: f"{time.time():.3f}", H_NONCE: "1" * 16,
+              H_SIGNATURE: "1" * 128}  # well-formed headers of a known terminal: admitted to read its body
+    signed_headers = "".join(f"{name}: {value}\r\n" for name, value in values.items())
     hog.sendall(f"POST {API}/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{signed_headers}"
                 "Content-Length: 100000\r\n\r\n{".encode())  # an upload still arriving (checked once complete)
     wait_until(lambda: server.central.uploads.in_flight == 1)
@@ -120,7 +122,7 @@ def test_superseded_version_whose_photo_was_retaken(server, make_kiosk):
     kiosk = make_kiosk(server)
     record = kiosk.new_record("submitted")  # queued offline
     revised = kiosk.store.apply(record.record_id, "revise", "student")
-    photo = jpeg("retaken")
+    photo = jpeg("retaken")  # 450x600, a photo
     kiosk.store.save(revised.model_copy(update={"photo_sha256": hashlib.sha256(photo).hexdigest()}), photo=photo)
     resubmitted = kiosk.store.apply(record.record_id, "submit", "student")
     drain_until_empty(kiosk)

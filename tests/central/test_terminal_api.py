@@ -4,7 +4,7 @@ from __future__ import annotations
 from central import models, terminals
 from kiosk.policy import load_policies
 from kiosk.sync import send_self_test
-from kiosk.sync.wire import SelfTestCheck, SelfTestReport
+from kiosk.wire import SelfTestCheck, SelfTestReport
 
 SCHOOLS = [{"code": "4114030012", "name": "商丘市第一初级中学", "county_code": "411403"},
            {"code": "4114030013", "name": "商丘市第二初级中学", "county_code": "411403"},
@@ -16,7 +16,7 @@ ROSTER = [{"student_number": "G411403200903150011", "id_number": "41140320090315
 
 
 def test_config_pull_by_role_and_offline_copy(server, make_kiosk):
-    server.central.write(lambda s: terminals.load_schools(s, SCHOOLS, ROSTER))
+    server.central.write(lambda s: terminals.load_schools(s, SCHOOLS, ROSTER, server.central.data_keys))
     school, point = make_kiosk(server), make_kiosk(server, role="point", school="P411403")
     assert school.worker.pull_config() is True
     config = school.worker.config.last_good()

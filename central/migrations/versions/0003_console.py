@@ -1,7 +1,7 @@
 """console
 
 Revision ID: 0003_console
-Revises: 0001
+Revises: 0002_hardening
 Create Date: 2026-12-01 09:33:24.883314
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_console'
-down_revision = '0001'
+down_revision = '0002_hardening'
 branch_labels = None
 depends_on = None
 

@@ -78,16 +78,18 @@ class KioskApp(App):
 
     # -- composition ----------------------------------------------------------------------------------------------
     def build(self):
+        from . import theme
+
+        screen = self.terminal_config.model_copy(update={"fullscreen": True}) if self.fullscreen \
+            else self.terminal_config
+        theme.configure(screen)  # the config's size, or borderless over the display, for a window made now
         from kivy.core.window import Window
 
         from .wiring import build
 
         register_font()
-        Window.clearcolor = (0.95, 0.96, 0.98, 1)
-        if self.fullscreen:
-            Window.fullscreen = "auto"
-        else:
-            Window.size = (1280, 800)  # the kiosk's screen, also when a window existed before the app
+        Window.clearcolor = theme.BACKGROUND
+        theme.apply(Window, screen)  # also when a window existed before the app
         self.kiosk = build(self.terminal_config, data_dir=self.workdir, category=self.category, at=self.at,
                            say=self.say)
         self.devices = self.kiosk.devices

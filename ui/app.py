@@ -25,9 +25,14 @@ from pathlib import Path
 
 from kivy.config import Config
 
-# A 1280x800 landscape kiosk; Escape does not quit; no red multitouch dots on right click.
-Config.set("graphics", "width", "1280")
-Config.set("graphics", "height", "800")
+from . import theme  # noqa: E402
+
+# The window is made when the screens are imported: `kiosk run --ui` and `kiosk screens` size it from the
+# terminal's config first (ui.theme.configure); otherwise a 1280x800 landscape kiosk. Escape does not quit; no red
+# multitouch dots on right click.
+if not theme.configured:
+    Config.set("graphics", "width", "1280")
+    Config.set("graphics", "height", "800")
 Config.set("kivy", "exit_on_escape", "0")
 Config.set("input", "mouse", "mouse,multitouch_on_demand")
 
@@ -78,8 +83,6 @@ class KioskApp(App):
 
     # -- composition ----------------------------------------------------------------------------------------------
     def build(self):
-        from . import theme
-
         screen = self.terminal_config.model_copy(update={"fullscreen": True}) if self.fullscreen \
             else self.terminal_config
         theme.configure(screen)  # the config's size, or borderless over the display, for a window made now

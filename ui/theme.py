@@ -79,9 +79,16 @@ def scale(width: float, height: float) -> float:
     return max(1.0, min(1.35, short / 800))
 
 
+configured = False  # configure() ran: ui.app keeps its hands off the window's size
+
+
 def configure(config) -> None:
-    """Kivy's Config for the window to come: the config's size, or a borderless window filling the display."""
+    """Kivy's Config for the window to come: the config's size, or a borderless window filling the display.
+    Call it before importing ui.app (importing the screens makes the window)."""
+    global configured
     from kivy.config import Config
+
+    configured = True
 
     width, height = size_of(config)
     Config.set("graphics", "width", str(width))

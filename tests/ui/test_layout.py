@@ -134,3 +134,22 @@ def test_history_rows_do_not_overlap_with_errors(app):
         assert all(f.y >= upper.y - 1 for f in upper.fields().values())
         assert lower.top <= upper.y + 1, (lower.top, upper.y)
         assert upper.height >= max(f.height for f in upper.fields().values())
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1080, 1920)], ids=["landscape", "portrait"])
+def test_face_oval_sits_on_the_picture(app, size):
+    import numpy as np
+
+    kiosk = app.app
+    tour.resize(kiosk, size)
+    tour.demo_session(kiosk)
+    photo = tour.show(kiosk, Step.PHOTO)
+    kiosk._stop_photo()  # frames by hand, not the camera's
+    state = type("State", (), {"message": "请向左移动", "code": "left", "progress": 0.3})()
+    photo.show_frame(state, np.zeros((480, 640, 3), np.uint8))
+    app.frames(4)
+    image, (x, y, w, h) = photo.preview, photo.guide.ellipse
+    iw, ih = image.norm_image_size
+    assert abs((x + w / 2) - image.center_x) < 1  # centred on the picture shown, not on its box
+    assert image.center_y - ih / 2 <= y and y + h <= image.center_y + ih / 2
+    assert abs((y - (image.center_y - ih / 2)) / ih - 0.40) < 0.01

@@ -78,6 +78,11 @@ def _run_ui(config: TerminalConfig, category: str, at, workdir, fullscreen: bool
     kivy_log = logging.getLogger("kivy")
     # X11 cut-buffer helpers (xclip/xsel) are absent on a kiosk by design: Kivy's "critical" about them is noise
     kivy_log.addFilter(lambda record: not record.getMessage().startswith("Cutbuffer: Unable to find"))
+    from ui import theme
+
+    if fullscreen:
+        config = config.model_copy(update={"fullscreen": True})
+    theme.configure(config)  # the window's size (or borderless fullscreen) before ui.app makes the window
     from ui.app import KioskApp
 
     kivy_log.setLevel(level)

@@ -63,17 +63,27 @@ class FaceGuide(Widget):
     def __init__(self, image: Image, **kwargs):
         super().__init__(**kwargs)
         self.image = image
-        image.bind(pos=self._draw, size=self._draw, norm_image_size=self._draw, texture=self._draw)
+        self.ellipse = None
+        from kivy.clock import Clock
+
+        redraw = Clock.create_trigger(self._draw)  # once the layout has settled (pos and size arrive apart)
+        image.bind(pos=redraw, size=redraw, norm_image_size=redraw, texture=redraw)
+
+        self.ellipse: tuple[float, float, float, float] | None = None  # x, y, w, h in window coordinates
 
     def _draw(self, *_):
         self.canvas.clear()
         image = self.image
-        iw, ih = image.norm_image_size if image.texture is not None else image.size
+        if image.texture is None:  # no picture yet: nothing to align with
+            self.ellipse = None
+            return
+        iw, ih = image.norm_image_size
         left, bottom = image.center_x - iw / 2, image.center_y - ih / 2
         w, h = iw * 0.46, ih * 0.42
+        self.ellipse = (left + (iw - w) / 2, bottom + ih * 0.40, w, h)
         with self.canvas:
             Color(1, 1, 1, 0.7)
-            Line(ellipse=(left + (iw - w) / 2, bottom + ih * 0.40, w, h), width=2, dash_length=8, dash_offset=6)
+            Line(ellipse=self.ellipse, width=2, dash_length=8, dash_offset=6)
 
 
 class PhotoScreen(StepScreen):
@@ -85,7 +95,7 @@ class PhotoScreen(StepScreen):
         self.live = BoxLayout(spacing=28)
         self.frame = frame = BoxLayout(size_hint_x=None, width=420, padding=4)
         paint(frame, (0.2, 0.22, 0.25, 1), radius=8)
-        self.preview = Image(fit_mode="contain", pos_hint={"x": 0, "y": 0})
+        self.preview = Image(fit_mode="contain", pos_hint={"x": 0, "y": 0}, opacity=0)  # shown with a frame
         self.guide = FaceGuide(self.preview, pos_hint={"x": 0, "y": 0})
         holder = FloatLayout()
         holder.add_widget(self.preview)
@@ -152,8 +162,9 @@ class PhotoScreen(StepScreen):
     def show_frame(self, state, preview: np.ndarray | None) -> None:
         """A fed frame's outcome: the guidance message and progress, and the (mirrored) preview."""
         if preview is not None:
-            self._texture = texture_from_bgr(preview, self._texture)
+            self._texture = texture_from_bgr(preview, self._texture)  # one texture reused for every frame
             self.preview.texture = self._texture
+            self.preview.opacity = 1
             self.preview.canvas.ask_update()
         self.guidance.text = state.message
         self.guidance.color = PRIMARY if state.code is None else ADVICE
@@ -214,6 +225,7 @@ class PhotoScreen(StepScreen):
         self.questions_box.clear_widgets()
         self.shot_choices, self.confirmations = [], []
         self.preview.texture = None
+        self.preview.opacity = 0
         self._texture = None
         self.show_live()
 

@@ -153,3 +153,16 @@ def test_face_oval_sits_on_the_picture(app, size):
     assert abs((x + w / 2) - image.center_x) < 1  # centred on the picture shown, not on its box
     assert image.center_y - ih / 2 <= y and y + h <= image.center_y + ih / 2
     assert abs((y - (image.center_y - ih / 2)) / ih - 0.40) < 0.01
+
+
+def test_screen_size_and_fullscreen_from_the_config():
+    from kiosk.config import TerminalConfig
+    from kiosk.errors import KioskError
+
+    assert TerminalConfig().orientation == "landscape"
+    assert TerminalConfig(screen_size="1080x1920").orientation == "portrait"
+    assert theme.size_of(TerminalConfig(screen_size="1920x1080", fullscreen=True)) == (1920, 1080)
+    with pytest.raises(ValueError):
+        TerminalConfig(screen_size="big")
+    with pytest.raises(KioskError):
+        TerminalConfig.load(None, screen_size="1280*800")

@@ -282,6 +282,7 @@ class StepScreen(Screen):
         # portrait: the title above the step strip, so the eleven step names keep their width
         self.header.orientation = "vertical" if portrait else "horizontal"
         self.header.height = 112 if portrait and self.show_strip else 64
+        self.header.padding = [24, 10, 24, 0] if portrait and self.show_strip else [24, 0]
         self.title.size_hint_x = 1 if portrait else None
         self.adapt(portrait)
 

@@ -13,6 +13,8 @@ embedded central server with the demo student on its roster. Every field has an 
 - policy: the collection policy applied (pulled from central when it serves one of that name, else shipped)
 - card_reader, camera, document_camera, printer: device specs, opened by drivers.<kind>.open at start-up
 - idle_timeout_seconds: the session's idle timeout; retention_days: how long confirmed, signed records stay
+- screen_size: the touch panel, "WIDTHxHEIGHT" (1280x800, 1920x1080, or 1080x1920 for a portrait panel: a height
+  above the width lays the screens out in portrait); fullscreen: a borderless window over the whole display
 """
 from __future__ import annotations
 
@@ -45,6 +47,13 @@ class TerminalConfig(BaseModel):
     printer: str = "file"  # "file" (PDFs into data_dir/printed) or a CUPS queue name
     idle_timeout_seconds: int = Field(120, ge=15, le=1800)
     retention_days: int = Field(180, ge=1)
+    screen_size: str = Field("1280x800", pattern=r"^[1-9][0-9]{2,3}x[1-9][0-9]{2,3}$")
+    fullscreen: bool = False
+
+    @property
+    def orientation(self) -> Literal["landscape", "portrait"]:
+        width, height = (int(v) for v in self.screen_size.split("x"))
+        return "portrait" if height > width else "landscape"
 
     @model_validator(mode="after")
     def _mode(self) -> "TerminalConfig":

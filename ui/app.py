@@ -25,9 +25,14 @@ from pathlib import Path
 
 from kivy.config import Config
 
-# A 1280x800 landscape kiosk; Escape does not quit; no red multitouch dots on right click.
-Config.set("graphics", "width", "1280")
-Config.set("graphics", "height", "800")
+from . import theme  # noqa: E402
+
+# The window is made when the screens are imported: `kiosk run --ui` and `kiosk screens` size it from the
+# terminal's config first (ui.theme.configure); otherwise a 1280x800 landscape kiosk. Escape does not quit; no red
+# multitouch dots on right click.
+if not theme.configured:
+    Config.set("graphics", "width", "1280")
+    Config.set("graphics", "height", "800")
 Config.set("kivy", "exit_on_escape", "0")
 Config.set("input", "mouse", "mouse,multitouch_on_demand")
 
@@ -78,16 +83,16 @@ class KioskApp(App):
 
     # -- composition ----------------------------------------------------------------------------------------------
     def build(self):
+        screen = self.terminal_config.model_copy(update={"fullscreen": True}) if self.fullscreen \
+            else self.terminal_config
+        theme.configure(screen)  # the config's size, or borderless over the display, for a window made now
         from kivy.core.window import Window
 
         from .wiring import build
 
         register_font()
-        Window.clearcolor = (0.95, 0.96, 0.98, 1)
-        if self.fullscreen:
-            Window.fullscreen = "auto"
-        else:
-            Window.size = (1280, 800)  # the kiosk's screen, also when a window existed before the app
+        Window.clearcolor = theme.BACKGROUND
+        theme.apply(Window, screen)  # also when a window existed before the app
         self.kiosk = build(self.terminal_config, data_dir=self.workdir, category=self.category, at=self.at,
                            say=self.say)
         self.devices = self.kiosk.devices

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "ui.commands.photo",
     "ui.commands.record",
     "ui.commands.form",
+    "ui.commands.screens",
 ]
 USAGE_EXIT, INTERNAL_EXIT = 2, 70
 ARGPARSE_MESSAGES = [  # argparse's English, in the words the rest of the command speaks

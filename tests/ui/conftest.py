@@ -90,6 +90,8 @@ class Driver:
         field.input.text = ""
         for ch in text:
             key = ch.lower()
+            if board is not None and ch == "-" and board.layout in ("month", "date"):
+                continue  # the date pads put the dashes in themselves
             if board is not None and key in board.keys and (not ch.isalpha() or board.mode == "en"):
                 if ch.isalpha() and board.caps != ch.isupper():
                     self.tap(board.keys["caps"])

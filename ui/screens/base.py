@@ -16,18 +16,12 @@ from kivy.uix.textinput import TextInput
 from kivy.uix.togglebutton import ToggleButton
 from kivy.uix.widget import Widget
 
-BACKGROUND = (0.95, 0.96, 0.98, 1)
-PANEL = (1, 1, 1, 1)
-TEXT = (0.13, 0.15, 0.18, 1)
-MUTED = (0.42, 0.46, 0.52, 1)
-PRIMARY = (0.10, 0.40, 0.78, 1)
-PRIMARY_DOWN = (0.06, 0.28, 0.58, 1)
-SECONDARY = (0.86, 0.89, 0.93, 1)
-SECONDARY_DOWN = (0.74, 0.78, 0.84, 1)
-ERROR = (0.82, 0.10, 0.10, 1)
-OK = (0.10, 0.55, 0.25, 1)
-ADVICE = (0.80, 0.40, 0.0, 1)  # live guidance ("move left"): not an error
-HEADER = (0.08, 0.27, 0.52, 1)
+from ui.glyphs import fit_input, set_text
+from ui.pads import PADS
+from ui.theme import (  # noqa: F401 - the palette is imported from here by the screens
+    ADVICE, BACKGROUND, CHIP, DISABLED, DISABLED_TEXT, ERROR, HEADER, MIN_TOUCH, MUTED, OK, PANEL, PRIMARY,
+    PRIMARY_DOWN, SECONDARY, SECONDARY_DOWN, STRIP_DONE, STRIP_NEXT, TEXT, WHITE,
+)
 
 # Step titles for the strip in the header (presentation only; the order is the session's).
 STEP_TITLES = {
@@ -52,9 +46,11 @@ def paint(widget: Widget, colour, radius: float = 0) -> None:
 
 def label(text: str = "", size: float = 22, colour=TEXT, *, bold: bool = False, halign: str = "left",
           valign: str = "middle", height: float | None = None, **kwargs) -> Label:
-    """A wrapping label; with height=None it grows to its text (use inside vertical BoxLayouts)."""
-    widget = Label(text=text, font_size=size, color=colour, bold=bold, halign=halign, valign=valign,
+    """A wrapping label; with height=None it grows to its text (use inside vertical BoxLayouts). Its text goes
+    through ui.glyphs.set_text: characters the UI font lacks (rare names) are drawn by a fallback face."""
+    widget = Label(text="", font_size=size, color=colour, bold=bold, halign=halign, valign=valign,
                    size_hint_y=None, **kwargs)
+    set_text(widget, text)
     widget.bind(width=lambda w, width: setattr(w, "text_size", (width, None)))
     widget.text_size = (widget.width, None)
     if height is None:
@@ -66,24 +62,26 @@ def label(text: str = "", size: float = 22, colour=TEXT, *, bold: bool = False, 
 
 
 class BigButton(Button):
-    """A flat, large touch target (at least 64 px high)."""
+    """A flat, large touch target (at least MIN_TOUCH px each way); disabled it stays readable (grey on grey)."""
 
     def __init__(self, text: str, on_press=None, *, primary: bool = True, font_size: float = 26,
                  width: float | None = 240, height: float = 72, **kwargs):
+        height = max(height, MIN_TOUCH)
         self._colours = (PRIMARY, PRIMARY_DOWN) if primary else (SECONDARY, SECONDARY_DOWN)
         super().__init__(text=text, font_size=font_size, background_normal="", background_down="",
                          background_disabled_normal="", background_color=self._colours[0],
-                         color=(1, 1, 1, 1) if primary else TEXT, size_hint=(None if width else 1, None),
+                         color=WHITE if primary else TEXT, disabled_color=DISABLED_TEXT,
+                         size_hint=(None if width else 1, None),
                          height=height, **kwargs)
         if width:
-            self.width = width
+            self.width = max(width, MIN_TOUCH)
         self.bind(state=self._shade, disabled=self._shade)
         if on_press:
             self.bind(on_release=lambda *_: on_press())
 
     def _shade(self, *_):
         if self.disabled:
-            self.background_color = (0.80, 0.82, 0.85, 1)
+            self.background_color = DISABLED
         else:
             self.background_color = self._colours[1] if self.state == "down" else self._colours[0]
 
@@ -92,15 +90,18 @@ class Choice(ToggleButton):
     """A big toggle (claims, confirmations, relation choice)."""
 
     def __init__(self, text: str, *, group: str | None = None, font_size: float = 22, height: float = 64, **kwargs):
-        super().__init__(text=text, group=group, font_size=font_size, background_normal="", background_down="",
-                         size_hint_y=None, height=height, halign="center", valign="middle", **kwargs)
+        super().__init__(text="", group=group, font_size=font_size, background_normal="", background_down="",
+                         background_disabled_normal="", background_disabled_down="", disabled_color=DISABLED_TEXT,
+                         size_hint_y=None, height=max(height, MIN_TOUCH), halign="center", valign="middle",
+                         **kwargs)
+        set_text(self, text)
         self.bind(state=self._shade, size=lambda w, s: setattr(w, "text_size", (s[0] - 20, None)))
         self._shade()
 
     def _shade(self, *_):
         on = self.state == "down"
         self.background_color = PRIMARY if on else SECONDARY
-        self.color = (1, 1, 1, 1) if on else TEXT
+        self.color = WHITE if on else TEXT
 
 
 class Input(TextInput):
@@ -112,7 +113,7 @@ class Input(TextInput):
         super().__init__(hint_text=hint, password=password, multiline=False, write_tab=False, font_size=font_size,
                          keyboard_mode="managed", size_hint_y=None, height=font_size * 2.2,
                          padding=[12, (font_size * 2.2 - font_size * 1.25) / 2], **kwargs)
-        self.keyboard_layout = "numeric" if keyboard == "numeric" else "text"  # the on-screen keyboard's layout
+        self.keyboard_layout = keyboard if keyboard in PADS else "text"  # the on-screen keyboard's layout
         self.latin = password or keyboard == "latin"  # letters as typed, never pinyin
 
     def on_focus(self, _instance, focused):
@@ -131,6 +132,7 @@ class Field(BoxLayout):
         super().__init__(orientation="vertical", size_hint_y=None, spacing=2, **kwargs)
         self.caption = label(caption, 20, MUTED, height=28)
         self.input = Input(hint, password=password, font_size=font_size, readonly=readonly, keyboard=keyboard)
+        fit_input(self.input)  # text filled in code (prefills, a draft) keeps a font that draws it
         self.error_label = label("", 18, ERROR)  # grows when a message needs two lines
         for child in (self.caption, self.input, self.error_label):
             self.add_widget(child)
@@ -166,10 +168,10 @@ class Panel(BoxLayout):
             self.bind(minimum_height=self.setter("height"))
         self.action_button = None
         if title:
-            row = BoxLayout(size_hint_y=None, height=52, spacing=10)
-            row.add_widget(label(title, 24, HEADER, bold=True, height=52))
+            row = BoxLayout(size_hint_y=None, height=MIN_TOUCH, spacing=10)
+            row.add_widget(label(title, 24, HEADER, bold=True, height=MIN_TOUCH))
             if action:
-                self.action_button = BigButton(action_text, action, primary=False, width=120, height=52,
+                self.action_button = BigButton(action_text, action, primary=False, width=120, height=MIN_TOUCH,
                                                font_size=22)
                 row.add_widget(self.action_button)
             self.add_widget(row)
@@ -201,7 +203,9 @@ class StepStrip(BoxLayout):
         self.cells: dict[str, Label] = {}
         self.marks: dict[str, Color] = {}
         for step, title in STEP_TITLES.items():
-            cell = Label(text=title, font_size=17, color=(0.75, 0.83, 0.95, 1))
+            cell = Label(text=title, font_size=17, color=STRIP_NEXT, halign="center", valign="middle",
+                         shorten=True, shorten_from="right")
+            cell.bind(size=lambda c, s: setattr(c, "text_size", s))
             with cell.canvas.before:
                 self.marks[step] = Color(1, 1, 1, 0)
                 underline = Line(points=[], width=2)
@@ -218,7 +222,7 @@ class StepStrip(BoxLayout):
         names = list(self.cells)
         at = names.index(current) if current in names else -1
         for i, (step, cell) in enumerate(self.cells.items()):
-            cell.color = (1, 1, 1, 1) if i == at else (0.75, 0.83, 0.95, 1) if i > at else (0.55, 0.68, 0.85, 1)
+            cell.color = WHITE if i == at else STRIP_NEXT if i > at else STRIP_DONE
             self.marks[step].a = 1 if i == at else 0
 
 
@@ -239,10 +243,12 @@ class StepScreen(Screen):
         self.fields: dict[str, Field] = {}
         root = BoxLayout(orientation="vertical")
         paint(root, BACKGROUND)
-        header = BoxLayout(size_hint_y=None, height=64, padding=[24, 0], spacing=20)
+        self.header = header = BoxLayout(size_hint_y=None, height=64, padding=[24, 0], spacing=20)
         paint(header, HEADER)
-        header.add_widget(Label(text="考生信息采集", font_size=24, bold=True, color=(1, 1, 1, 1), size_hint_x=None,
-                                width=170))
+        self.title = Label(text="考生信息采集", font_size=24, bold=True, color=WHITE, size_hint_x=None, width=170,
+                           halign="left", valign="middle")
+        self.title.bind(size=lambda w, s: setattr(w, "text_size", s))
+        header.add_widget(self.title)
         self.strip = StepStrip()
         if self.show_strip:
             header.add_widget(self.strip)
@@ -262,6 +268,26 @@ class StepScreen(Screen):
         self.keyboard_slot = BoxLayout(size_hint_y=None, height=0)
         root.add_widget(self.keyboard_slot)
         self.add_widget(root)
+
+        self._portrait: bool | None = None
+        self._follows_keyboard = False
+        self.bind(size=self._orient)
+
+    # -- layout ---------------------------------------------------------------------------------------------------
+    def _orient(self, *_) -> None:
+        portrait = self.height > self.width
+        if portrait == self._portrait:
+            return
+        self._portrait = portrait
+        # portrait: the title above the step strip, so the eleven step names keep their width
+        self.header.orientation = "vertical" if portrait else "horizontal"
+        self.header.height = 112 if portrait and self.show_strip else 64
+        self.header.padding = [24, 10, 24, 0] if portrait and self.show_strip else [24, 0]
+        self.title.size_hint_x = 1 if portrait else None
+        self.adapt(portrait)
+
+    def adapt(self, portrait: bool) -> None:
+        """The screen became portrait (or landscape): stack what sits side by side (subclasses)."""
 
     # -- what the controller calls ---------------------------------------------------------------------------
     def show_state(self, session) -> None:
@@ -292,6 +318,28 @@ class StepScreen(Screen):
             return
         self.prompt.height = 0 if shown else 52
         self.prompt.opacity = 0 if shown else 1
+        board = getattr(self.ctl, "keyboard", None)
+        if shown and board is not None:
+            if not self._follows_keyboard:  # 确定 moves the keyboard to the next field: that one is revealed too
+                board.fbind("target", lambda *_: self.reveal_soon())
+                self._follows_keyboard = True
+            self.reveal_soon()
+
+    def reveal_soon(self) -> None:
+        """Scroll the field being typed into above the keyboard once the form has been laid out again (two
+        frames: the keyboard's slot, then the scroll view it shrank)."""
+        from kivy.clock import Clock
+
+        Clock.schedule_once(lambda _dt: Clock.schedule_once(lambda _dt2: self.reveal(), 0), 0)
+
+    def reveal(self) -> None:
+        from ui.keyboard_host import scroll_to
+
+        board = getattr(self.ctl, "keyboard", None)
+        target = board.target if board is not None else None
+        if target is not None and target.get_root_window() is not None and self.manager is not None \
+                and self.manager.current_screen is self:
+            scroll_to(target)
 
     def inputs(self) -> list:
         """The editable fields in reading order (the keyboard's 确定 moves to the next one)."""

@@ -57,19 +57,33 @@ class ProgressRing(Widget):
 
 
 class FaceGuide(Widget):
-    """An oval over the preview: where the face should be."""
+    """An oval over the preview where the face should be, drawn on the picture as shown (fit_mode contain
+    letterboxes it): the same place in the image at any screen size or orientation."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, image: Image, **kwargs):
         super().__init__(**kwargs)
-        self.bind(pos=self._draw, size=self._draw)
+        self.image = image
+        self.ellipse = None
+        from kivy.clock import Clock
+
+        redraw = Clock.create_trigger(self._draw)  # once the layout has settled (pos and size arrive apart)
+        image.bind(pos=redraw, size=redraw, norm_image_size=redraw, texture=redraw)
+
+        self.ellipse: tuple[float, float, float, float] | None = None  # x, y, w, h in window coordinates
 
     def _draw(self, *_):
         self.canvas.clear()
-        w, h = self.width * 0.46, self.height * 0.42
+        image = self.image
+        if image.texture is None:  # no picture yet: nothing to align with
+            self.ellipse = None
+            return
+        iw, ih = image.norm_image_size
+        left, bottom = image.center_x - iw / 2, image.center_y - ih / 2
+        w, h = iw * 0.46, ih * 0.42
+        self.ellipse = (left + (iw - w) / 2, bottom + ih * 0.40, w, h)
         with self.canvas:
             Color(1, 1, 1, 0.7)
-            Line(ellipse=(self.center_x - w / 2, self.y + self.height * 0.40, w, h), width=2, dash_length=8,
-                 dash_offset=6)
+            Line(ellipse=self.ellipse, width=2, dash_length=8, dash_offset=6)
 
 
 class PhotoScreen(StepScreen):
@@ -79,16 +93,16 @@ class PhotoScreen(StepScreen):
         self.content.add_widget(self.body)
         # live pane
         self.live = BoxLayout(spacing=28)
-        frame = BoxLayout(size_hint_x=None, width=420, padding=4)
+        self.frame = frame = BoxLayout(size_hint_x=None, width=420, padding=4)
         paint(frame, (0.2, 0.22, 0.25, 1), radius=8)
-        self.preview = Image(fit_mode="contain", pos_hint={"x": 0, "y": 0})
-        self.guide = FaceGuide(pos_hint={"x": 0, "y": 0})
+        self.preview = Image(fit_mode="contain", pos_hint={"x": 0, "y": 0}, opacity=0)  # shown with a frame
+        self.guide = FaceGuide(self.preview, pos_hint={"x": 0, "y": 0})
         holder = FloatLayout()
         holder.add_widget(self.preview)
         holder.add_widget(self.guide)
         frame.add_widget(holder)
         self.live.add_widget(frame)
-        side = BoxLayout(orientation="vertical", spacing=18, padding=[0, 20])
+        self.side = side = BoxLayout(orientation="vertical", spacing=18, padding=[0, 20])
         self.guidance = label("正在打开摄像头…", 40, PRIMARY, bold=True)
         side.add_widget(self.guidance)
         ring_row = BoxLayout(size_hint_y=None, height=160)
@@ -123,6 +137,14 @@ class PhotoScreen(StepScreen):
         self._mode = "live"
         self._texture: Texture | None = None
 
+    def adapt(self, portrait: bool) -> None:
+        """Portrait: the preview on top (60% of the height), guidance beneath; the shots above the questions."""
+        for box in (self.live, self.review):
+            box.orientation = "vertical" if portrait else "horizontal"
+        self.frame.size_hint = (1, 0.6) if portrait else (None, 1)
+        self.side.size_hint_y = 0.4 if portrait else 1
+        self.shots_box.size_hint = (1, 0.5) if portrait else (None, 1)
+
     # -- live -------------------------------------------------------------------------------------------------
     def enter(self, session) -> None:
         self.show_live()
@@ -140,8 +162,9 @@ class PhotoScreen(StepScreen):
     def show_frame(self, state, preview: np.ndarray | None) -> None:
         """A fed frame's outcome: the guidance message and progress, and the (mirrored) preview."""
         if preview is not None:
-            self._texture = texture_from_bgr(preview, self._texture)
+            self._texture = texture_from_bgr(preview, self._texture)  # one texture reused for every frame
             self.preview.texture = self._texture
+            self.preview.opacity = 1
             self.preview.canvas.ask_update()
         self.guidance.text = state.message
         self.guidance.color = PRIMARY if state.code is None else ADVICE
@@ -202,6 +225,7 @@ class PhotoScreen(StepScreen):
         self.questions_box.clear_widgets()
         self.shot_choices, self.confirmations = [], []
         self.preview.texture = None
+        self.preview.opacity = 0
         self._texture = None
         self.show_live()
 
@@ -209,8 +233,8 @@ class PhotoScreen(StepScreen):
 class DocumentScreen(StepScreen):
     def __init__(self, ctl, **kwargs):
         super().__init__(ctl, name="document", **kwargs)
-        body = BoxLayout(spacing=28)
-        frame = BoxLayout(size_hint_x=None, width=640, padding=6)
+        self.body = body = BoxLayout(spacing=28)
+        self.frame = frame = BoxLayout(size_hint_x=None, width=640, padding=6)
         paint(frame, (0.86, 0.89, 0.93, 1), radius=8)
         self.preview = Image(fit_mode="contain")
         frame.add_widget(self.preview)
@@ -228,6 +252,10 @@ class DocumentScreen(StepScreen):
         self.use_button = BigButton("图像清晰，下一步", ctl.document_use, width=280)
         self.footer.add_widget(self.use_button)
         self.fields = {}
+
+    def adapt(self, portrait: bool) -> None:
+        self.body.orientation = "vertical" if portrait else "horizontal"
+        self.frame.size_hint = (1, 0.55) if portrait else (None, 1)
 
     def enter(self, session) -> None:
         self.show_document(None)

@@ -3,6 +3,7 @@ from the session's record when the step is entered, hands what was typed to the 
 session's errors under the fields they name."""
 from __future__ import annotations
 
+import inspect
 import typing
 
 from kivy.uix.boxlayout import BoxLayout
@@ -12,9 +13,12 @@ from kivy.uix.widget import Widget
 from kiosk.record import Guardian, StudyEntry
 from kiosk.record import password
 from kiosk.record.model import Relation
+from kiosk.policy import window_status
 from kiosk.record.validate import MAX_STUDY_ENTRIES
 
 from .base import MUTED, TEXT, BigButton, Choice, Field, Panel, StepScreen, label, scrolling
+
+SCHOOL_MATCHES = 6  # school buttons offered under the school field
 
 
 class FormScreen(StepScreen):
@@ -34,85 +38,163 @@ class FormScreen(StepScreen):
 
 
 class CategoryScreen(FormScreen):
+    """The category as a pick-list of the categories open now on this terminal (policy window and role), the
+    school picked from the pulled schools (typing filters them), the claims of the chosen category."""
+
     def __init__(self, ctl, **kwargs):
         super().__init__(ctl, name="category", **kwargs)
-        top = Panel("报考类别与学籍")
-        self.category_label = label("", 28, TEXT, bold=True)
-        top.add_widget(self.category_label)
-        self.roster_label = label("", 22, MUTED)
-        top.add_widget(self.roster_label)
-        self.school = Field("学籍所在学校名称", "请输入学校全称")
-        top.add_widget(self.school)
+        top = Panel("报考类别")
+        self.categories_box = GridLayout(cols=2, spacing=8, size_hint_y=None)
+        self.categories_box.bind(minimum_height=self.categories_box.setter("height"))
+        top.add_widget(self.categories_box)
         self.form.add_widget(top)
+        self.school_panel = school = Panel("学籍所在学校")
+        self.roster_label = label("", 22, MUTED)  # shown only when the roster has the student's 学籍
+        self.school = Field("学籍所在学校名称", "请输入学校全称，或点选下方学校")
+        school.add_widget(self.school)
+        self.schools_box = GridLayout(cols=2, spacing=8, size_hint_y=None)
+        self.schools_box.bind(minimum_height=self.schools_box.setter("height"))
+        school.add_widget(self.schools_box)
+        self.form.add_widget(school)
+        self.school.input.bind(text=lambda *_: self._offer_schools())
         self.claims_panel = Panel("资格申报（符合条件的请选择，可不选）")
         self.claims_box = GridLayout(cols=1, spacing=8, size_hint_y=None)
         self.claims_box.bind(minimum_height=self.claims_box.setter("height"))
         self.claims_panel.add_widget(self.claims_box)
         self.form.add_widget(self.claims_panel)
+        self.category_choices: dict[str, Choice] = {}
+        self.school_choices: dict[str, Choice] = {}
         self.claims: dict[str, Choice] = {}
+        self.school_names: list[str] = []
+        self._policy = None
         self.fields = {"school_name": self.school}
+
+    @property
+    def category(self) -> str:
+        return next((code for code, c in self.category_choices.items() if c.state == "down"), "")
 
     def enter(self, session) -> None:
         record, policy = session.record, session.policy
-        category = policy.category(record.category)
-        self.category_label.text = f"报考类别：{category.label if category else record.category}"
+        self._policy = policy
+        self.categories_box.clear_widgets()
+        self.category_choices = {}
+        for category in open_categories(policy, session.terminal.role, session.clock(), record.category):
+            choice = Choice(category.label, group="category", allow_no_selection=False)
+            choice.state = "down" if category.code == record.category else "normal"
+            choice.bind(state=lambda *_: self._show_claims(record.claims))
+            self.category_choices[category.code] = choice
+            self.categories_box.add_widget(choice)
         roster = []
         if record.school_code:
             roster.append(f"学校代码：{record.school_code}")
         if record.student_number:
             roster.append(f"学籍号：{record.student_number}")
-        self.roster_label.text = "    ".join(roster) or "本类别不需要本校学籍"
+        self.roster_label.text = "    ".join(roster)
+        if roster and self.roster_label.parent is None:
+            self.school_panel.add_widget(self.roster_label, index=len(self.school_panel.children) - 1)
+        elif not roster and self.roster_label.parent is not None:
+            self.school_panel.remove_widget(self.roster_label)
+        self.school_names = pulled_school_names(self.ctl)
         self.school.text = record.school_name or self.ctl.default_school_name(record)
+        self._offer_schools()
+        self._show_claims(record.claims)
+
+    def _show_claims(self, chosen) -> None:
+        category = self._policy.category(self.category) if self._policy else None
         self.claims_box.clear_widgets()
         self.claims = {}
         for code in (category.claims if category else []):
-            choice = Choice(policy.claims.get(code, code), height=64)
-            choice.state = "down" if code in record.claims else "normal"
+            choice = Choice(self._policy.claims.get(code, code), height=64)
+            choice.state = "down" if code in chosen else "normal"
             self.claims[code] = choice
             self.claims_box.add_widget(choice)
         self.claims_panel.opacity = 1 if self.claims else 0
         self.claims_panel.disabled = not self.claims
 
+    def _offer_schools(self) -> None:
+        typed = self.school.text
+        matches = [n for n in self.school_names if typed in n and n != typed][:SCHOOL_MATCHES] if typed != "" \
+            else self.school_names[:SCHOOL_MATCHES]
+        if list(self.school_choices) == matches:
+            return
+        self.schools_box.clear_widgets()
+        self.school_choices = {}
+        for name in matches:
+            choice = Choice(name, height=60, font_size=20)
+            choice.bind(on_release=lambda _c, n=name: self._pick_school(n))
+            self.school_choices[name] = choice
+            self.schools_box.add_widget(choice)
+
+    def _pick_school(self, name: str) -> None:
+        self.school.text = name
+        self.school.error = ""
+
     def submit(self) -> None:
         claims = [code for code, choice in self.claims.items() if choice.state == "down"]
-        self.ctl.act("set_category", school_name=self.school.text, claims=claims)
+        changes = {"school_name": self.school.text, "claims": claims}
+        category = self.category
+        if category and category != self.ctl.session.record.category:
+            if "category" not in inspect.signature(self.ctl.session.set_category).parameters:
+                self.show_message("如需更改报考类别，请联系工作人员")
+                return
+            changes["category"] = category  # the session re-checks eligibility for the new category
+        self.ctl.act("set_category", **changes)
 
     def clear(self) -> None:
         super().clear()
-        self.claims_box.clear_widgets()
-        self.claims = {}
-        self.category_label.text = self.roster_label.text = ""
+        for box in (self.claims_box, self.categories_box, self.schools_box):
+            box.clear_widgets()
+        self.claims, self.category_choices, self.school_choices, self.school_names = {}, {}, {}, []
+        self.roster_label.text = ""
 
 
-OTHER_RELATIONS = [r for r in typing.get_args(Relation) if r not in ("父亲", "母亲")]
+def open_categories(policy, role: str, now, current: str) -> list:
+    """The policy's categories a student may pick on this terminal now (window open, the terminal's role), and
+    the one the record has in any case."""
+    return [c for c in policy.categories if c.code == current or window_status(policy, role, c.code, now).open]
+
+
+def pulled_school_names(ctl) -> list[str]:
+    """The names of the schools in the configuration pulled from central (the terminal's own first)."""
+    try:
+        pulled = ctl.kiosk.core.pulled.cache.last_good()
+    except (AttributeError, OSError, ValueError):
+        pulled = None
+    own = ctl.terminal_config.school_name
+    names = [s.name for s in pulled.schools] if pulled else []
+    return list(dict.fromkeys([own] * (own in names) + names))
+
+
+RELATIONS = list(typing.get_args(Relation))
 
 
 class GuardianBlock(Panel):
+    """One guardian: the relation picked from the list (every block), name, phone (phone pad), work unit."""
+
     def __init__(self, title: str, relation: str | None, **kwargs):
         super().__init__(title, fit=False, **kwargs)
-        self.fixed_relation = relation
+        self.default_relation = relation
         self.relations: dict[str, Choice] = {}
-        if relation is None:
-            grid = GridLayout(cols=3, spacing=6, size_hint_y=None, height=2 * 52 + 6)
-            for name in OTHER_RELATIONS:
-                choice = Choice("其他" if name == "其他监护人" else name, group=f"relation-{id(self)}", height=52,
-                                font_size=20, allow_no_selection=False)
-                self.relations[name] = choice
-                grid.add_widget(choice)
-            self.add_widget(grid)
+        grid = GridLayout(cols=4, spacing=6, size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        for name in RELATIONS:
+            choice = Choice("其他" if name == "其他监护人" else name, group=f"relation-{id(self)}", height=60,
+                            font_size=20, allow_no_selection=False)
+            self.relations[name] = choice
+            grid.add_widget(choice)
+        self.add_widget(grid)
         self.name = Field("姓名", "监护人姓名")
-        self.phone = Field("联系电话", "手机或固定电话")
+        self.phone = Field("联系电话", "手机或带区号的固定电话", keyboard="phone")
         self.work_unit = Field("工作单位（可不填）", "")
         for field in (self.name, self.phone, self.work_unit):
             self.add_widget(field)
         self.add_widget(Widget())  # side-by-side blocks are equally tall: the slack goes to the bottom
+        self.set_relation(relation or "其他监护人")
 
     @property
     def relation(self) -> str:
-        if self.fixed_relation:
-            return self.fixed_relation
         chosen = [r for r, c in self.relations.items() if c.state == "down"]
-        return chosen[0] if chosen else "其他监护人"
+        return chosen[0] if chosen else (self.default_relation or "其他监护人")
 
     def set_relation(self, relation: str) -> None:
         for name, choice in self.relations.items():
@@ -126,8 +208,7 @@ class GuardianBlock(Panel):
         self.name.text = guardian.name if guardian else ""
         self.phone.text = guardian.phone if guardian else ""
         self.work_unit.text = guardian.work_unit if guardian else ""
-        if not self.fixed_relation:
-            self.set_relation(guardian.relation if guardian else "其他监护人")
+        self.set_relation(guardian.relation if guardian else (self.default_relation or "其他监护人"))
 
     def guardian(self) -> Guardian:
         return Guardian(name=self.name.text, relation=self.relation, phone=self.phone.text,
@@ -141,19 +222,24 @@ class GuardianBlock(Panel):
 class GuardiansScreen(FormScreen):
     def __init__(self, ctl, **kwargs):
         super().__init__(ctl, name="guardians", **kwargs)
-        row = BoxLayout(spacing=16, size_hint_y=None)
-        self.blocks = [GuardianBlock("父亲", "父亲"), GuardianBlock("母亲", "母亲"),
-                       GuardianBlock("其他监护人（可不填）", None)]
+        self.row = row = BoxLayout(spacing=16, size_hint_y=None)
+        self.blocks = [GuardianBlock("监护人一", "父亲"), GuardianBlock("监护人二", "母亲"),
+                       GuardianBlock("监护人三（可不填）", None)]
 
         def fit(*_):
-            row.height = max(block.minimum_height for block in self.blocks)
+            heights = [block.minimum_height for block in self.blocks]
+            row.height = max(heights) if row.orientation == "horizontal" else sum(heights) + 16 * 2
 
         for block in self.blocks:
             row.add_widget(block)
             block.bind(minimum_height=fit)
+        row.bind(orientation=fit)
         self.form.add_widget(row)
         self.form.add_widget(label("父亲或母亲一方情况特殊的，该栏可留空，但至少填写一位监护人。", 20, MUTED))
         self._map([0, 1, 2])
+
+    def adapt(self, portrait: bool) -> None:
+        self.row.orientation = "vertical" if portrait else "horizontal"
 
     def _map(self, order: list[int]) -> None:
         """Field paths follow the order the guardians were handed to the session."""
@@ -162,13 +248,10 @@ class GuardiansScreen(FormScreen):
             self.fields.update(self.blocks[block].field_map(index))
 
     def enter(self, session) -> None:
-        guardians = list(session.record.guardians)
-        father = next((g for g in guardians if g.relation == "父亲"), None)
-        mother = next((g for g in guardians if g.relation == "母亲"), None)
-        other = next((g for g in guardians if g.relation not in ("父亲", "母亲")), None)
-        for block, guardian in zip(self.blocks, (father, mother, other)):
-            block.fill(guardian)
-        self._map([i for i, g in enumerate((father, mother, other)) if g] or [0, 1, 2])
+        guardians = list(session.record.guardians)[:len(self.blocks)]
+        for i, block in enumerate(self.blocks):
+            block.fill(guardians[i] if i < len(guardians) else None)
+        self._map(list(range(len(guardians))) or [0, 1, 2])
 
     def submit(self) -> None:
         used = [i for i, block in enumerate(self.blocks) if block.filled]
@@ -184,8 +267,8 @@ class GuardiansScreen(FormScreen):
 class HistoryRow(BoxLayout):
     def __init__(self, on_remove, **kwargs):
         super().__init__(spacing=10, size_hint_y=None, **kwargs)
-        self.start = Field("起始年月", "如 2021-09", size_hint_x=None, width=170)
-        self.end = Field("截止年月", "如 2024-03", size_hint_x=None, width=170)
+        self.start = Field("起始年月", "如 2021-09", size_hint_x=None, width=170, keyboard="month")
+        self.end = Field("截止年月", "如 2024-03", size_hint_x=None, width=170, keyboard="month")
         self.school = Field("学校名称", "在何学校学习")
         self.role = Field("任何职务", "无则填“无”", size_hint_x=None, width=170)
         self.witness = Field("证明人", "", size_hint_x=None, width=170)
@@ -193,10 +276,18 @@ class HistoryRow(BoxLayout):
             self.add_widget(field)
         self.remove_button = BigButton("删除", lambda: on_remove(self), primary=False, width=96, height=60,
                                        font_size=22)
-        holder = BoxLayout(orientation="vertical", size_hint_x=None, width=96, padding=[0, 28, 0, 26])
+        holder = BoxLayout(orientation="vertical", size_hint_x=None, width=96, padding=[0, 28, 0, 0])
         holder.add_widget(self.remove_button)
+        holder.add_widget(Widget())
         self.add_widget(holder)
-        self.height = self.start.height
+        fields = list(self.fields().values())
+
+        def fit(*_):  # an error line under any field makes the whole row taller: rows never overlap
+            self.height = max(field.height for field in fields)
+
+        for field in fields:
+            field.bind(height=fit)
+        fit()
 
     def fields(self) -> dict[str, Field]:
         return {"start": self.start, "end": self.end, "school": self.school, "role": self.role,
@@ -270,7 +361,7 @@ class ContactScreen(FormScreen):
     def __init__(self, ctl, **kwargs):
         super().__init__(ctl, name="contact", **kwargs)
         panel = Panel("本人联系方式")
-        self.phone = Field("联系电话", "11位手机号码", keyboard="numeric")
+        self.phone = Field("联系电话", "11位手机号码", keyboard="phone")
         self.address = Field("家庭住址", "省、市、县（区）、街道（乡镇）及门牌号")
         panel.add_widget(self.phone)
         panel.add_widget(self.address)
@@ -279,7 +370,8 @@ class ContactScreen(FormScreen):
 
     def enter(self, session) -> None:
         self.phone.text = session.record.contact_phone
-        self.address.text = session.record.home_address
+        record = session.record
+        self.address.text = record.home_address or (record.card.address if record.card else "")  # from the chip
 
     def submit(self) -> None:
         self.ctl.act("set_contact", self.phone.text, self.address.text)

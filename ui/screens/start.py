@@ -9,7 +9,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from .base import ERROR, HEADER, MUTED, OK, PRIMARY, TEXT, BigButton, Panel, StepScreen, label, paint
+from .base import CHIP, ERROR, HEADER, MUTED, OK, PRIMARY, TEXT, BigButton, Panel, StepScreen, label, paint
 
 
 class CardPad(Widget):
@@ -97,12 +97,23 @@ class RefusedScreen(StepScreen):
         self.prompt.text = ""
         self.reasons.clear_widgets()
         for reason in session.refusal:
-            self.reasons.add_widget(label("• " + reason, 28, TEXT))
+            self.reasons.add_widget(bullet(reason))
         self.show_errors(session.errors)
 
     def clear(self) -> None:
         super().clear()
         self.reasons.clear_widgets()
+
+
+def bullet(text: str, size: float = 28) -> BoxLayout:
+    """A bullet point: the dot in its own column, the text wrapping beside it (never the dot alone on a line)."""
+    row = BoxLayout(size_hint_y=None, spacing=8)
+    row.add_widget(label("•", size, TEXT, size_hint_x=None, width=size, valign="top", height=size * 1.4))
+    text = label(text, size, TEXT, valign="top")
+    row.add_widget(text)
+    text.bind(height=lambda _w, h: setattr(row, "height", h))
+    row.height = text.height
+    return row
 
 
 IDENTITY_ROWS = [("name", "姓名"), ("gender", "性别"), ("ethnicity", "民族"), ("birth_date", "出生日期"),
@@ -125,7 +136,7 @@ class ChipField(BoxLayout):
         super().__init__(orientation="vertical", size_hint_y=None, height=92, spacing=2, **kwargs)
         self.add_widget(label(caption, 20, MUTED, height=28))
         box = AnchorLayout(anchor_x="left", padding=[14, 0], size_hint_y=None, height=58)
-        paint(box, (0.91, 0.93, 0.96, 1), radius=8)
+        paint(box, CHIP, radius=8)
         self.value = Label(text="", font_size=28, color=TEXT, halign="left", valign="middle", shorten=True,
                            shorten_from="right")
         self.value.bind(size=lambda w, s: setattr(w, "text_size", s))

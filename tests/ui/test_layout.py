@@ -1,0 +1,168 @@
+"""Layout at the three panel sizes, in a real Kivy window: every screen drawn with every glyph, touch targets of
+at least 60 px, the palette's contrast, the field being typed into always visible above the keyboard (every field
+of every form screen, landscape and portrait), the pick-lists of the category screen."""
+import pytest
+
+from kiosk.session import Step
+from ui import theme, tour
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    from kiosk.config import TerminalConfig
+    from ui.app import KioskApp
+
+    from .conftest import Driver
+
+    kiosk = KioskApp(TerminalConfig(), workdir=tmp_path_factory.mktemp("layout"), realtime_camera=False,
+                     say=lambda _: None)
+    driver = Driver(kiosk)
+    try:
+        yield driver
+    finally:
+        driver.close()
+
+
+def test_palette_contrast_at_least_4_5():
+    low = {name: round(theme.contrast(*pair), 2) for name, pair in theme.PAIRS.items()
+           if theme.contrast(*pair) < theme.MIN_CONTRAST}
+    assert low == {}
+
+
+@pytest.mark.parametrize("size", theme.SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_screen_draws_every_glyph_with_big_targets(app, size):
+    tour.resize(app.app, size)
+    assert tuple(app.window.system_size) == size
+    seen, problems = [], []
+    for name, _screen in tour.screens(app.app):
+        seen.append(name)
+        problems += [f"{name}: {p}" for p in tour.check(app.app)]
+    assert {s.value for s in tour.FLOW} <= set(seen)
+    assert problems == []
+
+
+FORM_STEPS = [Step.CATEGORY, Step.GUARDIANS, Step.HISTORY, Step.CONTACT, Step.PASSWORD]
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1080, 1920)], ids=["landscape", "portrait"])
+def test_focused_field_stays_above_the_keyboard(app, size):
+    from kivy.uix.scrollview import ScrollView
+
+    d, kiosk = app, app.app
+    tour.resize(kiosk, size)
+    tour.demo_session(kiosk)
+    hidden = []
+    for step in FORM_STEPS:
+        screen = tour.show(kiosk, step)
+        for field in screen.inputs():
+            d.tap(field)
+            d.frames(3)
+            board = kiosk.keyboard
+            assert board.target is field and board.get_root_window() is not None
+            _, board_top = board.to_window(board.x, board.top)
+            _, header_bottom = screen.header.to_window(screen.header.x, screen.header.y)
+            _, bottom = field.to_window(field.x, field.y)
+            _, top = field.to_window(field.x, field.top)
+            view = field.parent
+            while not isinstance(view, ScrollView):
+                view = view.parent
+            _, view_bottom = view.to_window(view.x, view.y)
+            _, view_top = view.to_window(view.x, view.top)
+            if not (bottom >= max(board_top, view_bottom) - 1 and top <= min(header_bottom, view_top) + 1):
+                hidden.append(f"{step.value} {field.hint_text or field.keyboard_layout}: {bottom:.0f}..{top:.0f} "
+                              f"visible {max(board_top, view_bottom):.0f}..{min(header_bottom, view_top):.0f}")
+        kiosk.hide_keyboard()
+    assert hidden == [], "\n".join(hidden)
+
+
+def test_number_fields_open_the_number_pads(app):
+    kiosk = app.app
+    tour.resize(kiosk, (1280, 800))
+    tour.demo_session(kiosk)
+    guardians = tour.show(kiosk, Step.GUARDIANS)
+    assert {b.phone.input.keyboard_layout for b in guardians.blocks} == {"phone"}
+    history = tour.show(kiosk, Step.HISTORY)
+    assert {(r.start.input.keyboard_layout, r.end.input.keyboard_layout) for r in history.rows} == {("month", "month")}
+    contact = tour.show(kiosk, Step.CONTACT)
+    assert contact.phone.input.keyboard_layout == "phone"
+    app.tap(contact.phone.input)
+    assert kiosk.keyboard.layout == "phone"
+    kiosk.hide_keyboard()
+    # the home address comes from the card when the student has not typed one
+    assert contact.address.text == kiosk.session.record.card.address
+
+
+def test_pick_lists_for_category_school_and_every_relation(app):
+    d, kiosk = app, app.app
+    tour.resize(kiosk, (1280, 800))
+    tour.demo_session(kiosk)
+    category = tour.show(kiosk, Step.CATEGORY)
+    # only the categories open on this (school) terminal now: never the designated-point ones
+    assert "grade9" in category.category_choices and "return_hukou" not in category.category_choices
+    assert category.category_choices["grade9"].state == "down"
+    category.school.text = ""
+    d.frames(2)
+    assert category.school_choices  # the pulled schools
+    name = next(iter(category.school_choices))
+    d.tap(category.school_choices[name])
+    assert category.school.text == name
+    guardians = tour.show(kiosk, Step.GUARDIANS)
+    for block in guardians.blocks:
+        assert set(block.relations) >= {"父亲", "母亲", "祖父", "祖母", "外祖父", "外祖母", "其他监护人"}
+    d.tap(guardians.blocks[0].relations["祖父"])
+    assert guardians.blocks[0].guardian().relation == "祖父"
+
+
+def test_no_roster_line_above_the_school_field_without_a_roster(app):
+    kiosk = app.app
+    tour.demo_session(kiosk)
+    kiosk.session.record = kiosk.session.record.model_copy(update={"school_code": "", "student_number": ""})
+    category = tour.show(kiosk, Step.CATEGORY)
+    assert category.roster_label.parent is None  # no 本类别不需要本校学籍 above a 学籍所在学校 field
+    assert "本类别不需要本校学籍" not in [w.text for w in category.walk() if hasattr(w, "text")]
+
+
+def test_history_rows_do_not_overlap_with_errors(app):
+    kiosk = app.app
+    tour.resize(kiosk, (1280, 800))
+    tour.demo_session(kiosk)
+    history = tour.show(kiosk, Step.HISTORY, error=True)
+    app.frames(4)
+    rows = history.rows
+    assert len(rows) >= 2
+    for upper, lower in zip(rows, rows[1:]):
+        assert all(f.y >= upper.y - 1 for f in upper.fields().values())
+        assert lower.top <= upper.y + 1, (lower.top, upper.y)
+        assert upper.height >= max(f.height for f in upper.fields().values())
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1080, 1920)], ids=["landscape", "portrait"])
+def test_face_oval_sits_on_the_picture(app, size):
+    import numpy as np
+
+    kiosk = app.app
+    tour.resize(kiosk, size)
+    tour.demo_session(kiosk)
+    photo = tour.show(kiosk, Step.PHOTO)
+    kiosk._stop_photo()  # frames by hand, not the camera's
+    state = type("State", (), {"message": "请向左移动", "code": "left", "progress": 0.3})()
+    photo.show_frame(state, np.zeros((480, 640, 3), np.uint8))
+    app.frames(4)
+    image, (x, y, w, h) = photo.preview, photo.guide.ellipse
+    iw, ih = image.norm_image_size
+    assert abs((x + w / 2) - image.center_x) < 1  # centred on the picture shown, not on its box
+    assert image.center_y - ih / 2 <= y and y + h <= image.center_y + ih / 2
+    assert abs((y - (image.center_y - ih / 2)) / ih - 0.40) < 0.01
+
+
+def test_screen_size_and_fullscreen_from_the_config():
+    from kiosk.config import TerminalConfig
+    from kiosk.errors import KioskError
+
+    assert TerminalConfig().orientation == "landscape"
+    assert TerminalConfig(screen_size="1080x1920").orientation == "portrait"
+    assert theme.size_of(TerminalConfig(screen_size="1920x1080", fullscreen=True)) == (1920, 1080)
+    with pytest.raises(ValueError):
+        TerminalConfig(screen_size="big")
+    with pytest.raises(KioskError):
+        TerminalConfig.load(None, screen_size="1280*800")

@@ -83,6 +83,15 @@ class TerminalCore:
         if self.worker is not None:
             self.worker.kick()
 
+    def call_staff(self, reason: str) -> None:
+        """呼叫工作人员 pressed (reason: what failed, no personal data) or "" when over: flagged in the heartbeat."""
+        if self.worker is not None:
+            self.worker.call_staff(reason)
+
+    def sync_status(self):
+        """The sync worker's SyncStatus (network reachable, backlog), None when the terminal runs without central."""
+        return self.worker.status() if self.worker is not None else None
+
     def session(self, **kwargs):
         """A RegistrationSession on this terminal: the applied policy (refreshed at every card), the pulled roster,
         the injected clock, the configured idle timeout, writes kicking sync."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kiosk.clock import Clock, utcnow
 from kiosk.config import TerminalConfig
@@ -89,8 +89,11 @@ class TerminalCore:
             self.worker.call_staff(reason)
 
     def sync_status(self):
-        """The sync worker's SyncStatus (network reachable, backlog), None when the terminal runs without central."""
-        return self.worker.status() if self.worker is not None else None
+        """The sync worker's SyncStatus (network reachable) with the backlog as the store has it now; None when the
+        terminal runs without central."""
+        if self.worker is None:
+            return None
+        return replace(self.worker.status(), queued=self.store.outbox_depth())
 
     def session(self, **kwargs):
         """A RegistrationSession on this terminal: the applied policy (refreshed at every card), the pulled roster,

@@ -95,6 +95,7 @@ class KioskApp(App):
         self.failure: failures.Failure | None = None  # shown over the step, which keeps what was typed
         self.card_present = False  # a card lying on the reader counts as activity
         self._reader_lost = None
+        self._intervals: list = []
         self.idle_warning = IDLE_WARNING
         self.root_layout = self.countdown = self.network = self.field = None
 
@@ -140,11 +141,15 @@ class KioskApp(App):
                                                                  self._stop_poller),
                                                name="card-poller", daemon=True)
         self._poller_thread.start()
-        Clock.schedule_interval(self._tick, 1.0)
-        Clock.schedule_interval(self.show_network, 2.0)
+        self._intervals = [Clock.schedule_interval(self._tick, 1.0), Clock.schedule_interval(self.show_network, 2.0)]
         self.field.start()
 
     def on_stop(self) -> None:
+        for event in self._intervals:  # the Clock outlives the app (tests run several apps in one process)
+            event.cancel()
+        self._stop_photo()
+        if self._reader_lost is not None:
+            self._reader_lost.cancel()
         if self.field is not None:
             self.field.stop()
         self._stop_poller.set()

@@ -12,7 +12,7 @@ def lay_card(d) -> None:
 
 
 def walk_to(d, target: Step) -> None:
-    """From the identity step to `target` through the session's methods, the app showing each step."""
+    """From the current step to `target` through the session's methods, the app showing each step."""
     from kiosk.record import example_record
 
     app = d.app
@@ -28,7 +28,8 @@ def walk_to(d, target: Step) -> None:
         (Step.REVIEW, s.confirm_review),
         (Step.PASSWORD, lambda: s.set_password("Kaoshi2024ok", "Kaoshi2024ok")),
     ]
-    for step, advance in steps:
+    order = [step for step, _ in steps]
+    for step, advance in steps[order.index(s.step):]:
         if s.step is target:
             break
         assert s.step is step, (s.step, step, s.errors)

@@ -126,6 +126,7 @@ class KioskApp(App):
         self.root_layout.add_widget(self.sm)
         self.network = NetworkBadge()
         self.root_layout.add_widget(self.network)
+        self.root_layout.bind(size=self.network.place, pos=self.network.place)
         self.countdown = IdleCountdown(self.stay)
         self.field = FieldHooks(self)
         self.refresh()

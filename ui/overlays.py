@@ -56,13 +56,17 @@ class IdleCountdown(Blocking):
 
 
 class NetworkBadge(Label):
-    """A small red mark at the top right of every screen while central cannot be reached, with the backlog."""
+    """A small red mark at the top right of every screen, under the header, while central cannot be reached, with
+    the backlog. place() keeps it under the header when the window changes size."""
 
     def __init__(self, **kwargs):
         super().__init__(text="", font_size=18, color=(1, 1, 1, 1), size_hint=(None, None), size=(300, 34),
-                         pos_hint={"right": 0.995, "top": 0.995}, **kwargs)
+                         pos_hint={"right": 0.99}, **kwargs)
         paint(self, ERROR, radius=8)
         self.opacity = 0
+
+    def place(self, root, *_args) -> None:
+        self.top = root.top - 70  # the step screens' header is 64 px
 
     def show(self, status) -> None:
         """status: the sync worker's SyncStatus (None: no central configured)."""

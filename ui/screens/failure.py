@@ -27,7 +27,7 @@ class Failure:
 
 def reader_lost(mid_flow: bool) -> Failure:
     kept = "已填写的信息已保留，阅读器恢复后自动继续。" if mid_flow else "阅读器恢复后即可继续使用。"
-    return Failure("card_reader", "身份证阅读器连接中断", f"请稍候，{kept}如长时间没有恢复，请点“呼叫工作人员”。",
+    return Failure("card_reader", "身份证阅读器连接中断", f"请稍候，{kept}长时间未恢复请呼叫工作人员。",
                    operator="检查身份证阅读器的USB连接和电源")
 
 
@@ -71,6 +71,7 @@ class FailureScreen(StepScreen):
     def __init__(self, ctl, **kwargs):
         super().__init__(ctl, name="failure", **kwargs)
         self.failure: Failure | None = None
+        self.prompt.height, self.prompt.opacity = 0, 0  # the title below says it in large type
         self.content.add_widget(Widget(size_hint_y=0.3))
         self.title = label("", 40, ERROR, bold=True, halign="center")
         self.content.add_widget(self.title)

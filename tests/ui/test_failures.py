@@ -174,3 +174,33 @@ def test_paper_out_waits_for_the_operator_then_reprints(kiosk_ui, cupsd):
     d.on("done", timeout=60)
     record = app.kiosk.store.get(app.session.record.record_id)
     assert record.state.value == "printed" and queue.output.exists()
+
+
+def test_field_service_hooks_update_lock_identify_watchdog(kiosk_ui):
+    from kiosk import identify
+    from kiosk.update_lock import exclusive
+
+    d, app = kiosk_ui, kiosk_ui.app
+    paths = app.kiosk.paths
+    d.on("attract")
+    with exclusive(paths.update_lock, timeout=1):  # kiosk-provision update is applying an update
+        d.tap(d.screen.simulate_button)
+        d.until(lambda: d.screen.status.text == "终端正在升级，请稍候", 10, "update refusal")
+        assert app.session.step is Step.ATTRACT
+    d.tap(d.screen.simulate_button)  # lifts the card
+    d.wait(0.8)
+    if app.sm.current == "attract":
+        d.tap(d.screen.simulate_button)
+    d.on("identity")
+    assert app.field.lock.held  # an update now waits for this registration
+    d.tap(d.screen.exit_button)
+    d.on("attract")
+    assert not app.field.lock.held
+
+    identify.request(paths.identify_request, 5)
+    d.until(lambda: app.field.flash is not None and app.field.flash.get_root_window() is not None, 5, "identify")
+    assert app.kiosk.station.terminal_id in app.field.flash.text.text
+    d.screenshot("identify-flash")
+    identify.clear(paths.identify_request)
+    d.until(lambda: app.field.flash is None, 5, "identify over")
+    assert app.field.heartbeat.pings > 0  # the watchdog is fed from the UI loop

@@ -248,7 +248,7 @@ class KioskApp(App):
             self.field.status(step.value)
             self._entered(step)
             if step is Step.REFUSED and self.session.refusal == [SealBroken().message]:
-                self.fail(failures.seal_broken(self.session.refusal[0]))
+                self.fail(failures.seal_broken())
                 self.call_staff()
         screen.show_state(self.session)
         if self.failure is not None:
@@ -300,8 +300,6 @@ class KioskApp(App):
             self.document_scan()
         elif failure.kind == "printer" and self.session.step is Step.PRINT:
             self.print_form()
-        elif failure.kind == "seal":
-            self.reset()
 
     def call_staff(self) -> None:
         """呼叫工作人员: the terminal is flagged in the heartbeat (what failed, never who) until the failure ends."""

@@ -60,9 +60,10 @@ def printer_failed(student: str, operator: str) -> Failure:
                    waits_for_operator=True)
 
 
-def seal_broken(message: str) -> Failure:
-    return Failure("seal", "终端存储的数据校验失败", _then(message, "请不要继续操作，已通知工作人员。"),
-                   retry="返回首页", operator="本地数据校验失败（可能被篡改或设备密钥错误）：请技术人员检查")
+def seal_broken() -> Failure:
+    """The staff are called at once (the app flags it); the student can only leave (nothing of theirs is shown)."""
+    return Failure("seal", "终端存储的数据校验失败", "本地数据无法解密或已被篡改，已停止操作并通知工作人员，请稍候。",
+                   operator="本地数据校验失败（可能被篡改或设备密钥错误）：请技术人员检查")
 
 
 class FailureScreen(StepScreen):

@@ -8,6 +8,7 @@ import time
 from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
+OPEN_ALLOWANCE_S = 10.0  # opening a camera and loading the face models may take this long before frames are due
 
 
 class PhotoFeeder:
@@ -78,8 +79,10 @@ class PhotoFeeder:
         from kiosk.photo import Phase
 
         with self._lock:
-            if self.session is None or self.session.phase is not Phase.LIVE:
-                return 0.0  # still opening the camera and loading the models, or reviewing the shots
+            if self.session is None:  # opening the camera and loading the models: OPEN_ALLOWANCE_S more
+                return max(0.0, time.monotonic() - self._last_frame - OPEN_ALLOWANCE_S)
+            if self.session.phase is not Phase.LIVE:
+                return 0.0  # reviewing the shots
         return time.monotonic() - self._last_frame
 
     def take(self):

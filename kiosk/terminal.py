@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kiosk.clock import Clock, utcnow
 from kiosk.config import TerminalConfig
@@ -82,6 +82,18 @@ class TerminalCore:
         """The one place a write reaches sync: every session write (and the CLI's) calls this."""
         if self.worker is not None:
             self.worker.kick()
+
+    def call_staff(self, reason: str) -> None:
+        """呼叫工作人员 pressed (reason: what failed, no personal data) or "" when over: flagged in the heartbeat."""
+        if self.worker is not None:
+            self.worker.call_staff(reason)
+
+    def sync_status(self):
+        """The sync worker's SyncStatus (network reachable) with the backlog as the store has it now; None when the
+        terminal runs without central."""
+        if self.worker is None:
+            return None
+        return replace(self.worker.status(), queued=self.store.outbox_depth())
 
     def session(self, **kwargs):
         """A RegistrationSession on this terminal: the applied policy (refreshed at every card), the pulled roster,

@@ -8,6 +8,7 @@ import time
 from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
+OPEN_ALLOWANCE_S = 10.0  # opening a camera and loading the face models may take this long before frames are due
 
 
 class PhotoFeeder:
@@ -25,10 +26,12 @@ class PhotoFeeder:
         self._lock = threading.Lock()
         self._slot_lock = threading.Lock()
         self._latest = None
+        self._last_frame = time.monotonic()  # the start counts as a frame: silence is measured from there
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="photo-feeder", daemon=True)
 
     def start(self) -> "PhotoFeeder":
+        self._last_frame = time.monotonic()
         self._thread.start()
         return self
 
@@ -41,6 +44,7 @@ class PhotoFeeder:
             self.camera.open()
             with self._lock:
                 self.session = PhotoSession(self.spec)
+                self._last_frame = time.monotonic()  # the models are loaded: from now on frames are due
             while not self._stop.is_set():
                 with self._lock:
                     live = self.session.phase is Phase.LIVE
@@ -50,7 +54,9 @@ class PhotoFeeder:
                 began = time.monotonic()
                 frame = self.camera.read(0.5)
                 if frame is None:
+                    self._stop.wait(0.02)  # a camera that answers at once with nothing: no busy loop
                     continue
+                self._last_frame = time.monotonic()
                 with self._lock:
                     state = self.session.feed(frame)
                 h, w = frame.image.shape[:2]
@@ -66,6 +72,18 @@ class PhotoFeeder:
         except Exception:  # noqa: BLE001 - a broken camera must not take the app down
             log.exception("photo feeder failed")
             self.error = "摄像头故障，请联系工作人员"
+
+    @property
+    def silent_for(self) -> float:
+        """Seconds since the last frame came while live (since the start when none came); 0 while reviewing."""
+        from kiosk.photo import Phase
+
+        with self._lock:
+            if self.session is None:  # opening the camera and loading the models: OPEN_ALLOWANCE_S more
+                return max(0.0, time.monotonic() - self._last_frame - OPEN_ALLOWANCE_S)
+            if self.session.phase is not Phase.LIVE:
+                return 0.0  # reviewing the shots
+        return time.monotonic() - self._last_frame
 
     def take(self):
         """The newest (SessionState, mirrored BGR preview) not taken before, or None."""
@@ -85,6 +103,7 @@ class PhotoFeeder:
     def retake(self) -> None:
         with self._lock:
             self.session.retake()
+            self._last_frame = time.monotonic()
 
     def choose(self, index: int):
         with self._lock:

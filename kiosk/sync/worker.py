@@ -43,10 +43,13 @@ class SyncStatus:
     last_config_at: str | None = None
     sent: int = 0  # items acknowledged since start
     conflicts: int = 0  # pushes the server put in its conflict queue since start
+    online: bool | None = None  # did the last exchange with central reach it (None: not tried yet)
 
     @property
     def message(self) -> str:
         """Chinese one-liner for the UI."""
+        if self.online is False:
+            return f"网络未连接，待上传 {self.queued} 条" if self.queued else "网络未连接"
         if self.sending:
             return f"正在上传，待上传 {self.queued} 条"
         if self.queued == 0:
@@ -87,6 +90,8 @@ class SyncWorker:
         self._status_lock = threading.Lock()
         self._wake, self._stop = threading.Event(), threading.Event()
         self._hold_until = 0.0  # monotonic: the server asked everyone to wait (429/503) or is unreachable
+        self._beat_now = threading.Event()
+        self.staff_call = ""  # why someone at the terminal asked for staff ("" none): sent in every heartbeat
         self._thread: threading.Thread | None = None
 
     # -- public API ---------------------------------------------------------------------------------------------
@@ -105,6 +110,14 @@ class SyncWorker:
         """A record was saved: try soon. Returns at once."""
         self._wake.set()
 
+    def call_staff(self, reason: str) -> None:
+        """Someone at the terminal pressed 呼叫工作人员 (reason: what failed, no personal data), or "" when the
+        call is over: the next heartbeat, sent at once, carries it as the `staff_call` peripheral."""
+        if reason != self.staff_call:
+            self.staff_call = reason[:100]
+            self._beat_now.set()
+            self._wake.set()
+
     def status(self) -> SyncStatus:
         with self._status_lock:
             return self._status
@@ -120,7 +133,8 @@ class SyncWorker:
                     self.pull_config()
                     self.purge()
                     next_config = now + backoff.spread(self.config_period_s, self.rng)
-                if now >= next_heartbeat:
+                if now >= next_heartbeat or self._beat_now.is_set():
+                    self._beat_now.clear()
                     self.send_heartbeat()
                     next_heartbeat = now + backoff.spread(self.heartbeat_period_s, self.rng)
                 self.drain()
@@ -182,8 +196,11 @@ class SyncWorker:
             response.raise_for_status()
             results = PushResponse.model_validate_json(response.content).results
         except ServerBusy as exc:
+            self._update(online=True)
             return self._fail([i for k in keys for i in groups[k]], f"server busy: {exc}", exc.retry_after_s)
         except (httpx.HTTPError, ValueError) as exc:
+            if isinstance(exc, httpx.TransportError):
+                self._update(online=False)
             return self._fail([i for k in keys for i in groups[k]], f"{type(exc).__name__}: {exc}"[:300], None)
         done = conflicts = 0
         for key, result in zip(keys, results):
@@ -200,7 +217,7 @@ class SyncWorker:
                     self.store.outbox_retry(item.seq, f"rejected[{result.code}]: {result.message}", PARKED)
                 self._update(last_error=f"{REJECTED}{result.message or result.reason}")
         status = self.status()
-        self._update(sent=status.sent + done, conflicts=status.conflicts + conflicts,
+        self._update(sent=status.sent + done, conflicts=status.conflicts + conflicts, online=True,
                      last_success_at=_now().isoformat(), last_error="" if done == len(items) else status.last_error)
         return done
 
@@ -257,8 +274,10 @@ class SyncWorker:
             changed = self.config.pull(self.client)
         except (httpx.HTTPError, ValueError) as exc:
             log.warning("config pull failed; keeping the last good copy", extra={"fields": {"error": repr(exc)[:200]}})
+            if isinstance(exc, httpx.TransportError):
+                self._update(online=False)
             return False
-        self._update(last_config_at=_now().isoformat())
+        self._update(last_config_at=_now().isoformat(), online=True)
         if changed and self.on_config is not None:
             try:
                 self.on_config()
@@ -274,14 +293,20 @@ class SyncWorker:
 
     def send_heartbeat(self) -> bool:
         status = self.status()
-        beat = Heartbeat(app_version=self.app_version, peripherals=self.peripherals(),
+        peripherals = dict(self.peripherals())
+        if self.staff_call:
+            peripherals["staff_call"] = self.staff_call
+        beat = Heartbeat(app_version=self.app_version, peripherals=peripherals,
                          outbox_depth=self.store.outbox_depth(), last_sync_error=status.last_error[:500])
         try:
             self.client.post(f"{API}/heartbeat", content=beat.model_dump_json().encode(),
                              headers={"Content-Type": "application/json"}).raise_for_status()
+            self._update(online=True)
             return True
         except httpx.HTTPError as exc:
             log.info("heartbeat failed", extra={"fields": {"error": repr(exc)[:200]}})
+            if isinstance(exc, httpx.TransportError):
+                self._update(online=False)
             return False
 
     def _update(self, **changes) -> None:

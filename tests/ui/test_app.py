@@ -30,6 +30,7 @@ def test_touch_registration_end_to_end(kiosk_ui, tmp_path):
     d.screenshot("02-identity")
 
     # idle timeout: wiped back to attract, nothing of the student left on screen; the same card resumes the draft
+    app.devices.card_reader.simulate("remove")  # a card lying on the reader counts as activity
     app.session.idle_timeout = dt.timedelta(seconds=0.5)
     d.until(lambda: app.sm.current == "attract", 5, "idle timeout")
     assert app.sm.get_screen("identity").chips["name"].value.text == ""

@@ -42,6 +42,7 @@ from kiosk.fonts import CJK_FONT  # noqa: E402
 from kiosk.session import Step  # noqa: E402
 
 from .keyboard_host import KeyboardHost  # noqa: E402
+from .operator_mode import OperatorMode  # noqa: E402
 from .photo_feeder import PhotoFeeder  # noqa: E402
 from .screens import SCREENS  # noqa: E402
 
@@ -68,7 +69,7 @@ class KioskApp(App):
         self.category, self.at, self.realtime_camera, self.fullscreen = category, at, realtime_camera, fullscreen
         self.workdir = Path(workdir) if workdir else None
         self.say = say
-        self.kiosk = self.devices = self.session = self.sm = self.keys = None
+        self.kiosk = self.devices = self.session = self.sm = self.keys = self.operator = None
         self.feeder: PhotoFeeder | None = None
         self._photo_clock = None
         self._document = None
@@ -96,6 +97,7 @@ class KioskApp(App):
         for screen_class in SCREENS:
             self.sm.add_widget(screen_class(self))
         self.keys = KeyboardHost(lambda: self.current_screen)
+        self.operator = OperatorMode(self)  # operator screens, the badge and the attract corner's long press
         Window.bind(on_touch_down=self._activity, on_key_down=self._activity)
         self.refresh()
         return self.sm
@@ -111,9 +113,12 @@ class KioskApp(App):
                                                name="card-poller", daemon=True)
         self._poller_thread.start()
         Clock.schedule_interval(self._tick, 1.0)
+        self.operator.start()
 
     def on_stop(self) -> None:
         self._stop_poller.set()
+        if self.operator is not None:
+            self.operator.stop()
         self._stop_photo()
         if self._poller_thread:
             self._poller_thread.join(3)

@@ -9,8 +9,8 @@ import time
 
 import cv2
 import numpy as np
-from kivy.tests.common import UnitTestTouch
 
+import ui.app  # noqa: F401 - first: it sets the window's size in Kivy's Config before anything opens the window
 from kiosk.document import DocumentImage
 from kiosk.photo import CONFIRMATIONS, FinalPhoto
 from kiosk.record import RecordState
@@ -62,6 +62,8 @@ def printed_record(d):
 
 
 def long_press(d, widget) -> None:
+    from kivy.tests.common import UnitTestTouch
+
     x, y = widget.to_window(*widget.center)
     touch = UnitTestTouch(x, y)
     touch.touch_down()

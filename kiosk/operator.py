@@ -39,7 +39,6 @@ class OperatorAccess:
     def __init__(self, login, *, timeout: float = 180.0, monotonic: Callable[[], float] = time.monotonic):
         self.login, self.timeout, self._now = login, timeout, monotonic
         self._last = self._now()
-        self._closed_by_timeout = False
 
     @property
     def operator(self) -> Operator | None:
@@ -64,9 +63,13 @@ class OperatorAccess:
     def touch(self) -> None:
         self._last = self._now()
 
+    @property
+    def idle_seconds(self) -> float:
+        return self._now() - self._last
+
     def tick(self) -> bool:
         """True when the timeout just logged the operator out (the badge must be presented again)."""
-        if self.login.operator is not None and self._now() - self._last > self.timeout:
+        if self.login.operator is not None and self.idle_seconds > self.timeout:
             log.info("operator mode timed out", extra={"fields": {"operator": self.login.operator.id}})
             self.logout()
             return True
@@ -130,7 +133,7 @@ def _local_time(iso: str | None) -> str:
         moment = dt.datetime.fromisoformat(iso)
     except ValueError:
         return iso
-    return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%m-%d %H:%M:%S")
 
 
 class OperatorDesk:
@@ -195,7 +198,13 @@ class OperatorDesk:
         if self.worker is None:
             return SyncState(queued, "未连接中心服务器（离线运行）", "", None)
         status = self.worker.status()
-        return SyncState(queued, status.message, status.last_error, status.last_success_at)
+        if status.sending:
+            message = f"正在上传，待上传 {queued} 条"
+        elif queued == 0:
+            message = "全部已上传"
+        else:
+            message = f"待上传 {queued} 条" + ("，网络恢复后自动上传" if status.last_error else "，即将上传")
+        return SyncState(queued, message, status.last_error, status.last_success_at)
 
     def peripherals(self) -> list[tuple[str, str, bool]]:
         """(name, state, ok) for every device the wiring reports, and the network."""

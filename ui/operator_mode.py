@@ -146,6 +146,7 @@ class OperatorMode:
         self._show("operator_login")
 
     def enter_pin(self, pin: str) -> None:
+        self.app.hide_keyboard()
         if self.access.enter_pin(pin.strip()):
             self.show_home()
         else:
@@ -202,6 +203,7 @@ class OperatorMode:
         self._do(lambda op: self.desk.sign(record_id, op), "已确认签字，记录已锁定")
 
     def reopen(self, record_id: str) -> None:
+        self.app.hide_keyboard()
         reason = self.screens["operator"].reason.text
         if not reason:
             self.screens["operator"].reason.error = "请填写退回修改的原因"
@@ -251,6 +253,7 @@ class OperatorMode:
         self._show("operator_assist")
 
     def _assisted_card(self):
+        self.app.hide_keyboard()  # the whole form and its errors in view
         screen = self.screens["operator_assist"]
         today = self.app.kiosk.clock().astimezone(self.app.kiosk.policy.tz).date()
         card, errors = assisted_card(**screen.values(), today=today)

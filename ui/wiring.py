@@ -63,8 +63,9 @@ class Devices:
         except Exception as exc:  # noqa: BLE001 - a heartbeat never fails on a device question
             printer_state = f"error: {type(exc).__name__}"
         badge = self.badge_reader
+        lost = getattr(badge, "lost", None)  # PcscBadgeReader: why the reader is gone, None while usable
         badge_state = "none" if badge is None else "simulator" if getattr(badge, "simulated", False) else (
-            f"error: {badge.lost().value}" if getattr(badge, "lost", None) and badge.lost() else "ok")
+            f"error: {lost.value}" if lost else "ok")
         return {"card_reader": "simulator" if self.simulated_card else "serial",
                 "camera": "simulator" if self.simulated_camera else self.camera_spec,
                 "document_camera": "simulator" if hasattr(self.scanner, "lay") else "ok",

@@ -155,6 +155,22 @@ class OperatorDesk:
                                    record.operator_verified, [n.message for n in record.operator_notes]))
         return rows
 
+    def record_for_qr(self, text: str) -> str:
+        """The printed, unsigned record whose form's QR says `text`: signed by this terminal's key, and the very
+        version and content printed. A Chinese KioskError otherwise."""
+        from kiosk.form.payload import parse_payload
+        from kiosk.form.signing import HmacSigner
+
+        payload = parse_payload(text[:400])
+        if not payload.signature_valid(HmacSigner.from_device_key(self.store.key)):
+            raise KioskError("二维码签名无效：该登记表不是本终端打印的", detail="QR signature invalid")
+        record = self.store.get(payload.record_id)
+        if record.version != payload.version or record.content_hash() != payload.content_hash:
+            raise KioskError("该登记表不是最新版本，请收回并使用最新打印的登记表", detail="QR of an older version")
+        if record.state is not RecordState.PRINTED:
+            raise KioskError("该登记表当前不是待签字状态", detail=f"QR of a {record.state.value} record")
+        return str(record.record_id)
+
     def sign(self, record_id: str, operator: str) -> Record:
         """The operator has the signed paper: the record is locked."""
         return self.store.apply(record_id, "sign", _actor(operator))
@@ -239,6 +255,16 @@ class OperatorDesk:
             problems.append(f"上传错误：{sync.last_error[:80]}")
         return Summary(day, len(counted["submit"]), len(counted["print"]), len(counted["sign"]),
                        self.store.outbox_depth(), problems)
+
+
+def read_qr(image) -> str:
+    """The text of the QR code in a document-camera image (OpenCV's detector), or a Chinese KioskError."""
+    import cv2
+
+    text, _points, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    if not text:
+        raise KioskError("未识别到二维码，请将登记表的二维码朝上放在扫描区中央", detail="no QR code found")
+    return text
 
 
 def _state_text(state: str) -> str:

@@ -70,22 +70,39 @@ def place_on_desk(doc: np.ndarray, corners=TILTED, size=(1280, 960), seed: int =
     return np.clip(warped * mask + desk * (1 - mask), 0, 255).astype(np.uint8)
 
 
+def render_page(pdf: bytes, dpi: int = 200) -> np.ndarray:
+    """The first page of a PDF as the camera sees paper (pdftoppm from poppler-utils), BGR."""
+    import subprocess
+
+    png = subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-singlefile", "-"], input=pdf,
+                         capture_output=True, check=True, timeout=30).stdout
+    return cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+
+
 class SimulatedDocumentCamera:
     """DocumentScanner that 'photographs' the card last laid on the reader (set by the composition root)."""
 
     def __init__(self):
         self.card: IdentityCard | None = None
         self.register_page = False  # the household register page of `card` instead of the card
+        self.form_pdf: bytes | None = None  # a printed form laid for its QR (operator sign-off)
 
     def lay(self, card: IdentityCard) -> None:
-        self.card, self.register_page = card, False
+        self.card, self.register_page, self.form_pdf = card, False, None
+
+    def lay_form(self, pdf: bytes) -> None:
+        """The operator lays a signed, printed form (its PDF rendered as paper on the desk)."""
+        self.form_pdf = pdf
 
     def lay_register(self, card: IdentityCard) -> None:
         """The operator lays a student's household register page (the assisted path, no ID card)."""
-        self.card, self.register_page = card, True
+        self.card, self.register_page, self.form_pdf = card, True, None
 
     def scan(self) -> np.ndarray:
         from kiosk.errors import KioskError
+
+        if self.form_pdf is not None:
+            return render_page(self.form_pdf)
 
         if self.card is None:
             raise KioskError("请将身份证正面朝上放在扫描区", detail="simulated document camera has no card")

@@ -3,6 +3,8 @@ draft, pause, the summary, the login timeout, and the assisted path for a studen
 import datetime as dt
 import subprocess
 
+import numpy as np
+
 import pytest
 
 from drivers.badge.login import LoginState, OperatorLogin
@@ -136,3 +138,22 @@ def test_assisted_path_marks_the_record_and_the_form(make_session):
     text = "".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                                   check=True).stdout.split())
     assert "居民户口簿" in text and "工作人员已核验" in text and "op7" in text
+
+
+def test_the_signed_forms_qr_finds_its_record(make_session):
+    from drivers.scanner.simulated import SimulatedDocumentCamera
+    from kiosk.operator import read_qr
+
+    record = printed(make_session)
+    desk = desk_of(make_session)
+    camera = SimulatedDocumentCamera()
+    camera.lay_form(sorted((make_session.tmp / "printed").glob("*.pdf"))[-1].read_bytes())
+    text = read_qr(camera.scan())
+    assert desk.record_for_qr(text) == str(record.record_id)
+    with pytest.raises(KioskError, match="签名无效"):
+        desk.record_for_qr(text[:-4] + ("AAAA" if not text.endswith("AAAA") else "BBBB"))
+    desk.reopen(str(record.record_id), "op7", "重填")
+    with pytest.raises(KioskError, match="最新版本"):
+        desk.record_for_qr(text)  # the old paper after a send-back
+    with pytest.raises(KioskError, match="二维码"):
+        read_qr(np.full((400, 400, 3), 255, np.uint8))

@@ -141,8 +141,10 @@ class OperatorDesk:
 
     def __init__(self, store, *, clock: Clock = utcnow, worker=None,
                  peripherals: Callable[[], dict[str, str]] = dict, state_dir: str | Path | None = None,
-                 tz: dt.tzinfo = dt.timezone(dt.timedelta(hours=8))):
+                 tz: dt.tzinfo = dt.timezone(dt.timedelta(hours=8)), on_saved: Callable[[], None] | None = None):
+        """on_saved: after every record change (the wiring kicks the sync worker there, TerminalCore.saved)."""
         self.store, self.clock, self.worker, self._peripherals, self.tz = store, clock, worker, peripherals, tz
+        self.on_saved = on_saved
         self.pause_file = Path(state_dir) / PAUSE_FILE if state_dir is not None else None
 
     # -- records ----------------------------------------------------------------------------------------------
@@ -173,12 +175,12 @@ class OperatorDesk:
 
     def sign(self, record_id: str, operator: str) -> Record:
         """The operator has the signed paper: the record is locked."""
-        return self.store.apply(record_id, "sign", _actor(operator))
+        return self._saved(self.store.apply(record_id, "sign", _actor(operator)))
 
     def reopen(self, record_id: str, operator: str, reason: str) -> Record:
         """The paper is taken back: the record goes back to draft as a new version, the reason audited."""
         reason = " ".join(reason.split())[:200]
-        return self.store.apply(record_id, "revise", _actor(operator), reason=reason)
+        return self._saved(self.store.apply(record_id, "revise", _actor(operator), reason=reason))
 
     def reprint(self, record_id: str, operator: str, printer, *, policy=None, terminal_id: str | None = None,
                 timeout: float = 90.0):
@@ -188,7 +190,17 @@ class OperatorDesk:
 
         service = PrintService(self.store, printer, HmacSigner.from_device_key(self.store.key), policy=policy,
                                clock=self.clock, timeout=timeout, terminal_id=terminal_id)
-        return service.print_record(record_id, _actor(operator))
+        outcome = service.print_record(record_id, _actor(operator))
+        self._saved(outcome.record)
+        return outcome
+
+    def _saved(self, record: Record) -> Record:
+        if self.on_saved is not None:
+            try:
+                self.on_saved()
+            except Exception:  # noqa: BLE001 - a hook never undoes the operator's change
+                log.exception("on_saved hook failed")
+        return record
 
     # -- the terminal -----------------------------------------------------------------------------------------
     @property
@@ -261,10 +273,13 @@ def read_qr(image) -> str:
     """The text of the QR code in a document-camera image (OpenCV's detector), or a Chinese KioskError."""
     import cv2
 
-    text, _points, _ = cv2.QRCodeDetector().detectAndDecode(image)
-    if not text:
-        raise KioskError("未识别到二维码，请将登记表的二维码朝上放在扫描区中央", detail="no QR code found")
-    return text
+    detector = cv2.QRCodeDetector()
+    for scale in (1.0, 0.5, 0.75, 0.6, 0.9, 1.25, 0.4, 0.8, 0.7, 1.5):  # OpenCV misses some module sizes
+        scaled = image if scale == 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        text, _points, _ = detector.detectAndDecode(scaled)
+        if text:
+            return text
+    raise KioskError("未识别到二维码，请将登记表的二维码朝上放在扫描区中央", detail="no QR code found")
 
 
 def _state_text(state: str) -> str:

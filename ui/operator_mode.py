@@ -57,7 +57,7 @@ class OperatorMode:
         self.registry = operator_registry(kiosk.paths, demo=kiosk.config.demo)
         self.access = OperatorAccess(OperatorLogin(self.registry), timeout=TIMEOUT_S)
         self.desk = OperatorDesk(kiosk.store, clock=kiosk.clock, worker=kiosk.worker, peripherals=app.devices.status,
-                                 state_dir=kiosk.paths.data_dir, tz=kiosk.policy.tz)
+                                 state_dir=kiosk.paths.data_dir, tz=kiosk.policy.tz, on_saved=kiosk.core.saved)
         app.session.paused = self.desk.paused
         self.screens = {}
         for screen_class in OPERATOR_SCREENS:
@@ -201,6 +201,27 @@ class OperatorMode:
 
     def sign(self, record_id: str) -> None:
         self._do(lambda op: self.desk.sign(record_id, op), "已确认签字，记录已锁定")
+
+    def scan_qr(self) -> None:
+        """Sign-off by the form's QR: the signed paper on the document camera (the demo lays the last printed form)."""
+        from kiosk.operator import read_qr
+
+        if self._require() is None:
+            return
+        scanner = self.app.devices.scanner
+        if hasattr(scanner, "lay_form"):
+            printed = sorted(self.app.kiosk.paths.printed.glob("*.pdf"), key=lambda p: p.stat().st_mtime)
+            if printed:
+                scanner.lay_form(printed[-1].read_bytes())
+        self.screens["operator"].note("正在识别登记表二维码…", ok=True)
+
+        def done(record_id, error) -> None:
+            if error is not None:
+                self.show_home(error.message if isinstance(error, KioskError) else "扫描失败，请重试", ok=False)
+            else:
+                self.sign(record_id)
+
+        self.app.background(lambda: self.desk.record_for_qr(read_qr(scanner.scan())), done)
 
     def reopen(self, record_id: str) -> None:
         self.app.hide_keyboard()

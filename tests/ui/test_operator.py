@@ -143,8 +143,9 @@ def test_operator_mode_by_pin(kiosk_ui):
     d.tap(d.screen.finish_button)
     d.on("attract")
     login_by_pin(d)
-    d.tap(d.screen.rows[0].sign_button)
-    assert store.get(record.record_id).state is RecordState.SIGNED and "锁定" in d.screen.general_error.text
+    d.tap(d.screen.qr_button)  # the signed paper's QR on the document camera
+    d.until(lambda: store.get(record.record_id).state is RecordState.SIGNED, 20, "the QR sign-off")
+    assert "锁定" in d.screen.general_error.text and d.screen.rows == []
 
     # the summary and the terminal's state
     d.tap(d.screen.status_button)
@@ -218,6 +219,12 @@ def test_assisted_path_to_a_printed_operator_verified_form(kiosk_ui, tmp_path):
     text = "".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                                   check=True).stdout.split())
     assert "居民户口簿" in text and f"工作人员已核验，工号{DEMO_OPERATOR[0]}" in text
+    d.tap(d.screen.finish_button)
+    d.on("attract")
+    login_by_pin(d)  # the signed paper handed in: picked from the list
+    assert "无身份证" in d.screen.rows[0].row.caption
+    d.tap(d.screen.rows[0].sign_button)
+    assert app.kiosk.store.get(record.record_id).state is RecordState.SIGNED and d.screen.rows == []
     deadline = time.monotonic() + 20
     while app.kiosk.store.outbox_depth() and time.monotonic() < deadline:
         d.wait(0.1)

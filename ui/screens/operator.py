@@ -99,11 +99,13 @@ class OperatorHomeScreen(OperatorScreen):
         body.add_widget(scrolling(panel))
         self.content.add_widget(body)
         self.rows: list[PrintedRowView] = []
-        self.logout_button = BigButton("退出工作人员模式", mode.close, primary=False, width=250, font_size=22)
-        self.status_button = BigButton("终端状态", mode.show_status, primary=False, width=170, font_size=22)
-        self.pause_button = BigButton("暂停服务", mode.toggle_pause, primary=False, width=170, font_size=22)
-        self.assist_button = BigButton("无身份证考生", mode.show_assist, width=210, font_size=22)
-        for button in (self.logout_button, Widget(), self.status_button, self.pause_button, self.assist_button):
+        self.logout_button = BigButton("退出工作人员模式", mode.close, primary=False, width=230, font_size=22)
+        self.status_button = BigButton("终端状态", mode.show_status, primary=False, width=150, font_size=22)
+        self.pause_button = BigButton("暂停服务", mode.toggle_pause, primary=False, width=150, font_size=22)
+        self.assist_button = BigButton("无身份证考生", mode.show_assist, width=200, font_size=22)
+        self.qr_button = BigButton("扫码确认签字", mode.scan_qr, width=200, font_size=22)
+        for button in (self.logout_button, Widget(), self.status_button, self.pause_button, self.assist_button,
+                       self.qr_button):
             self.footer.add_widget(button)
 
     def show_rows(self, operator_name: str, rows, paused: bool) -> None:

@@ -11,7 +11,7 @@ embedded central server with the demo student on its roster. Every field has an 
   (terminal_id empty: the id central assigns)
 - school_name: shown on screen and offered as the school of the terminal's own students
 - policy: the collection policy applied (pulled from central when it serves one of that name, else shipped)
-- card_reader, camera, document_camera, printer: device specs, opened by drivers.<kind>.open at start-up
+- card_reader, camera, document_camera, printer, badge_reader: device specs, opened by drivers.<kind>.open at start-up
 - idle_timeout_seconds: the session's idle timeout; retention_days: how long confirmed, signed records stay
 - screen_size: the touch panel, "WIDTHxHEIGHT" (1280x800, 1920x1080, or 1080x1920 for a portrait panel: a height
   above the width lays the screens out in portrait); fullscreen: a borderless window over the whole display
@@ -42,6 +42,7 @@ class TerminalConfig(BaseModel):
     policy: str = "henan-2024"
     server_url: str = ""
     card_reader: str = "simulator"  # "simulator", "auto" (probe serial ports) or a port path
+    badge_reader: str = "auto"  # operator badges: "simulator", "pcsc[:name filter]"; auto: simulator in the demo
     camera: str = "simulator"  # "simulator", a device index ("0") or a path/URL
     document_camera: str = "simulator"  # "simulator", "sane[:device]", a device index or a path
     printer: str = "file"  # "file" (PDFs into data_dir/printed) or a CUPS queue name
@@ -64,6 +65,13 @@ class TerminalConfig(BaseModel):
         if not self.demo and not self.server_url:
             raise ValueError("demo = false needs server_url (the central server)")
         return self
+
+    @property
+    def badge_spec(self) -> str:
+        """The operator badge reader to open: "auto" is the simulator in the demo, PC/SC in production."""
+        if self.badge_reader == "auto":
+            return "simulator" if self.demo else "pcsc"
+        return self.badge_reader
 
     @property
     def paths(self) -> TerminalPaths:

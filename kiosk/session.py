@@ -6,7 +6,9 @@ same card again resumes the draft. An idle timeout wipes the session (not the sa
 
 The session owns the flow to its end: it prints the form (with a retry and the print audit), takes the operator's
 sign-off, offers a reprint when the card of a printed, unsigned record is laid again (never a silent reopen), and
-lets only an operator send a printed record back to draft. Devices stay outside: the session receives a read
+lets only an operator send a printed record back to draft. A student without an ID card starts through the
+operator (assisted_start: the identity typed from the household register page, marked operator-verified). While the
+terminal is paused, or an operator is using it, no card starts a registration. Devices stay outside: the session receives a read
 IdentityCard, the finished photo and document (with what the staff should look at), and a Printer to print on.
 Every state change goes through Store.apply; every write calls the `on_saved` hook (the wiring kicks sync there).
 """
@@ -24,7 +26,7 @@ from kiosk.eligibility import Roster, Terminal, check_eligibility
 from kiosk.errors import KioskError, SealBroken
 from kiosk.identity import IdentityCard
 from kiosk.policy import Policy
-from kiosk.record import (Guardian, OperatorNote, Record, RecordState, StudyEntry, edit, hash_password,
+from kiosk.record import (AuditEntry, Guardian, OperatorNote, Record, RecordState, StudyEntry, edit, hash_password,
                           password_problem, validate_record)
 from kiosk.record.model import Identity
 from kiosk.steps import CARD_STEPS, ORDER, PROMPTS, STEP_FIELDS, Step
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 
 
 PRINT_ATTEMPTS = 2  # a transient failure (Retry.NOW) is tried once more before the student sees it
+PAUSED_PROMPT = "暂停服务，请稍候或联系工作人员"
 
 
 @dataclass
@@ -62,16 +65,20 @@ class RegistrationSession:
     last_activity: dt.datetime | None = None
     fixing: bool = False  # came back from review to fix one step: return to review after it
     print_outcome: PrintOutcome | None = None  # the last print attempt (its job's messages for the screen)
+    paused: bool = False  # the operator paused the terminal: the attract screen says so, cards are refused
+    operator_present: bool = False  # operator mode is open: a card laid now is not a student's start
 
     # -- flow -----------------------------------------------------------------------------------------------------
     @property
     def prompt(self) -> str:
+        if self.paused and self.step is Step.ATTRACT:
+            return PAUSED_PROMPT
         return PROMPTS.get(self.step, "")
 
     @property
     def accepts_card(self) -> bool:
         """Whether a card laid now starts a registration (not in the middle of someone else's)."""
-        return self.step in CARD_STEPS
+        return self.step in CARD_STEPS and not self.paused and not self.operator_present
 
     def tick(self) -> None:
         """Called by the UI's clock: after idle_timeout without a touch, wipe the screen state back to attract."""
@@ -123,6 +130,34 @@ class RegistrationSession:
                                  updated_at=now)
             self._save()
         self.step = Step.IDENTITY
+        return self.step
+
+    def assisted_start(self, operator: str, card: IdentityCard, document: DocumentImage, category: str) -> Step:
+        """A student without an ID card: the operator typed the identity from the household register page (the
+        card built by kiosk.operator.assisted_card) and scanned that page as the document. Eligibility as for a
+        card; the record is marked operator-verified (audited); the student continues from the category step."""
+        actor = _operator(operator)
+        if self.paused or self.step not in CARD_STEPS:
+            raise KioskError("当前不能开始采集", detail=f"assisted start at {self.step.value}")
+        self.reset()
+        self._touch()
+        if self.policies is not None:
+            self.policy = self.policies()
+        try:
+            step = self._card_read(card, category)
+            if step is not Step.IDENTITY:
+                return step
+            notes = [OperatorNote(source="document", code=w.code, message=w.message) for w in document.warnings]
+            self.record = edit(self.record, self.clock(), operator_verified=actor.removeprefix("operator:"),
+                               document_sha256=hashlib.sha256(document.jpeg).hexdigest(),
+                               operator_notes=self._notes_besides("document") + notes)
+            self._save(document=document.jpeg)
+        except SealBroken as exc:
+            return self._halt(exc)
+        self.store.append_audit(AuditEntry(str(self.record.record_id), "verify_identity", actor,
+                                           self.record.state.value, self.record.state.value, self.record.version,
+                                           self.clock(), {"document": "household_register"}))
+        self.errors, self.step = {}, Step.CATEGORY
         return self.step
 
     def confirm_identity(self) -> Step:
@@ -312,6 +347,8 @@ class RegistrationSession:
 
     def _next(self, step: Step) -> Step:
         self.step = Step.REVIEW if self.fixing else ORDER[ORDER.index(step) + 1]
+        if self.step is Step.DOCUMENT and self.record.operator_verified and self.record.document_sha256:
+            self.step = Step.REVIEW  # the operator scanned the household register page already
         self.fixing = False
         return self.step
 

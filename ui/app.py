@@ -57,6 +57,7 @@ from kiosk.session import Step  # noqa: E402
 
 from .field import FieldHooks  # noqa: E402
 from .keyboard_host import KeyboardHost  # noqa: E402
+from .operator_mode import OperatorMode  # noqa: E402
 from .overlays import IdleCountdown, NetworkBadge  # noqa: E402
 from .photo_feeder import PhotoFeeder  # noqa: E402
 from .screens import SCREENS  # noqa: E402
@@ -90,7 +91,7 @@ class KioskApp(App):
         self.category, self.at, self.realtime_camera, self.fullscreen = category, at, realtime_camera, fullscreen
         self.workdir = Path(workdir) if workdir else None
         self.say = say
-        self.kiosk = self.devices = self.session = self.sm = self.keys = None
+        self.kiosk = self.devices = self.session = self.sm = self.keys = self.operator = None
         self.feeder: PhotoFeeder | None = None
         self._photo_clock = None
         self._document = None
@@ -126,6 +127,7 @@ class KioskApp(App):
         for step in EXIT_STEPS:
             failures.add_exit_button(self.sm.get_screen(step.value), self.exit_session)
         self.keys = KeyboardHost(lambda: self.current_screen)
+        self.operator = OperatorMode(self)  # operator screens, the badge and the attract corner's long press
         Window.bind(on_touch_down=self._activity, on_key_down=self._activity)
         self.root_layout = FloatLayout()
         self.root_layout.add_widget(self.sm)
@@ -149,6 +151,7 @@ class KioskApp(App):
         self._poller_thread.start()
         self._intervals = [Clock.schedule_interval(self._tick, 1.0), Clock.schedule_interval(self.show_network, 2.0)]
         self.field.start()
+        self.operator.start()
 
     def on_stop(self) -> None:
         for event in self._intervals:  # the Clock outlives the app (tests run several apps in one process)
@@ -159,7 +162,8 @@ class KioskApp(App):
         if self.field is not None:
             self.field.stop()
         self._stop_poller.set()
-        self._stop_photo()
+        if self.operator is not None:
+            self.operator.stop()
         if self._poller_thread:
             self._poller_thread.join(3)
         if self.kiosk:

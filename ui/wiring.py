@@ -35,6 +35,7 @@ class Devices:
     scanner: object  # kiosk.devices.scanner.DocumentScanner
     printer: object  # kiosk.devices.printer.Printer
     camera_spec: str
+    badge_reader: object | None = None  # kiosk.devices.badge.BadgeReader: the operator's badges
 
     @property
     def simulated_card(self) -> bool:
@@ -61,12 +62,20 @@ class Devices:
             printer_state = "ok" if printer.ready else f"{printer.state}: {','.join(printer.reasons)}"
         except Exception as exc:  # noqa: BLE001 - a heartbeat never fails on a device question
             printer_state = f"error: {type(exc).__name__}"
+        badge = self.badge_reader
+        lost = getattr(badge, "lost", None)  # PcscBadgeReader: why the reader is gone, None while usable
+        badge_state = "none" if badge is None else "simulator" if getattr(badge, "simulated", False) else (
+            f"error: {lost.value}" if lost else "ok")
         return {"card_reader": "simulator" if self.simulated_card else "serial",
                 "camera": "simulator" if self.simulated_camera else self.camera_spec,
-                "printer": printer_state[:100]}
+                "document_camera": "simulator" if hasattr(self.scanner, "lay") else "ok",
+                "printer": printer_state[:100], "badge_reader": badge_state}
 
     def close(self) -> None:
-        for closing in (self.card_reader.close, self.scanner.close):
+        closers = [self.card_reader.close, self.scanner.close]
+        if self.badge_reader is not None:
+            closers.append(self.badge_reader.close)
+        for closing in closers:
             try:
                 closing()
             except Exception:  # noqa: BLE001 - closing down: close the rest anyway
@@ -75,6 +84,7 @@ class Devices:
 
 def open_devices(config: TerminalConfig, paths: TerminalPaths, *, card: IdentityCard | None = None) -> Devices:
     """Every device the config names, opened now: a broken or missing implementation stops the start-up."""
+    import drivers.badge
     import drivers.idcard
     import drivers.printer
     import drivers.scanner
@@ -85,10 +95,27 @@ def open_devices(config: TerminalConfig, paths: TerminalPaths, *, card: Identity
     try:
         scanner = drivers.scanner.open(config.document_camera)
         printer = drivers.printer.open(config.printer, directory=str(paths.printed))
+        badges = drivers.badge.open(config.badge_spec)
     except BaseException:
         reader.close()
         raise
-    return Devices(reader, scanner, printer, config.camera)
+    return Devices(reader, scanner, printer, config.camera, badges)
+
+
+DEMO_OPERATOR = ("demo", "演示工作人员", "D3E40001", "246810")  # id, name, badge UID, PIN: the demo's badge
+
+
+def operator_registry(paths: TerminalPaths, *, demo: bool = False):
+    """The operator badge registry (data_dir/operators.json, kept by `kiosk-provision operator`); in the demo the
+    demo operator is registered, whose badge the simulated reader lays."""
+    from drivers.badge.registry import JsonOperatorRegistry
+    from kiosk.devices.badge import Operator, hash_pin
+
+    registry = JsonOperatorRegistry(paths.operators)
+    if demo and registry.by_id(DEMO_OPERATOR[0]) is None:
+        op_id, name, uid, pin = DEMO_OPERATOR
+        registry.add(Operator(op_id, name, uid, hash_pin(pin)))
+    return registry
 
 
 @dataclass

@@ -49,6 +49,24 @@ def draw_card(card: IdentityCard, *, width: int = 856, portrait: np.ndarray | No
     return out
 
 
+def draw_register_page(card: IdentityCard, *, width: int = 700) -> np.ndarray:
+    """A household-register page (常住人口登记卡) bearing the card's fields, portrait, BGR."""
+    height = round(width * 143 / 105)
+    img = Image.new("RGB", (width, height), (245, 236, 228))
+    d = ImageDraw.Draw(img)
+    s = width / 700
+    font = ImageFont.truetype(FONT, round(26 * s))
+    d.text((width * 0.3, 30 * s), "常住人口登记卡", font=ImageFont.truetype(FONT, round(34 * s)), fill=(20, 20, 20))
+    b = card.birth_date
+    rows = [f"姓名  {card.name}", "户主或与户主关系  子", f"性别  {card.gender}　民族  {card.ethnicity}",
+            f"出生日期  {b.year}年{b.month}月{b.day}日", f"住址  {card.address[:18]}", f"公民身份号码  {card.id_number}"]
+    for i, text in enumerate(rows):
+        y = (110 + i * 80) * s
+        d.rectangle([20 * s, y - 12 * s, width - 20 * s, y + 56 * s], outline=(150, 80, 60), width=2)
+        d.text((35 * s, y), text, font=font, fill=(20, 20, 20))
+    return cv2.cvtColor(np.array(img), cv2.COLOR_RGB2BGR)
+
+
 def place_on_desk(doc: np.ndarray, corners=TILTED, size=(1280, 960), seed: int = 0) -> np.ndarray:
     """The document warped onto `corners` (tl, tr, br, bl) of a dark, slightly noisy desk photo."""
     rng = np.random.default_rng(seed)
@@ -61,20 +79,44 @@ def place_on_desk(doc: np.ndarray, corners=TILTED, size=(1280, 960), seed: int =
     return np.clip(warped * mask + desk * (1 - mask), 0, 255).astype(np.uint8)
 
 
+def render_page(pdf: bytes, dpi: int = 200) -> np.ndarray:
+    """The first page of a PDF as the camera sees paper (pdftoppm from poppler-utils), BGR."""
+    import subprocess
+
+    png = subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-singlefile", "-"], input=pdf,
+                         capture_output=True, check=True, timeout=30).stdout
+    return cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+
+
 class SimulatedDocumentCamera:
     """DocumentScanner that 'photographs' the card last laid on the reader (set by the composition root)."""
 
     def __init__(self):
         self.card: IdentityCard | None = None
+        self.register_page = False  # the household register page of `card` instead of the card
+        self.form_pdf: bytes | None = None  # a printed form laid for its QR (operator sign-off)
 
     def lay(self, card: IdentityCard) -> None:
-        self.card = card
+        self.card, self.register_page, self.form_pdf = card, False, None
+
+    def lay_form(self, pdf: bytes) -> None:
+        """The operator lays a signed, printed form (its PDF rendered as paper on the desk)."""
+        self.form_pdf = pdf
+
+    def lay_register(self, card: IdentityCard) -> None:
+        """The operator lays a student's household register page (the assisted path, no ID card)."""
+        self.card, self.register_page, self.form_pdf = card, True, None
 
     def scan(self) -> np.ndarray:
         from kiosk.errors import KioskError
 
+        if self.form_pdf is not None:
+            return render_page(self.form_pdf)
+
         if self.card is None:
             raise KioskError("请将身份证正面朝上放在扫描区", detail="simulated document camera has no card")
+        if self.register_page:
+            return place_on_desk(draw_register_page(self.card), [(420, 80), (900, 110), (880, 880), (400, 860)])
         return place_on_desk(draw_card(self.card))
 
     def close(self) -> None:

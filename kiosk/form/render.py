@@ -104,6 +104,11 @@ def _all_text(record: Record, policy: Policy) -> list[str]:
     return parts
 
 
+def verified_mark(record: Record) -> str:
+    """No ID card: the identity was typed by an operator from the household register page, and the form says so."""
+    return f"（工作人员已核验，工号{record.operator_verified}）" if record.operator_verified else ""
+
+
 class _Form:
     def __init__(self, record: Record, policy: Policy, photo: bytes | None, payload: FormPayload, qr, size: float):
         self.record, self.policy, self.photo, self.size = record, policy, photo, size
@@ -173,7 +178,7 @@ class _Form:
         rows = [
             [L("姓名"), p(card.name), L("性别"), p(card.gender), self.photo_cell()],
             [L("民族"), p(card.ethnicity or "—"), L("出生日期"), p(f"{card.birth_date:%Y年%m月%d日}"), ""],
-            [L("证件类型"), p(card.card_type.label), L("证件号码"), p(card.id_number), ""],
+            [L("证件类型"), p(card.card_type.label + verified_mark(r)), L("证件号码"), p(card.id_number), ""],
             [L("报考类别"), p(category.label if category else r.category), "", "", ""],
             [L("就读学校"), p(r.school_name), L("学校代码"), p(r.school_code), ""],
             [L("学籍号"), p(r.student_number), L("联系电话"), p(phone), ""],

@@ -16,6 +16,7 @@ class CardType(str, enum.Enum):
     HK_MO_TW_PERMIT = "hk_mo_tw_permit"  # 港澳台居民居住证 ('J')
     FOREIGN_2017 = "foreign_2017"  # 外国人永久居留身份证, 2017 layout ('I')
     FOREIGN_2023 = "foreign_2023"  # 外国人永久居留身份证, 2023 layout ('Y')
+    HOUSEHOLD_REGISTER = "household_register"  # no card: 户口簿 page, fields typed and verified by an operator
 
     @property
     def label(self) -> str:
@@ -24,6 +25,7 @@ class CardType(str, enum.Enum):
             "hk_mo_tw_permit": "港澳台居民居住证",
             "foreign_2017": "外国人永久居留身份证",
             "foreign_2023": "外国人永久居留身份证",
+            "household_register": "居民户口簿",
         }[self.value]
 
 
@@ -94,7 +96,8 @@ class IdentityCard:
             found.append(f"证件已于{self.valid_until:%Y年%m月%d日}过期，请使用有效证件")
         if self.valid_from > today:
             found.append("证件有效期起始日期晚于今天，请核对证件")
-        if self.card_type in (CardType.RESIDENT, CardType.HK_MO_TW_PERMIT, CardType.FOREIGN_2023):
+        if self.card_type in (CardType.RESIDENT, CardType.HK_MO_TW_PERMIT, CardType.FOREIGN_2023,
+                              CardType.HOUSEHOLD_REGISTER):
             check = check_id_number(self.id_number, today)
             found.extend(check.errors)
             if check.valid and self.card_type is not CardType.FOREIGN_2023:

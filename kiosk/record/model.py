@@ -65,7 +65,7 @@ class OperatorNote(BaseModel):
 
 # Fields added after records were first synced: they count in the content hash only when set, so the hash of a
 # record saved before they existed does not change (sync's idempotency compares hashes).
-LATER_FIELDS = ("photo_confirmed", "operator_notes")
+LATER_FIELDS = ("photo_confirmed", "operator_notes", "operator_verified")
 
 
 class Identity(BaseModel):
@@ -145,6 +145,7 @@ class Record(BaseModel):
     photo_sha256: str = ""
     photo_confirmed: list[str] = []  # photo questions the student answered yes (codes, see kiosk.photo.CONFIRMATIONS)
     operator_notes: list[OperatorNote] = []
+    operator_verified: str = ""  # no ID card: the operator id who typed the identity from the 户口簿 page
     document_sha256: str = ""
     password_hash: str = ""  # set by the student only; see kiosk.record.password
     print_count: int = 0

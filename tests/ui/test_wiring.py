@@ -55,6 +55,7 @@ def test_devices_report_their_state_for_the_heartbeat(tmp_path):
     paths = TerminalPaths.at(tmp_path).ensure()
     devices = open_devices(TerminalConfig(data_dir=tmp_path), paths)
     try:
-        assert devices.status() == {"card_reader": "simulator", "camera": "simulator", "printer": "ok"}
+        assert devices.status() == {"card_reader": "simulator", "camera": "simulator", "document_camera": "simulator",
+                                    "printer": "ok", "badge_reader": "simulator"}
     finally:
         devices.close()

@@ -1,0 +1,159 @@
+"""Operator mode's core (kiosk/operator.py) on a real store and the file printer: sign-off, reprint, send back to
+draft, pause, the summary, the login timeout, and the assisted path for a student without an ID card."""
+import datetime as dt
+import subprocess
+
+import numpy as np
+
+import pytest
+
+from drivers.badge.login import LoginState, OperatorLogin
+from drivers.printer import FilePrinter
+from kiosk.devices.badge import BadgeEvent, BadgeEventKind, Operator, hash_pin
+from kiosk.errors import KioskError
+from kiosk.operator import OperatorAccess, OperatorDesk, assisted_card
+from kiosk.record import RecordState, example_card
+from kiosk.session import PAUSED_PROMPT, Step
+
+from .test_session import ALL_CONFIRMED, GUARDIANS, HISTORY, document_image, final_photo, make_session, walk_to_review  # noqa: F401
+
+NUMBER = "41140320090315003X"
+
+
+def printed(make_session):
+    session = make_session()
+    walk_to_review(session)
+    session.confirm_review()
+    session.set_password("Kaoshi2024ok", "Kaoshi2024ok")
+    assert session.print_form(FilePrinter(make_session.tmp / "printed")) is Step.DONE
+    return session.record
+
+
+def desk_of(make_session, **kwargs):
+    return OperatorDesk(make_session.store, clock=make_session.clock, state_dir=make_session.tmp, **kwargs)
+
+
+def test_sign_off_locks_the_record_and_the_card_is_then_refused(make_session):
+    record = printed(make_session)
+    desk = desk_of(make_session)
+    rows = desk.printed_unsigned()
+    assert [r.record_id for r in rows] == [str(record.record_id)] and rows[0].id_tail.endswith("003X")
+    assert NUMBER not in rows[0].caption  # masked on screen
+    assert desk.sign(rows[0].record_id, "op7").state is RecordState.SIGNED
+    stored = make_session.store.get(record.record_id)
+    assert stored.locked and make_session.store.audit_entries(record.record_id)[-1].actor == "operator:op7"
+    assert desk.printed_unsigned() == []
+    again = make_session()
+    assert again.card_read(example_card(), "grade9") is Step.REFUSED
+    assert any("已签字确认" in r for r in again.refusal)
+
+
+def test_reprint_is_counted_and_reopen_needs_a_reason(make_session):
+    record = printed(make_session)
+    desk = desk_of(make_session)
+    outcome = desk.reprint(str(record.record_id), "op7", FilePrinter(make_session.tmp / "printed"))
+    assert outcome.ok and outcome.record.print_count == 2
+    with pytest.raises(KioskError, match="原因"):
+        desk.reopen(str(record.record_id), "op7", "  ")
+    reopened = desk.reopen(str(record.record_id), "op7", "监护人电话有误")
+    assert reopened.state is RecordState.DRAFT and reopened.version == record.version + 1
+    audit = make_session.store.audit_entries(record.record_id)[-1]
+    assert (audit.action, audit.actor, audit.details["reason"]) == ("revise", "operator:op7", "监护人电话有误")
+
+
+def test_pause_refuses_cards_and_is_kept(make_session):
+    desk = desk_of(make_session)
+    session = make_session()
+    desk.set_paused(True, "op7")
+    assert desk_of(make_session).paused  # kept across a restart
+    session.paused = desk.paused
+    assert session.prompt == PAUSED_PROMPT and not session.accepts_card
+    desk.set_paused(False, "op7")
+    assert not desk.paused
+    assert [e.action for e in make_session.store.audit_entries("terminal")] == ["pause", "resume"]
+
+
+def test_summary_counts_today(make_session):
+    record = printed(make_session)
+    desk = desk_of(make_session)
+    desk.sign(str(record.record_id), "op7")
+    summary = desk.summary()
+    assert (summary.registered, summary.printed, summary.signed) == (1, 1, 1)
+    assert summary.waiting_sync == make_session.store.outbox_depth() > 0
+    assert summary.day == make_session.clock().date()
+    assert desk.summary(summary.day - dt.timedelta(days=1)).registered == 0
+
+
+def test_login_times_out():
+    pin = "246813"
+    operator = Operator("op7", "张老师", "04A1B2C3", hash_pin(pin))
+
+    class Registry:
+        def by_badge(self, uid):
+            return operator if uid == operator.badge_uid else None
+
+    now = [0.0]
+    access = OperatorAccess(OperatorLogin(Registry()), timeout=60, monotonic=lambda: now[0])
+    access.event(BadgeEvent(BadgeEventKind.INSERTED, "r", uid="04A1B2C3"))
+    assert access.state is LoginState.NEED_PIN and not access.enter_pin("000000")
+    assert access.enter_pin(pin) and access.operator.id == "op7"
+    now[0] = 59
+    assert not access.tick() and access.operator is not None
+    now[0] = 121
+    assert access.tick() and access.operator is None and access.state is LoginState.NO_BADGE
+
+
+def test_assisted_card_checks_the_typed_identity():
+    today = dt.date(2024, 3, 5)
+    fields = dict(name="张小明", gender="男", ethnicity="汉", birth_date="2009-03-15", id_number=NUMBER.lower(),
+                  address="河南省商丘市睢阳区文化路88号", today=today)
+    card, errors = assisted_card(**fields)
+    assert errors == {} and card.card_type.value == "household_register" and card.id_number == NUMBER
+    assert card.ethnicity == "汉族" and card.problems(today) == []
+    _, errors = assisted_card(**{**fields, "id_number": NUMBER[:-1] + "1", "gender": "女", "ethnicity": "火星"})
+    assert set(errors) == {"id_number", "ethnicity"}
+    _, errors = assisted_card(**{**fields, "gender": "女", "birth_date": "2009-03-16", "name": " "})
+    assert set(errors) == {"gender", "birth_date", "name"}
+
+
+def test_assisted_path_marks_the_record_and_the_form(make_session):
+    session = make_session()
+    card, _ = assisted_card(name="张小明", gender="男", ethnicity="汉族", birth_date="2009-03-15", id_number=NUMBER,
+                            address="河南省商丘市睢阳区文化路88号", today=make_session.clock().date())
+    with pytest.raises(KioskError):
+        session.assisted_start("", card, document_image(), "grade9")
+    assert session.assisted_start("op7", card, document_image(), "grade9") is Step.CATEGORY
+    assert session.record.operator_verified == "op7" and session.record.document_sha256
+    assert session.set_category(school_name="商丘市第一初级中学") is Step.GUARDIANS
+    session.set_guardians(GUARDIANS)
+    session.set_history(HISTORY)
+    session.set_contact("13803700001", "河南省商丘市睢阳区文化路88号")
+    assert session.photo_taken(final_photo(), ALL_CONFIRMED) is Step.REVIEW  # the page was scanned already
+    assert session.confirm_review() is Step.PASSWORD
+    session.set_password("Kaoshi2024ok", "Kaoshi2024ok")
+    assert session.print_form(FilePrinter(make_session.tmp / "printed")) is Step.DONE
+    actions = [e.action for e in make_session.store.audit_entries(session.record.record_id)]
+    assert "verify_identity" in actions
+    pdf = sorted((make_session.tmp / "printed").glob("*.pdf"))[-1]
+    text = "".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                  check=True).stdout.split())
+    assert "居民户口簿" in text and "工作人员已核验" in text and "op7" in text
+
+
+def test_the_signed_forms_qr_finds_its_record(make_session):
+    from drivers.scanner.simulated import SimulatedDocumentCamera
+    from kiosk.operator import read_qr
+
+    record = printed(make_session)
+    desk = desk_of(make_session)
+    camera = SimulatedDocumentCamera()
+    camera.lay_form(sorted((make_session.tmp / "printed").glob("*.pdf"))[-1].read_bytes())
+    text = read_qr(camera.scan())
+    assert desk.record_for_qr(text) == str(record.record_id)
+    with pytest.raises(KioskError, match="签名无效"):
+        desk.record_for_qr(text[:-4] + ("AAAA" if not text.endswith("AAAA") else "BBBB"))
+    desk.reopen(str(record.record_id), "op7", "重填")
+    with pytest.raises(KioskError, match="最新版本"):
+        desk.record_for_qr(text)  # the old paper after a send-back
+    with pytest.raises(KioskError, match="二维码"):
+        read_qr(np.full((400, 400, 3), 255, np.uint8))

@@ -93,7 +93,7 @@ def test_revise_makes_a_new_version(server, make_kiosk):
     kiosk = make_kiosk(server)
     record = kiosk.new_record("printed")
     push(kiosk, record, *attachments(kiosk, record))
-    revised = kiosk.store.apply(record.record_id, "revise", "student")
+    revised = kiosk.store.apply(record.record_id, "revise", "operator:1", reason="改电话")  # printed: staff only
     assert revised.version == record.version + 1
     edited = revised.model_copy(update={"contact_phone": "13900000000"})
     kiosk.store.save(edited)

@@ -7,7 +7,7 @@ import json
 import stat
 import subprocess
 
-from conftest import PG_BIN
+from conftest import PG_BIN, Server
 
 from central import models, terminals
 from central.rotate import rotate
@@ -103,7 +103,6 @@ def test_orphaned_temp_files_are_removed_at_start(make_server, tmp_path):
     orphan.write_bytes(b"\xff\xd8\xff\xe0 photo bytes of a crashed upload")
     server.stop()
     from central.settings import Settings
-    from conftest import Server
 
     again = Server(Settings(data_dir=server.central.settings.data_dir, db_url=server.central.settings.db_url))
     try:

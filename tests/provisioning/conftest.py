@@ -123,19 +123,30 @@ def pcscd(tmp_path_factory):
 def queue_record(terminal):
     """queue_record(state="submitted") -> a record saved in the terminal's store (queued for sync)."""
     import hashlib
+    import io
     import uuid
 
     from kiosk.paths import TerminalPaths
     from kiosk.record import example_record
     from kiosk.store import Store
 
+    from PIL import Image
+    from stdnum.cn import ric
+
     serial = iter(range(1, 1000))
 
+    def picture(size: tuple[int, int]) -> bytes:
+        """A JPEG the server takes: the policy's dimensions at 300 dpi, unique by its colour."""
+        out = io.BytesIO()
+        Image.new("RGB", size, (70, 120, uuid.uuid4().bytes[0])).save(out, "JPEG", quality=60, dpi=(300, 300))
+        return out.getvalue()
+
     def make(state: str = "submitted"):
-        photo, document = (b"\xff\xd8\xff\xe0" + uuid.uuid4().bytes * 100 + b"\xff\xd9" for _ in range(2))
+        photo, document = picture((450, 600)), picture((800, 600))
         record = example_record(photo_sha256=hashlib.sha256(photo).hexdigest(),
                                 document_sha256=hashlib.sha256(document).hexdigest())
-        identity = {**record.identity, "id_number": f"41140320090315{next(serial):04d}"}
+        body = f"41140320090315{next(serial):03d}"
+        identity = {**record.identity.model_dump(), "id_number": body + ric.calc_check_digit(body + "0")}
         record = record.model_copy(update={"record_id": uuid.uuid4(), "identity": identity})
         store = Store(TerminalPaths.at(terminal.config.data_dir).store)
         try:

@@ -79,8 +79,10 @@ class Console(EmbeddedServer):
         return self.terminals[key]
 
     def push(self, state: str = "signed", school: str = "4114030012", number: str | None = None,
-             terminal: str | None = None, record_id=None, photo: bytes | None = None, **changes):
-        """A record pushed through central's real ingest; returns (record, push result)."""
+             terminal: str | None = None, record_id=None, photo: bytes | None = None, unchecked: bool = False,
+             **changes):
+        """A record pushed through central's real ingest; returns (record, push result). unchecked: its JPEGs
+        stored without central's push checks (a record taken in before a policy's photo spec changed)."""
         from central import ingest
         from central.models import Terminal
         from central.scope import TerminalScope
@@ -105,6 +107,8 @@ class Console(EmbeddedServer):
             enrolled = s.get(Terminal, terminal)
             scope = TerminalScope(terminal, enrolled.role, enrolled.school_code, enrolled.county_code)
         problem, blobs = ingest.check(item, scope, self.central.policy_map, self.central.counties({school}))
+        if unchecked:
+            problem, blobs = None, [(hashlib.sha256(b).hexdigest(), b) for b in (photo, document)]
         assert not problem, problem
         self.central.storage.put_many(blobs)
         prepared = ingest.prepare(terminal, item, self.central.data_keys)

@@ -1,13 +1,13 @@
 """Accounts and sessions over real HTTP: login, lockout, CSRF, expiry, logout, scope (404), audit, logs."""
 from __future__ import annotations
 
-import json
 import logging
 import time
 
 from sqlalchemy import select
 
 from central.console.models import AuditEntry
+from central.console.records import unseal
 
 
 def test_login_and_dashboard(console, client):
@@ -82,8 +82,10 @@ def test_every_action_is_audited(console, client):
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "review.eligibility")
                             .order_by(AuditEntry.id)).all()
     assert [e.username for e in entries] == ["school1", "school1"]
-    assert json.loads(entries[1].before) == {"status": "issues", "comment": "缺证明"}
-    assert json.loads(entries[1].after)["status"] == "approved"
+    keys = console.central.data_keys
+    assert "缺证明" not in entries[1].before  # sealed at rest under the server data key
+    assert unseal(entries[1].before, keys, "audit") == {"status": "issues", "comment": "缺证明"}
+    assert unseal(entries[1].after, keys, "audit")["status"] == "approved"
     page = client("county").get("/audit").text
     assert "review.eligibility" in page and "缺证明" in page
     assert "review.eligibility" not in client("school2").get("/audit").text

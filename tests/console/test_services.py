@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from central.console import progress
 from central.console.models import RecordFlag
-from central.console.records import record_data
+from central.console.records import record_data, roster_entry
 from central.console.scope import Scope
 from central.models import Conflict, Record
 
@@ -116,7 +116,8 @@ def test_progress_counts(console):
     states = dict(county["states"])
     assert (states["未开始"], states["已打印"], states["已签字确认"], county["total"]) == (1, 1, 1, 2)
     assert city["total"] == 3 and school2["total"] == 0
-    assert [entry.id_number for entry, _ in pending] == [numbers[2]]
+    assert [roster_entry(console.central.data_keys, entry)["id_number"] for entry, _ in pending] == [numbers[2]]
+    assert all(numbers[2] not in entry.name + entry.id_number for entry, _ in pending)  # sealed, HMAC
     assert county["days"][-1][1] == 2
 
 

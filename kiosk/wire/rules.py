@@ -63,7 +63,7 @@ def _strings(record: Record):
     """(label, value, limit) for every string of the record."""
     for name, limit in STRING_LIMITS.items():
         yield name, getattr(record, name), limit
-    for key, value in record.identity.items():
+    for key, value in dict(record.identity).items():  # a typed Identity reads as a mapping
         yield f"identity.{str(key)[:20]}", str(key), 32
         if value is not None and not isinstance(value, (str, bool, int)):
             yield f"identity.{key}", "x" * (IDENTITY_LIMIT + 1), IDENTITY_LIMIT  # nested values are not chip data
@@ -80,7 +80,7 @@ def _strings(record: Record):
 
 
 def field_problem(record: Record) -> Rejection | None:
-    if len(record.identity) > IDENTITY_KEYS:
+    if len(dict(record.identity)) > IDENTITY_KEYS:
         return Rejection("field_too_long", f"identity: more than {IDENTITY_KEYS} fields")
     for name, limit in LIST_LIMITS.items():
         if len(getattr(record, name)) > limit:

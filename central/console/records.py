@@ -37,7 +37,42 @@ def seal(value, keys, context: str) -> str:
 
 
 def unseal(text: str, keys, context: str):
-    return json.loads(keys.open_json(text, f"console:{context}")) if text else None
+    if not text:
+        return None
+    return json.loads(text if text[:1] in "{[" else keys.open_json(text, f"console:{context}"))  # "{[": not sealed
+
+
+def _sealed_columns():
+    from .models import AuditEntry, CorrectionRequest, RosterImport
+
+    return ((AuditEntry, ("before", "after"), "audit"), (CorrectionRequest, ("before", "after"), "corrections"),
+            (RosterImport, ("rows",), "roster_imports"))
+
+
+def reseal(central, batch: int = 500) -> int:
+    """`kiosk-central rotate-key` for the console's own sealed columns (and any written before sealing): each
+    value re-sealed under the current key, in batches. Returns how many rows changed."""
+    from sqlalchemy import select
+
+    keys, changed = central.data_keys, 0
+    for model, columns, context in _sealed_columns():
+        key = model.__mapper__.primary_key[0]
+        last = None
+
+        def work(session):
+            nonlocal changed
+            query = select(model).order_by(key).limit(batch)
+            rows = session.scalars(query if last is None else query.where(key > last)).all()
+            for row in rows:
+                stale = [c for c in columns if getattr(row, c) and keys.key_of(getattr(row, c)) != keys.current]
+                for c in stale:
+                    setattr(row, c, seal(unseal(getattr(row, c), keys, context), keys, context))
+                changed += bool(stale)
+            return getattr(rows[-1], key.key) if rows else None
+
+        while (last := central.write(work)) is not None:
+            pass
+    return changed
 
 
 def roster_key(keys, student_number: str) -> str:

@@ -32,8 +32,13 @@ def push_cap(policies) -> int:
     return MAX_BATCH * (RECORD_JSON_CAP + math.ceil(largest / 3) * 4 + 256) + SMALL_CAP
 
 
+def _too_large(cap: int) -> str:
+    """In Chinese first: the operator console's uploads and forms are bounded here too."""
+    return f"提交的内容过大（上限 {cap // 1024} KB）; request body larger than {cap} bytes"
+
+
 def _problem(status: int, detail: str, headers: dict | None = None):
-    body = json.dumps({"detail": detail}).encode()
+    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
     head = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
             (b"connection", b"close")]
     head += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
@@ -61,7 +66,7 @@ class BodyLimit:
         cap = self.cap(scope["path"])
         length = _content_length(scope)
         if length is not None and length > cap:
-            return await _answer(send, 413, f"request body larger than {cap} bytes")
+            return await _answer(send, 413, _too_large(cap))
         refused = await self.precheck(scope)
         if refused:
             return await _answer(send, *refused)
@@ -88,7 +93,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > cap or (length is not None and size > length):
-                return await _answer(send, 413, f"request body larger than {cap} bytes")
+                return await _answer(send, 413, _too_large(cap))
             chunks.append(chunk)
             if not message.get("more_body"):
                 break

@@ -27,6 +27,9 @@ def rotate(central) -> dict[str, int]:
     with central.sessions() as session:
         shas = session.scalars(select(Attachment.sha256)).all()
     counts["attachments"] = sum(central.storage.reseal(sha) for sha in shas)
+    from .console.records import reseal as reseal_console
+
+    counts["console"] = reseal_console(central)
     return counts
 
 

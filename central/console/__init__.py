@@ -13,7 +13,7 @@ PREFIX_CAPS = {f"{PREFIX}/": 64 * 1024}
 
 
 def mount(app):
-    from . import fleet, routes_main, routes_records, routes_work
+    from . import routes_main, routes_records, routes_work
     from .web import HANDLERS, Console
 
     console = Console(app.state.central)
@@ -22,5 +22,4 @@ def mount(app):
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     for exc, handler in HANDLERS.items():
         app.add_exception_handler(exc, handler)
-    fleet.watch_clocks(app, console)
     return console

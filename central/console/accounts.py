@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from central.models import School, utcnow
 
 from .models import ROLES, AuditEntry, OperatorSession, User
-from .records import seal
+from .records import keys_of, seal
 from .scope import Scope, scope_problem
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,11 @@ def aware(moment: dt.datetime | None) -> dt.datetime | None:
 def audit(session: Session, who: User | None, action: str, target: str = "", before=None, after=None,
           actor: str = "cli") -> None:
     """actor: who acted when no signed-in user did (the command line, an attempt to log in)."""
+    keys = keys_of(session)
     session.add(AuditEntry(user_id=who.user_id if who else None, username=who.username if who else actor,
-                           action=action, target=target, before=seal(before) if before is not None else "",
-                           after=seal(after) if after is not None else ""))
+                           action=action, target=target,
+                           before=seal(before, keys, "audit") if before is not None else "",
+                           after=seal(after, keys, "audit") if after is not None else ""))
     log.info("console action", extra={"fields": {"user": who.user_id if who else "cli", "action": action,
                                                  "target": target}})
 

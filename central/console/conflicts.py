@@ -15,7 +15,7 @@ from kiosk.record import Record as WireRecord
 
 from .accounts import audit
 from .models import ConflictResolution, RecordFlag, User
-from .records import record_data, record_payload
+from .records import keys_of, record_data, record_payload
 from .scope import Scope
 
 KIND_LABELS = {"id_number": "同一身份证号的另一条记录", "terminal": "另一终端推送了同一记录",
@@ -47,7 +47,8 @@ def sides(session: Session, conflict: Conflict) -> tuple[dict | None, dict]:
     """(held record's data, incoming data)."""
     held_id = conflict.other_record_id if conflict.kind == "id_number" else conflict.record_id
     held = session.get(Record, held_id) if held_id else None
-    return (record_data(held) if held else None), record_data(conflict)
+    keys = keys_of(session)
+    return (record_data(held, keys) if held else None), record_data(conflict, keys)
 
 
 def _void(session: Session, record_id: str | None, reason: str, conflict_id: int) -> None:
@@ -84,26 +85,30 @@ def resolve(session: Session, user: User, conflict: Conflict, decision: str, rea
 
 
 def _store_as_new(session: Session, conflict: Conflict) -> None:
-    record = WireRecord.model_validate(record_data(conflict)).model_copy(update={"record_id": uuid.uuid4()})
-    now, payload, digest = utcnow(), record_payload(record), record.content_hash()
+    keys = keys_of(session)
+    record = WireRecord.model_validate(record_data(conflict, keys)).model_copy(update={"record_id": uuid.uuid4()})
+    now, stored, digest = utcnow(), record_payload(record, keys), record.content_hash()
     session.add(Record(record_id=str(record.record_id), version=record.version, state=record.state.value,
-                       content_hash=digest, terminal_id=conflict.terminal_id, id_number=record.id_number,
-                       school_code=record.school_code, payload=payload, received_at=now, updated_at=now))
+                       content_hash=digest, terminal_id=conflict.terminal_id, id_number=keys.id_digest(record.id_number),
+                       school_code=record.school_code, received_at=now, updated_at=now, **stored))
     session.add(RecordVersion(record_id=str(record.record_id), version=record.version, state=record.state.value,
-                              content_hash=digest, payload=payload, received_at=now))
+                              content_hash=digest, received_at=now, **stored))
 
 
 def _replace_content(session: Session, conflict: Conflict) -> str:
     held = session.get(Record, conflict.record_id)
     if held is None or held.state in ("signed", "correction_requested"):
         return "原记录已签字锁定，只能通过更正申请修改"
-    record = WireRecord.model_validate(record_data(conflict))
+    keys = keys_of(session)
+    record = WireRecord.model_validate(record_data(conflict, keys))
     version = session.get(RecordVersion, (conflict.record_id, conflict.version))
-    payload, digest = record_payload(record), record.content_hash()
+    stored, digest = record_payload(record, keys), record.content_hash()
     if version is not None:
-        version.payload, version.content_hash, version.state = payload, digest, record.state.value
+        version.payload, version.key_id = stored["payload"], stored["key_id"]
+        version.content_hash, version.state = digest, record.state.value
     if held.version == conflict.version:
-        held.payload, held.content_hash, held.state, held.updated_at = payload, digest, record.state.value, utcnow()
+        held.payload, held.key_id = stored["payload"], stored["key_id"]
+        held.content_hash, held.state, held.updated_at = digest, record.state.value, utcnow()
     return ""
 
 

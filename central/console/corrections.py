@@ -17,7 +17,7 @@ from kiosk.record import edit, transition
 
 from .accounts import audit
 from .models import CorrectionRequest, User
-from .records import category_labels, record_data, record_payload, seal, unseal
+from .records import category_labels, keys_of, record_data, record_payload, seal, unseal
 from .scope import Scope
 
 FIELDS = {"contact_phone": "联系电话", "home_address": "家庭住址", "student_number": "学籍号",
@@ -49,7 +49,8 @@ def request(session: Session, user: User, record: Record, reason: str, changes: 
     reason = reason.strip()[:1000]
     if not reason:
         return "请填写更正原因"
-    data = record_data(record)
+    keys = keys_of(session)
+    data = record_data(record, keys)
     after = {k: v.strip() for k, v in changes.items() if k in FIELDS and v.strip() and v.strip() != data.get(k)}
     if not after:
         return "请填写至少一项需要更正的内容"
@@ -59,8 +60,8 @@ def request(session: Session, user: User, record: Record, reason: str, changes: 
             return problem
     before = {k: data.get(k, "") for k in after}
     session.add(CorrectionRequest(record_id=record.record_id, school_code=record.school_code,
-                                  from_version=record.version, reason=reason, before=seal(before),
-                                  after=seal(after), status="pending", requested_by=user.user_id))
+                                  from_version=record.version, reason=reason, before=seal(before, keys, "corrections"),
+                                  after=seal(after, keys, "corrections"), status="pending", requested_by=user.user_id))
     audit(session, user, "correction.request", record.record_id, before, after)
     return ""
 
@@ -87,8 +88,9 @@ def find(session: Session, scope: Scope, correction_id: int) -> CorrectionReques
                                                           in_scope(scope)))
 
 
-def diff(correction: CorrectionRequest) -> list[tuple[str, str, str]]:
-    before, after = unseal(correction.before) or {}, unseal(correction.after) or {}
+def diff(correction: CorrectionRequest, keys) -> list[tuple[str, str, str]]:
+    before = unseal(correction.before, keys, "corrections") or {}
+    after = unseal(correction.after, keys, "corrections") or {}
     return [(FIELDS.get(k, k), str(before.get(k, "")), str(v)) for k, v in after.items()]
 
 
@@ -102,23 +104,22 @@ def decide(session: Session, user: User, correction: CorrectionRequest, approve:
         return "不予批准时请填写说明"
     if record is None or record.version != correction.from_version or record.state != "signed":
         return "记录已有新的版本，请学校重新提出申请"
-    before = {"status": "pending"}
+    before, keys = {"status": "pending"}, keys_of(session)
     if approve:
         try:
-            current = WireRecord.model_validate(record_data(record))
+            current = WireRecord.model_validate(record_data(record, keys))
             requested, _ = transition(current, "request_correction", f"operator:{correction.requested_by}",
                                       reason=correction.reason)
             reopened, _ = transition(requested, "approve_correction", f"operator:{user.user_id}",
                                      approver=user.username)
-            corrected = edit(reopened, **(unseal(correction.after) or {}))
+            corrected = edit(reopened, **(unseal(correction.after, keys, "corrections") or {}))
         except (KioskError, ValueError) as exc:
             return getattr(exc, "message", "") or "更正内容无效"
-        payload, digest, now = record_payload(corrected), corrected.content_hash(), utcnow()
+        stored, digest, now = record_payload(corrected, keys), corrected.content_hash(), utcnow()
         session.add(RecordVersion(record_id=record.record_id, version=corrected.version,
-                                  state=corrected.state.value, content_hash=digest, payload=payload,
-                                  received_at=now))
+                                  state=corrected.state.value, content_hash=digest, received_at=now, **stored))
         record.version, record.state, record.content_hash = corrected.version, corrected.state.value, digest
-        record.payload, record.updated_at = payload, now
+        record.payload, record.key_id, record.updated_at = stored["payload"], stored["key_id"], now
         correction.to_version = corrected.version
     correction.status = "approved" if approve else "rejected"
     correction.decided_by, correction.decided_at = user.user_id, utcnow()

@@ -23,7 +23,7 @@ from kiosk.policy import load_policies
 
 from .models import AttachmentCheck
 from .progress import live
-from .records import category_labels, record_data
+from .records import category_labels, keys_of, record_data
 from .scope import Scope
 
 NAMINGS = {"id_number": ("证件号码（默认）", "identity.id_number"), "student_number": ("学籍号", "student_number"),
@@ -107,10 +107,10 @@ def check(session: Session, storage, scope: Scope, naming: str,
     image twice."""
     policies = load_policies()
     held = set()
-    problems, stems, count = [], {}, 0
+    problems, stems, count, keys = [], {}, 0, keys_of(session)
     for row in session.execute(signed(scope).execution_options(yield_per=BATCH)):
         count += 1
-        data = record_data(row)
+        data = record_data(row, keys)
         who = f"{data.get('school_name', '')} {mask_id(pick(data, 'identity.id_number') or '')}"
         stem = file_stem(data, naming)
         if not stem:
@@ -196,8 +196,9 @@ def stream(sessions, storage, scope: Scope, naming: str = "id_number") -> Iterat
     sheet, layout_used = None, None
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive, \
             sessions() as session:
+        keys = keys_of(session)
         for n, row in enumerate(session.execute(signed(scope).execution_options(yield_per=BATCH))):
-            data = record_data(row)
+            data = record_data(row, keys)
             if sheet is None:
                 layout_used = layout(data.get("policy", ""))
                 sheet = book.create_sheet(layout_used["sheet"])

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -10,12 +9,10 @@ from sqlalchemy.orm import Session
 
 from central import terminals as enrollment
 from central.models import Record, School, Terminal, utcnow
-from kiosk.sync.wire import API
 
 from .accounts import aware
 from .scope import Scope
 
-HEARTBEAT_PATH = f"{API}/heartbeat"
 HEALTHY = {"ok", "ready", "idle", "online", "正常", "就绪"}
 
 
@@ -35,34 +32,6 @@ class FleetRow:
         return self.online and not self.problems and all(ok for _, _, ok in self.devices)
 
 
-class ClockWatch:
-    """ASGI middleware: the clock skew of each terminal, from the signed timestamp of its accepted heartbeats
-    (kept in memory: it is current state, not history). Every other path passes straight through."""
-
-    def __init__(self, app, console):
-        self.app, self.console = app, console
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] != HEARTBEAT_PATH:
-            return await self.app(scope, receive, send)
-        headers = dict(scope["headers"])
-        terminal, stamp, arrived = headers.get(b"x-terminal-id"), headers.get(b"x-timestamp"), time.time()
-
-        async def watch(message):
-            if message["type"] == "http.response.start" and message["status"] == 200 and terminal and stamp:
-                try:
-                    self.console.clock_skew[terminal.decode()[:40]] = round(float(stamp) - arrived, 1)
-                except ValueError:
-                    pass
-            await send(message)
-
-        await self.app(scope, receive, watch)
-
-
-def watch_clocks(app, console) -> None:
-    app.add_middleware(ClockWatch, console=console)
-
-
 def start_of_today() -> dt.datetime:
     from zoneinfo import ZoneInfo
 
@@ -70,7 +39,8 @@ def start_of_today() -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
-def fleet(session: Session, scope: Scope, online_s: int, skews: dict[str, float]) -> list[FleetRow]:
+def fleet(session: Session, scope: Scope, online_s: int) -> list[FleetRow]:
+    """Clock skew: the one central records on each accepted heartbeat (terminals.clock_skew_s)."""
     now = utcnow()
     today = dict(session.execute(select(Record.terminal_id, func.count()).where(
         Record.received_at >= start_of_today()).group_by(Record.terminal_id)).all())
@@ -83,7 +53,7 @@ def fleet(session: Session, scope: Scope, online_s: int, skews: dict[str, float]
         devices = [(name, str(state), str(state).lower() in HEALTHY)
                    for name, state in sorted((t.peripherals or {}).items())]
         problems = []
-        skew = skews.get(t.terminal_id)
+        skew = None if t.clock_skew_s is None else round(t.clock_skew_s, 1)
         if skew is not None and abs(skew) > 60:
             problems.append(f"时钟偏差 {skew:+.0f} 秒")
         rows.append(FleetRow(t, names.get(t.school_code, ""), online, silent, skew, today.get(t.terminal_id, 0),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from central.models import Record, RosterEntry, School
 
 from .models import RecordFlag, RosterDetail
-from .records import Summary, cached, local_day, summary
+from .records import Summary, cached, keys_of, local_day, summary
 from .scope import Scope
 
 STATES = ("not_started", "draft", "submitted", "printed", "signed", "correction_requested")
@@ -35,14 +35,15 @@ def summaries(session: Session, rows) -> list[tuple[object, Summary]]:
     for start in range(0, len(missing), 500):
         for full in session.execute(select(Record.record_id, Record.version, Record.content_hash, Record.state,
                                            Record.payload).where(Record.record_id.in_(missing[start:start + 500]))):
-            summary(full)
+            summary(full, keys_of(session))
     return [(r, hit or cached(r) or _reread(session, r)) for r, hit in zip(rows, found)]
 
 
 def _reread(session: Session, row) -> Summary:
     """A record that changed between the two reads above."""
     return summary(session.execute(select(Record.record_id, Record.version, Record.content_hash, Record.state,
-                                          Record.payload).where(Record.record_id == row[0])).one())
+                                          Record.payload).where(Record.record_id == row[0])).one(),
+                   keys_of(session))
 
 
 def in_scope(scope: Scope):

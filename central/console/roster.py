@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from central import terminals
 from central.models import RosterEntry, School
 from kiosk.identity import check_id_number
 from kiosk.policy import load_policies
 
 from .models import RosterDetail, RosterImport
-from .records import seal, unseal
+from .records import keys_of, roster_entry, roster_key, seal, unseal
 from .scope import Scope
 
 MAX_ROWS = 50_000
@@ -155,22 +156,25 @@ def check(session: Session, scope: Scope, table: list[list[str]]) -> Checked:
 
 def _changes(session: Session, result: Checked) -> None:
     """Marks each valid row new / changed / unchanged against the roster, and refuses an ID number that another
-    student number already holds (another school's 学籍)."""
-    numbers = [r["student_number"] for r in result.rows]
+    student number already holds (another school's 学籍). The roster is looked up by its keyed HMACs."""
+    keys = keys_of(session)
+    numbers = {roster_key(keys, r["student_number"]): r["student_number"] for r in result.rows}
+    ids = {keys.id_digest(r["id_number"]): r["id_number"] for r in result.rows}
     held, details, holders = {}, {}, {}
     for start in range(0, len(numbers), 500):
-        chunk = numbers[start:start + 500]
-        held.update({e.student_number: e for e in session.scalars(
+        chunk = list(numbers)[start:start + 500]
+        held.update({numbers[e.student_number]: e for e in session.scalars(
             select(RosterEntry).where(RosterEntry.student_number.in_(chunk)))})
-        details.update({d.student_number: d for d in session.scalars(
+        details.update({numbers[d.student_number]: d for d in session.scalars(
             select(RosterDetail).where(RosterDetail.student_number.in_(chunk)))})
-        ids = [r["id_number"] for r in result.rows[start:start + 500]]
-        holders.update(dict(session.execute(select(RosterEntry.id_number, RosterEntry.student_number)
-                                            .where(RosterEntry.id_number.in_(ids))).all()))
+    for start in range(0, len(ids), 500):
+        holders.update({ids[digest]: key for digest, key in session.execute(
+            select(RosterEntry.id_number, RosterEntry.student_number)
+            .where(RosterEntry.id_number.in_(list(ids)[start:start + 500]))).all()})
     kept = []
     for row in result.rows:
         holder = holders.get(row["id_number"])
-        if holder and holder != row["student_number"]:
+        if holder and holder != roster_key(keys, row["student_number"]):
             result.errors.append({"row": row["line"], "column": LABELS["id_number"],
                                   "message": "该身份证号已在另一学籍号下登记（可能在其他学校），请核实"})
             continue
@@ -178,7 +182,8 @@ def _changes(session: Session, result: Checked) -> None:
         if old is None:
             row["change"], row["fields"] = "new", []
         else:
-            was = {"name": old.name, "id_number": old.id_number, "school_code": old.school_code,
+            entry = roster_entry(keys, old)
+            was = {"name": entry["name"], "id_number": entry["id_number"], "school_code": old.school_code,
                    "gender": detail.gender if detail else None, "class_name": detail.class_name if detail else None,
                    "category": detail.category if detail else None}
             row["fields"] = [k for k, v in was.items() if v != row[k]]
@@ -191,7 +196,8 @@ def _changes(session: Session, result: Checked) -> None:
 
 
 def save_preview(session: Session, user_id: int, filename: str, checked: Checked) -> RosterImport:
-    row = RosterImport(user_id=user_id, filename=filename[:200], status="preview", rows=seal(checked.rows),
+    row = RosterImport(user_id=user_id, filename=filename[:200], status="preview",
+                       rows=seal(checked.rows, keys_of(session), "roster_imports"),
                        summary={"counts": checked.counts, "errors": checked.errors[:MAX_ERRORS_SHOWN],
                                 "more_errors": max(0, len(checked.errors) - MAX_ERRORS_SHOWN)})
     session.add(row)
@@ -199,16 +205,18 @@ def save_preview(session: Session, user_id: int, filename: str, checked: Checked
     return row
 
 
-def preview_rows(imported: RosterImport) -> list[dict]:
-    return unseal(imported.rows) or []
+def preview_rows(session: Session, imported: RosterImport) -> list[dict]:
+    return unseal(imported.rows, keys_of(session), "roster_imports") or []
 
 
 def apply(session: Session, imported: RosterImport) -> dict:
-    rows = [r for r in preview_rows(imported) if r["change"] != "unchanged"]
+    """Central's roster rows written (sealed) by central.terminals.load_schools; the console's details beside
+    them under the same keyed 学籍号."""
+    keys = keys_of(session)
+    rows = [r for r in preview_rows(session, imported) if r["change"] != "unchanged"]
+    terminals.load_schools(session, [], rows, keys)
     for r in rows:
-        session.merge(RosterEntry(student_number=r["student_number"], id_number=r["id_number"], name=r["name"],
-                                  school_code=r["school_code"]))
-        session.merge(RosterDetail(student_number=r["student_number"], gender=r["gender"],
+        session.merge(RosterDetail(student_number=roster_key(keys, r["student_number"]), gender=r["gender"],
                                    class_name=r["class_name"], category=r["category"],
                                    import_id=imported.import_id))
     imported.status = "applied"

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from central.models import Record, School
 
 from . import accounts, progress
-from .records import category_labels
+from .records import category_labels, keys_of, roster_entry
 from .web import COOKIE, PREFIX, Operator, Who, as_int, clean, console_of, posted, redirect, render
 
 router = APIRouter()
@@ -78,7 +78,7 @@ def students(request: Request, who: Who, school: str = "", state: str = "", page
     query = progress.in_scope(who.scope)
     q = clean(q, 18).strip().upper()
     if q:
-        query = query.where(Record.id_number == q)
+        query = query.where(Record.id_number == console_of(request).central.data_keys.id_digest(q))
     if school:
         query = query.where(Record.school_code == clean(school, 20))
     if state in progress.STATE_LABELS:
@@ -102,7 +102,9 @@ def pending(request: Request, who: Who, school: str = ""):
     if school:
         query = query.where(progress.RosterEntry.school_code == clean(school, 20))
     with console_of(request).central.sessions() as session:
-        rows = session.execute(query.order_by(progress.RosterEntry.school_code, progress.RosterDetail.class_name,
-                                              progress.RosterEntry.student_number).limit(5000)).all()
+        keys = keys_of(session)
+        rows = sorted(((roster_entry(keys, entry), detail) for entry, detail in session.execute(
+            query.order_by(progress.RosterEntry.school_code).limit(5000)).all()),
+            key=lambda r: (r[0]["school_code"], r[1].class_name if r[1] else "", r[0]["student_number"]))
         names = dict(session.execute(select(School.code, School.name).where(who.scope.schools())).all())
     return render(request, "pending.html", who, rows=rows, names=names, school=school)

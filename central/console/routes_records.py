@@ -10,7 +10,7 @@ from central.models import Record, RecordVersion
 from . import conflicts, corrections, review
 from .models import User
 from .progress import STATE_LABELS, live
-from .records import category_labels, claim_labels, record_data
+from .records import category_labels, claim_labels, keys_of, record_data
 from .web import Operator, Who, as_int, clean, console_of, not_found, posted, redirect, render
 
 router = APIRouter()
@@ -33,10 +33,10 @@ def _record_page(request: Request, who: Operator, record_id: str, error: str = "
             corrections.CorrectionRequest.record_id == record.record_id)
             .order_by(corrections.CorrectionRequest.requested_at)).all()
         voided = session.scalar(select(Record.record_id).where(Record.record_id == record.record_id, ~live()))
-        return render(request, "record.html", who, record=record, data=record_data(record), versions=versions,
+        return render(request, "record.html", who, record=record, data=record_data(record, keys_of(session)), versions=versions,
                       reviews=review.reviews_of(session, record.record_id), kinds=review.KINDS,
                       statuses=review.STATUSES, states=STATE_LABELS, labels=category_labels(),
-                      claims=claim_labels(), requests=[(r, corrections.diff(r)) for r in requests],
+                      claims=claim_labels(), requests=[(r, corrections.diff(r, keys_of(session))) for r in requests],
                       fields=corrections.FIELDS, voided=bool(voided), error=error, flash=flash,
                       status=400 if error else 200)
 
@@ -74,7 +74,7 @@ async def record_correction(request: Request, record_id: str):
 def correction_list(request: Request, who: Who, status: str = "pending"):
     status = status if status in ("pending", "approved", "rejected") else "pending"
     with console_of(request).central.sessions() as session:
-        items = [(c, corrections.diff(c)) for c in corrections.listing(session, who.scope, status)]
+        items = [(c, corrections.diff(c, keys_of(session))) for c in corrections.listing(session, who.scope, status)]
     return render(request, "corrections.html", who, items=items, shown=status)
 
 

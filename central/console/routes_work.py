@@ -74,7 +74,7 @@ def _import(session, who: Operator, import_id: str) -> RosterImport:
 def roster_preview(request: Request, who: Who, import_id: str):
     with console_of(request).central.sessions() as session:
         imported = _import(session, who, import_id)
-        rows = [r for r in roster.preview_rows(imported) if r["change"] != "unchanged"]
+        rows = [r for r in roster.preview_rows(session, imported) if r["change"] != "unchanged"]
         names = dict(session.execute(select(School.code, School.name)).all())
     return render(request, "roster_preview.html", who, imported=imported, rows=rows[:2000], more=len(rows) - 2000,
                   names=names, summary=imported.summary)
@@ -105,7 +105,7 @@ async def roster_apply(request: Request, import_id: str):
 def _fleet_page(request: Request, who: Operator, code: str = "", error: str = ""):
     console = console_of(request)
     with console.central.sessions() as session:
-        rows = fleet.fleet(session, who.scope, console.online_s, console.clock_skew)
+        rows = fleet.fleet(session, who.scope, console.online_s)
         schools = session.execute(select(School.code, School.name).where(who.scope.schools())
                                   .order_by(School.code)).all()
     return render(request, "fleet.html", who, rows=rows, schools=schools, code=code, error=error,
@@ -281,12 +281,13 @@ async def users_disable(request: Request, username: str):
 def audit_page(request: Request, who: Who, page: str = "1"):
     """The actions of the operators in scope, newest first, with before and after."""
     from .models import AuditEntry
-    from .records import unseal
+    from .records import keys_of, unseal
 
     number = as_int(page, 1, 1)
     with console_of(request).central.sessions() as session:
         ids = [u.user_id for u in _users_in_scope(session, who)]
         entries = session.scalars(select(AuditEntry).where(AuditEntry.user_id.in_(ids))
                                   .order_by(AuditEntry.id.desc()).offset((number - 1) * 100).limit(100)).all()
-    rows = [(e, unseal(e.before), unseal(e.after)) for e in entries]
+        keys = keys_of(session)
+    rows = [(e, unseal(e.before, keys, "audit"), unseal(e.after, keys, "audit")) for e in entries]
     return render(request, "audit.html", who, rows=rows, page=number)

@@ -45,7 +45,6 @@ class Console:
     central: object
     policy: accounts.Policy = field(default_factory=accounts.Policy)
     online_s: int = 10 * 60  # a terminal silent longer than this is flagged offline
-    clock_skew: dict[str, float] = field(default_factory=dict)  # terminal id -> seconds its clock is ahead
     recent: dict = field(default_factory=dict)  # scope -> (when, dashboard figures), see progress.recent_overview
 
 

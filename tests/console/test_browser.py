@@ -10,6 +10,7 @@ import pytest
 from consoleutil import ARTIFACTS, PASSWORD, id_number
 from sqlalchemy import select
 
+from central.console.records import record_data, roster_entry
 from central.models import Record, RecordVersion, RosterEntry
 
 SIZES = {"tablet": (1024, 768), "desktop": (1440, 900)}
@@ -105,17 +106,18 @@ def test_roster_import_with_errors(console, tab, tmp_path):
     assert tab.locator(".card b").first.inner_text() == "2"  # two new students
     shoot(tab, "roster-preview")
     with console.central.sessions() as s:
-        assert s.scalar(select(RosterEntry).where(RosterEntry.id_number == good[0])) is None  # preview only
+        keys = console.central.data_keys
+        assert s.scalar(select(RosterEntry).where(RosterEntry.id_number == keys.id_digest(good[0]))) is None
     tab.click("text=确认导入")
     tab.wait_for_selector("text=已导入")
     with console.central.sessions() as s:
-        rows = s.scalars(select(RosterEntry).order_by(RosterEntry.name)).all()
+        rows = [roster_entry(keys, r) for r in s.scalars(select(RosterEntry))]
         from central import terminals
         from central.models import Terminal
 
         terminal = s.get(Terminal, console.terminal())
-        pulled = terminals.roster_for(s, terminal)
-    assert sorted(r.name for r in rows) == ["张伟", "李娜"]
+        pulled = terminals.roster_for(s, terminal, keys)
+    assert sorted(r["name"] for r in rows) == ["张伟", "李娜"]
     assert sorted(r.id_number for r in pulled) == sorted(good[:2])  # what the school's terminal pulls
     tab.goto(f"{console.url}/console/pending?school=4114030012")
     assert "张伟" in tab.content() and "九年级3班" in tab.content()
@@ -166,7 +168,7 @@ def test_conflict_and_correction(console, tab):
     number = id_number()
     first, _ = console.push(number=number)
     point = console.terminal("P411403001", "411403", role="point")
-    _, result = console.push(number=number, terminal=point)
+    _, result = console.push(number=number, terminal=point, category="return_hukou", claims=[])
     assert result.outcome == "conflict"
     login(tab, console, "county")
     tab.goto(f"{console.url}/console/conflicts")
@@ -206,7 +208,8 @@ def test_conflict_and_correction(console, tab):
         row = s.get(Record, str(first.record_id))
         versions = s.scalars(select(RecordVersion.version).where(RecordVersion.record_id == row.record_id)).all()
     assert (row.version, row.state, sorted(versions)) == (2, "draft", [1, 2])
-    assert '"contact_phone":"13912345678"' in row.payload
+    assert record_data(row, console.central.data_keys)["contact_phone"] == "13912345678"
+    assert "13912345678" not in row.payload  # the corrected version sealed too
 
 
 def test_fleet_page(console, tab):

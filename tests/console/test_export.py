@@ -45,8 +45,8 @@ def test_cli_export_and_naming(console, tmp_path, capsys):
 
 
 def test_checks_refuse_photos_off_spec(console, tmp_path, capsys, client):
-    console.push(photo=jpeg(300, 400, 1))  # not 450x600
-    console.push(photo=jpeg(450, 600, 2, dpi=72))
+    console.push(photo=jpeg(300, 400, 1), unchecked=True)  # not 450x600
+    console.push(photo=jpeg(450, 600, 2, dpi=72), unchecked=True)
     data = ["--data", str(console.central.settings.data_dir)]
     assert main(["export", "--scope", "county:411403", "-o", str(tmp_path / "x.zip"), *data]) == 1
     err = capsys.readouterr().err

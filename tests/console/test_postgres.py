@@ -17,7 +17,7 @@ def test_console_on_postgresql(pg_console, tmp_path):
     console.push(state="printed", school="4114030013")
     console.push(school="4114020001")
     point = console.terminal("P411403001", "411403", role="point")
-    _, conflict = console.push(number=number, terminal=point)
+    _, conflict = console.push(number=number, terminal=point, category="return_hukou", claims=[])
     with console.central.sessions() as s:
         county = progress.overview(s, Scope("county", "411403"))
         assert county["total"] == 3 and county["days"][-1][1] == 3

@@ -1,13 +1,13 @@
 """Accounts and sessions over real HTTP: login, lockout, CSRF, expiry, logout, scope (404), audit, logs."""
 from __future__ import annotations
 
-import json
 import logging
 import time
 
 from sqlalchemy import select
 
 from central.console.models import AuditEntry
+from central.console.records import unseal
 
 
 def test_login_and_dashboard(console, client):
@@ -82,8 +82,10 @@ def test_every_action_is_audited(console, client):
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "review.eligibility")
                             .order_by(AuditEntry.id)).all()
     assert [e.username for e in entries] == ["school1", "school1"]
-    assert json.loads(entries[1].before) == {"status": "issues", "comment": "缺证明"}
-    assert json.loads(entries[1].after)["status"] == "approved"
+    keys = console.central.data_keys
+    assert "缺证明" not in entries[1].before  # sealed at rest under the server data key
+    assert unseal(entries[1].before, keys, "audit") == {"status": "issues", "comment": "缺证明"}
+    assert unseal(entries[1].after, keys, "audit")["status"] == "approved"
     page = client("county").get("/audit").text
     assert "review.eligibility" in page and "缺证明" in page
     assert "review.eligibility" not in client("school2").get("/audit").text
@@ -121,3 +123,26 @@ def test_county_assigns_school_accounts(console, client):
     assert county.post("/users/school3/disable").status_code == 404
     assert county.post("/users/school1-teacher/disable").status_code == 303
     assert client().login("school1-teacher", "Teacher-2024-ok").status_code == 401
+
+
+def test_rotate_key_reseals_the_consoles_own_data(console, client):
+    """kiosk-central rotate-key re-seals audit before/after under the new key (an old key can then be retired);
+    a value written before sealing is sealed too."""
+    from central.console.records import seal
+    from central.rotate import rotate
+
+    record, _ = console.push()
+    client("school1").post(f"/records/{record.record_id}/review", {"kind": "eligibility", "status": "issues",
+                                                                   "comment": "缺证明"})
+    keys = console.central.data_keys
+    console.central.write(lambda s: s.add(AuditEntry(username="cli", action="legacy", target="",
+                                                     before='{"comment": "旧备注"}', after="")))
+    old = keys.current
+    counts = rotate(console.central)
+    assert keys.current != old and counts["console"] >= 2
+    with console.central.sessions() as s:
+        entries = {e.action: e for e in s.scalars(select(AuditEntry))}
+    review, legacy = entries["review.eligibility"], entries["legacy"]
+    assert keys.key_of(review.after) == keys.current and unseal(review.after, keys, "audit")["comment"] == "缺证明"
+    assert "旧备注" not in legacy.before and unseal(legacy.before, keys, "audit") == {"comment": "旧备注"}
+    assert seal({"a": 1}, keys, "audit") != seal({"a": 1}, keys, "audit")  # a fresh nonce each time

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from central.console import progress
 from central.console.models import RecordFlag
+from central.console.records import record_data, roster_entry
 from central.console.scope import Scope
 from central.models import Conflict, Record
 
@@ -41,8 +42,8 @@ def test_conflict_decisions(console, client):
     number = id_number()
     held, _ = console.push(number=number)
     point = console.terminal("P411403001", "411403", role="point")
-    incoming, same_id = console.push(number=number, terminal=point)
-    _, other_terminal = console.push(record_id=held.record_id, number=number, terminal=console.terminal("4114030013"))
+    incoming, same_id = console.push(number=number, terminal=point, category="return_hukou", claims=[])
+    _, other_terminal = console.push(record_id=held.record_id, number=number, terminal=console.terminal(tag="second"))
     draft, _ = console.push(state="submitted")
     _, content = console.push(state="submitted", record_id=draft.record_id, number=draft.id_number,
                               home_address="河南省商丘市梁园区")
@@ -63,12 +64,14 @@ def test_conflict_decisions(console, client):
     assert client("county2").get(f"/conflicts/{content.conflict_id}").status_code == 404
     with console.central.sessions() as s:
         flags = s.scalars(select(RecordFlag.record_id)).all()
-        same_number = s.scalars(select(Record.record_id).where(Record.id_number == number)).all()
+        same_number = s.scalars(select(Record.record_id).where(
+            Record.id_number == console.central.data_keys.id_digest(number))).all()
         replaced = s.get(Record, str(draft.record_id))
         still_open = s.scalars(select(Conflict).where(Conflict.status == "open")).all()
     assert flags == [str(incoming.record_id)]  # the new record set aside, the held one untouched
     assert len(same_number) == 3  # held, incoming (voided) and the other terminal's kept as its own
-    assert "梁园区" in replaced.payload and not still_open
+    assert "梁园区" in record_data(replaced, console.central.data_keys)["home_address"] and not still_open
+    assert "梁园区" not in replaced.payload and number not in replaced.payload  # sealed at rest
 
 
 def test_correction_needs_the_authority_above(console, client):
@@ -113,7 +116,8 @@ def test_progress_counts(console):
     states = dict(county["states"])
     assert (states["未开始"], states["已打印"], states["已签字确认"], county["total"]) == (1, 1, 1, 2)
     assert city["total"] == 3 and school2["total"] == 0
-    assert [entry.id_number for entry, _ in pending] == [numbers[2]]
+    assert [roster_entry(console.central.data_keys, entry)["id_number"] for entry, _ in pending] == [numbers[2]]
+    assert all(numbers[2] not in entry.name + entry.id_number for entry, _ in pending)  # sealed, HMAC
     assert county["days"][-1][1] == 2
 
 

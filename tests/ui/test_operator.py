@@ -4,11 +4,10 @@ reprint count, send back to draft with the audit row, pause refusing a card, the
 path for a student without an ID card to a printed form that says the identity was operator-verified.
 
 Screenshots go to artifacts/ui/operator-*.png."""
+import io
 import subprocess
 import time
 
-import cv2
-import numpy as np
 
 import ui.app  # noqa: F401 - first: it sets the window's size in Kivy's Config before anything opens the window
 from kiosk.document import DocumentImage
@@ -22,7 +21,12 @@ PASSWORD = "Kaoshi2024ok"
 
 
 def jpeg(width, height, colour) -> bytes:
-    return cv2.imencode(".jpg", np.full((height, width, 3), colour, np.uint8))[1].tobytes()
+    """A JPEG of the policy's size at 300 dpi (central refuses attachments below the policy's density)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour[::-1]).save(out, "JPEG", quality=80, dpi=(300, 300))
+    return out.getvalue()
 
 
 PHOTO = FinalPhoto(jpeg(450, 600, (200, 140, 60)), 90, None, None)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # the session needs only their attributes, not OpenCV or Medi
     from kiosk.devices.printer import Printer
     from kiosk.document import DocumentImage
     from kiosk.form.printing import PrintOutcome
-    from kiosk.photo import FinalPhoto
+    from kiosk.photo import FaceMatch, FinalPhoto
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ class RegistrationSession:
     on_saved: Callable[[Record], None] | None = None  # after every write (the wiring kicks the sync worker)
     print_timeout: float = 90.0
     policies: Callable[[], Policy] | None = None  # the policy to apply from the next card on (pulled config)
+    face_matcher: Callable[[bytes, bytes], FaceMatch] | None = None  # kiosk.photo.match_faces (the wiring's); slow
 
     step: Step = Step.ATTRACT
     card: IdentityCard | None = None
@@ -192,9 +193,28 @@ class RegistrationSession:
         return self._attach(Step.PHOTO, "photo", photo.jpeg, photo_confirmed=[c.code for c in photo.confirmations],
                             operator_notes=self._notes_besides("photo") + notes)
 
-    def document_scanned(self, document: DocumentImage) -> Step:
-        """The finished document image; its warnings (OCR mismatch) are stored on the record for the staff."""
-        notes = [OperatorNote(source="document", code=w.code, message=w.message) for w in document.warnings]
+    def face_match(self, document: DocumentImage) -> FaceMatch | None:
+        """The saved photo matched to the portrait on the scanned ID card (seconds at first, dlib loading): call it
+        off the UI thread, with the scan, and hand the result to document_scanned. None when there is nothing to
+        match: no matcher, no photo yet, or the household register page (the assisted path has no portrait)."""
+        if self.face_matcher is None or self.record is None or self.record.operator_verified:
+            return None
+        photo = self.attachment("photo")
+        if photo is None:
+            return None
+        try:
+            return self.face_matcher(photo, document.jpeg)
+        except Exception as exc:  # noqa: BLE001 - a failed match is for the staff to check, never the student's stop
+            from kiosk.photo.match import WARNING_NO_FACE, FaceMatch
+
+            log.warning("face match failed", extra={"fields": {"error": type(exc).__name__}})
+            return FaceMatch(None, "unavailable", None, None, WARNING_NO_FACE)
+
+    def document_scanned(self, document: DocumentImage, face: FaceMatch | None = None) -> Step:
+        """The finished document image; its warnings (OCR mismatch) and the face match's (face_match(document),
+        anything but "same") are stored on the record for the staff, never a refusal."""
+        warnings = list(document.warnings) + ([face.warning] if face is not None and face.warning else [])
+        notes = [OperatorNote(source="document", code=w.code, message=w.message) for w in warnings]
         return self._attach(Step.DOCUMENT, "document", document.jpeg,
                             operator_notes=self._notes_besides("document") + notes)
 

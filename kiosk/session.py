@@ -164,11 +164,26 @@ class RegistrationSession:
     def confirm_identity(self) -> Step:
         return self._advance_from(Step.IDENTITY)
 
-    def set_category(self, *, school_code: str = "", school_name: str = "", student_number: str = "",
-                     claims: list[str] | None = None) -> Step:
-        return self._edit_and_advance(Step.CATEGORY, school_code=school_code or self.record.school_code,
-                                      school_name=school_name, claims=list(claims or []),
-                                      student_number=student_number or self.record.student_number)
+    def set_category(self, *, category: str = "", school_code: str = "", school_name: str = "",
+                     student_number: str = "", claims: list[str] | None = None) -> Step:
+        """The school and claims; `category` another category picked on screen: eligibility is checked again for it
+        (window, terminal role, roster), and the student stays on the step with its reasons when it is not open."""
+        self._touch()
+        self._require(Step.CATEGORY)
+        changes = {}
+        if category and category != self.record.category:
+            result = check_eligibility(self.card, self.policy, category, self.terminal, self.clock(), self.roster,
+                                       self.store)
+            if not result.allowed:
+                self.errors = {"category": "；".join(result.problems)}
+                return self.step
+            entry = result.roster_entry
+            changes = {"category": category, "school_code": entry.school_code if entry else "",
+                       "student_number": entry.student_number if entry else ""}
+        school_code = school_code or changes.pop("school_code", "") or self.record.school_code
+        student_number = student_number or changes.pop("student_number", "") or self.record.student_number
+        return self._edit_and_advance(Step.CATEGORY, school_code=school_code, school_name=school_name,
+                                      claims=list(claims or []), student_number=student_number, **changes)
 
     def set_guardians(self, guardians: list[Guardian]) -> Step:
         return self._edit_and_advance(Step.GUARDIANS, guardians=list(guardians))

@@ -305,3 +305,19 @@ def test_the_photo_is_matched_to_the_card_portrait_and_a_mismatch_is_an_operator
     assert note.message == matches[-1].warning.message and "工作人员" in note.message
     assert session.confirm_review() is Step.PASSWORD
     assert note in make_session.store.get(session.record.record_id).operator_notes  # saved for operator mode
+
+
+def test_a_category_picked_on_screen_is_checked_again_and_refused_with_its_reasons(make_session):
+    session = make_session()
+    assert session.card_read(example_card(), "grade9") is Step.IDENTITY
+    assert session.confirm_identity() is Step.CATEGORY
+    assert session.set_category(category="grade8", school_name="商丘市第一初级中学") is Step.CATEGORY
+    assert "八年级信息采集尚未开始" in session.errors["category"]
+    assert session.set_category(category="return_hukou", school_name="商丘市第一初级中学") is Step.CATEGORY
+    assert "教育行政部门指定报名点" in session.errors["category"]
+    assert make_session.store.get(session.record.record_id).category == "grade9"  # nothing changed
+
+    make_session.clock.now = dt.datetime(2024, 4, 9, 10, 0, tzinfo=TZ)  # the eighth-grade window is open
+    assert session.set_category(category="grade8", school_name="商丘市第一初级中学") is Step.GUARDIANS, session.errors
+    saved = make_session.store.get(session.record.record_id)
+    assert saved.category == "grade8" and saved.school_code == "4114030012"

@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 PRINT_ATTEMPTS = 2  # a transient failure (Retry.NOW) is tried once more before the student sees it
 PAUSED_PROMPT = "暂停服务，请稍候或联系工作人员"
+# The data steps as the student knows them, for what central would reject (kiosk.wire.push_problem) in a step.
+SECTIONS = {Step.CATEGORY: "报考信息", Step.GUARDIANS: "监护人信息", Step.HISTORY: "学习简历",
+            Step.CONTACT: "联系方式", Step.PHOTO: "照片", Step.DOCUMENT: "证件图像"}
 
 
 @dataclass
@@ -244,7 +247,7 @@ class RegistrationSession:
     def confirm_review(self) -> Step:
         self._touch()
         self._require(Step.REVIEW)
-        errors = {k: v for k, v in self._validate().items() if not k.startswith("password")}
+        errors = {k: v for k, v in self._validate().items() if not k.startswith("password")} or self._server_errors()
         if errors:
             self.errors = errors
             return self.step
@@ -261,7 +264,7 @@ class RegistrationSession:
             self.errors = {"password": problem}
             return self.step
         self.record = edit(self.record, self.clock(), password_hash=hash_password(password))
-        errors = self._validate()
+        errors = self._validate() or self._server_errors()
         if errors:  # cannot happen after review unless data changed underneath; never submit an invalid record
             self.errors = errors
             return self.step
@@ -355,6 +358,25 @@ class RegistrationSession:
 
     def _validate(self) -> dict[str, str]:
         return validate_record(self.record, self.policy, self.clock().astimezone(self.policy.tz).date())
+
+    def _server_errors(self) -> dict[str, str]:
+        """What central would reject this record for once submitted (the server's own push checks), as a Chinese
+        error under the field it names, saying which step to go back to; {} when central would take it."""
+        from kiosk.wire import push_problem
+
+        rejection = push_problem(self.record.model_copy(update={"state": RecordState.SUBMITTED}))
+        if rejection is None:
+            return {}
+        log.warning("record would be rejected by central", extra={"fields": {"code": rejection.code,
+                                                                             "detail": rejection.detail}})
+        name = rejection.detail.split(":", 1)[0].split(".", 1)[0]  # "guardians.name: longer than 50 characters"
+        step = next((s for s, prefixes in STEP_FIELDS.items() if s in SECTIONS and name.startswith(prefixes)), None)
+        if name == "identity":
+            return {"identity": "身份证信息超出登记表允许的长度，请联系工作人员"}
+        if step is None or rejection.code not in ("field_too_long", "malformed"):
+            return {name or "record": rejection.message}
+        problem = "内容过长" if rejection.code == "field_too_long" else "含有无法识别的字符"
+        return {name: f"{SECTIONS[step]}中有{problem}，请返回“{SECTIONS[step]}”修改"}
 
     def _step_errors(self, step: Step) -> dict[str, str]:
         prefixes = STEP_FIELDS.get(step, ())

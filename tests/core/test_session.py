@@ -321,3 +321,27 @@ def test_a_category_picked_on_screen_is_checked_again_and_refused_with_its_reaso
     assert session.set_category(category="grade8", school_name="商丘市第一初级中学") is Step.GUARDIANS, session.errors
     saved = make_session.store.get(session.record.record_id)
     assert saved.category == "grade8" and saved.school_code == "4114030012"
+
+
+def test_a_record_central_would_reject_is_never_submitted(make_session):
+    """The server's push checks run before submit: a school name the form allows (60) but central does not (50)
+    keeps the student on review, told which step to fix; fixed there, the record goes through."""
+    session = make_session()
+    walk_to_review(session)
+    assert session.go_back_to(Step.CATEGORY) is Step.CATEGORY
+    too_long = "商丘市第一初级中学" * 6  # 54 characters
+    assert session.set_category(school_name=too_long, claims=["allocation"]) is Step.REVIEW
+    assert session.confirm_review() is Step.REVIEW
+    assert session.errors == {"school_name": "报考信息中有内容过长，请返回“报考信息”修改"}
+    assert session.go_back_to(Step.GUARDIANS) is Step.GUARDIANS
+    long_unit = [GUARDIANS[0].model_copy(update={"work_unit": "商丘市建设局" * 9}), GUARDIANS[1]]
+    assert session.set_guardians(long_unit) is Step.REVIEW
+    assert session.go_back_to(Step.CATEGORY) is Step.CATEGORY
+    assert session.set_category(school_name="商丘市第一初级中学", claims=["allocation"]) is Step.REVIEW
+    assert session.confirm_review() is Step.REVIEW
+    assert session.errors == {"guardians": "监护人信息中有内容过长，请返回“监护人信息”修改"}
+    assert session.go_back_to(Step.GUARDIANS) is Step.GUARDIANS
+    assert session.set_guardians(GUARDIANS) is Step.REVIEW
+    assert session.confirm_review() is Step.PASSWORD
+    assert session.set_password("Kq7#mP2x", "Kq7#mP2x") is Step.PRINT
+    assert make_session.store.get(session.record.record_id).state is RecordState.SUBMITTED

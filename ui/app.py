@@ -53,7 +53,7 @@ from kivy.uix.textinput import TextInput  # noqa: E402
 from kiosk.config import TerminalConfig  # noqa: E402
 from kiosk.errors import KioskError, SealBroken  # noqa: E402
 from kiosk.fonts import CJK_FONT  # noqa: E402
-from kiosk.session import Step  # noqa: E402
+from kiosk.session import PAUSED_PROMPT, Step  # noqa: E402
 
 from .field import FieldHooks  # noqa: E402
 from .keyboard_host import KeyboardHost  # noqa: E402
@@ -402,6 +402,9 @@ class KioskApp(App):
             self.recover("card_reader")
         elif kind is CardEventKind.FAILED:
             attract.reader_status(event.error.message, problem=True)
+        elif kind in (CardEventKind.PLACED, CardEventKind.READ) and (self.session.paused
+                                                                    or self.session.operator_present):
+            attract.reader_status(PAUSED_PROMPT, problem=True)  # paused or in operator mode: no card is read now
         elif kind is CardEventKind.PLACED:
             attract.reader_status("正在读卡，请不要移动身份证…")
         elif kind is CardEventKind.READ and self.session.accepts_card:  # mid-registration: not theirs to start

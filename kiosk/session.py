@@ -36,13 +36,16 @@ if TYPE_CHECKING:  # the session needs only their attributes, not OpenCV or Medi
     from kiosk.devices.printer import Printer
     from kiosk.document import DocumentImage
     from kiosk.form.printing import PrintOutcome
-    from kiosk.photo import FinalPhoto
+    from kiosk.photo import FaceMatch, FinalPhoto
 
 log = logging.getLogger(__name__)
 
 
 PRINT_ATTEMPTS = 2  # a transient failure (Retry.NOW) is tried once more before the student sees it
 PAUSED_PROMPT = "暂停服务，请稍候或联系工作人员"
+# The data steps as the student knows them, for what central would reject (kiosk.wire.push_problem) in a step.
+SECTIONS = {Step.CATEGORY: "报考信息", Step.GUARDIANS: "监护人信息", Step.HISTORY: "学习简历",
+            Step.CONTACT: "联系方式", Step.PHOTO: "照片", Step.DOCUMENT: "证件图像"}
 
 
 @dataclass
@@ -56,6 +59,7 @@ class RegistrationSession:
     on_saved: Callable[[Record], None] | None = None  # after every write (the wiring kicks the sync worker)
     print_timeout: float = 90.0
     policies: Callable[[], Policy] | None = None  # the policy to apply from the next card on (pulled config)
+    face_matcher: Callable[[bytes, bytes], FaceMatch] | None = None  # kiosk.photo.match_faces (the wiring's); slow
 
     step: Step = Step.ATTRACT
     card: IdentityCard | None = None
@@ -163,11 +167,26 @@ class RegistrationSession:
     def confirm_identity(self) -> Step:
         return self._advance_from(Step.IDENTITY)
 
-    def set_category(self, *, school_code: str = "", school_name: str = "", student_number: str = "",
-                     claims: list[str] | None = None) -> Step:
-        return self._edit_and_advance(Step.CATEGORY, school_code=school_code or self.record.school_code,
-                                      school_name=school_name, claims=list(claims or []),
-                                      student_number=student_number or self.record.student_number)
+    def set_category(self, *, category: str = "", school_code: str = "", school_name: str = "",
+                     student_number: str = "", claims: list[str] | None = None) -> Step:
+        """The school and claims; `category` another category picked on screen: eligibility is checked again for it
+        (window, terminal role, roster), and the student stays on the step with its reasons when it is not open."""
+        self._touch()
+        self._require(Step.CATEGORY)
+        changes = {}
+        if category and category != self.record.category:
+            result = check_eligibility(self.card, self.policy, category, self.terminal, self.clock(), self.roster,
+                                       self.store)
+            if not result.allowed:
+                self.errors = {"category": "；".join(result.problems)}
+                return self.step
+            entry = result.roster_entry
+            changes = {"category": category, "school_code": entry.school_code if entry else "",
+                       "student_number": entry.student_number if entry else ""}
+        school_code = school_code or changes.pop("school_code", "") or self.record.school_code
+        student_number = student_number or changes.pop("student_number", "") or self.record.student_number
+        return self._edit_and_advance(Step.CATEGORY, school_code=school_code, school_name=school_name,
+                                      claims=list(claims or []), student_number=student_number, **changes)
 
     def set_guardians(self, guardians: list[Guardian]) -> Step:
         return self._edit_and_advance(Step.GUARDIANS, guardians=list(guardians))
@@ -192,9 +211,28 @@ class RegistrationSession:
         return self._attach(Step.PHOTO, "photo", photo.jpeg, photo_confirmed=[c.code for c in photo.confirmations],
                             operator_notes=self._notes_besides("photo") + notes)
 
-    def document_scanned(self, document: DocumentImage) -> Step:
-        """The finished document image; its warnings (OCR mismatch) are stored on the record for the staff."""
-        notes = [OperatorNote(source="document", code=w.code, message=w.message) for w in document.warnings]
+    def face_match(self, document: DocumentImage) -> FaceMatch | None:
+        """The saved photo matched to the portrait on the scanned ID card (seconds at first, dlib loading): call it
+        off the UI thread, with the scan, and hand the result to document_scanned. None when there is nothing to
+        match: no matcher, no photo yet, or the household register page (the assisted path has no portrait)."""
+        if self.face_matcher is None or self.record is None or self.record.operator_verified:
+            return None
+        photo = self.attachment("photo")
+        if photo is None:
+            return None
+        try:
+            return self.face_matcher(photo, document.jpeg)
+        except Exception as exc:  # noqa: BLE001 - a failed match is for the staff to check, never the student's stop
+            from kiosk.photo.match import WARNING_NO_FACE, FaceMatch
+
+            log.warning("face match failed", extra={"fields": {"error": type(exc).__name__}})
+            return FaceMatch(None, "unavailable", None, None, WARNING_NO_FACE)
+
+    def document_scanned(self, document: DocumentImage, face: FaceMatch | None = None) -> Step:
+        """The finished document image; its warnings (OCR mismatch) and the face match's (face_match(document),
+        anything but "same") are stored on the record for the staff, never a refusal."""
+        warnings = list(document.warnings) + ([face.warning] if face is not None and face.warning else [])
+        notes = [OperatorNote(source="document", code=w.code, message=w.message) for w in warnings]
         return self._attach(Step.DOCUMENT, "document", document.jpeg,
                             operator_notes=self._notes_besides("document") + notes)
 
@@ -209,7 +247,7 @@ class RegistrationSession:
     def confirm_review(self) -> Step:
         self._touch()
         self._require(Step.REVIEW)
-        errors = {k: v for k, v in self._validate().items() if not k.startswith("password")}
+        errors = {k: v for k, v in self._validate().items() if not k.startswith("password")} or self._server_errors()
         if errors:
             self.errors = errors
             return self.step
@@ -226,7 +264,7 @@ class RegistrationSession:
             self.errors = {"password": problem}
             return self.step
         self.record = edit(self.record, self.clock(), password_hash=hash_password(password))
-        errors = self._validate()
+        errors = self._validate() or self._server_errors()
         if errors:  # cannot happen after review unless data changed underneath; never submit an invalid record
             self.errors = errors
             return self.step
@@ -320,6 +358,25 @@ class RegistrationSession:
 
     def _validate(self) -> dict[str, str]:
         return validate_record(self.record, self.policy, self.clock().astimezone(self.policy.tz).date())
+
+    def _server_errors(self) -> dict[str, str]:
+        """What central would reject this record for once submitted (the server's own push checks), as a Chinese
+        error under the field it names, saying which step to go back to; {} when central would take it."""
+        from kiosk.wire import push_problem
+
+        rejection = push_problem(self.record.model_copy(update={"state": RecordState.SUBMITTED}))
+        if rejection is None:
+            return {}
+        log.warning("record would be rejected by central", extra={"fields": {"code": rejection.code,
+                                                                             "detail": rejection.detail}})
+        name = rejection.detail.split(":", 1)[0].split(".", 1)[0]  # "guardians.name: longer than 50 characters"
+        step = next((s for s, prefixes in STEP_FIELDS.items() if s in SECTIONS and name.startswith(prefixes)), None)
+        if name == "identity":
+            return {"identity": "身份证信息超出登记表允许的长度，请联系工作人员"}
+        if step is None or rejection.code not in ("field_too_long", "malformed"):
+            return {name or "record": rejection.message}
+        problem = "内容过长" if rejection.code == "field_too_long" else "含有无法识别的字符"
+        return {name: f"{SECTIONS[step]}中有{problem}，请返回“{SECTIONS[step]}”修改"}
 
     def _step_errors(self, step: Step) -> dict[str, str]:
         prefixes = STEP_FIELDS.get(step, ())

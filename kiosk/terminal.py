@@ -30,6 +30,12 @@ log = logging.getLogger(__name__)
 Say = Callable[[str], None]
 
 
+def _match_faces(live_jpeg: bytes, card_jpeg: bytes):
+    from kiosk.photo import match_faces  # dlib and MediaPipe load on the first match, not at start
+
+    return match_faces(live_jpeg, card_jpeg)
+
+
 class PulledConfig:
     """The policy and roster the terminal applies, from the last good configuration pulled from central (kept on
     disk for offline use), the shipped policy when central served none of that name. Also the session's Roster."""
@@ -104,6 +110,7 @@ class TerminalCore:
         kwargs.setdefault("idle_timeout", dt.timedelta(seconds=self.config.idle_timeout_seconds))
         kwargs.setdefault("on_saved", self.saved)
         kwargs.setdefault("policies", lambda: self.pulled.policy)
+        kwargs.setdefault("face_matcher", _match_faces)
         return RegistrationSession(self.pulled.policy, self.station, self.store, self.pulled, **kwargs)
 
     def close(self) -> None:

@@ -53,7 +53,7 @@ from kivy.uix.textinput import TextInput  # noqa: E402
 from kiosk.config import TerminalConfig  # noqa: E402
 from kiosk.errors import KioskError, SealBroken  # noqa: E402
 from kiosk.fonts import CJK_FONT  # noqa: E402
-from kiosk.session import Step  # noqa: E402
+from kiosk.session import PAUSED_PROMPT, Step  # noqa: E402
 
 from .field import FieldHooks  # noqa: E402
 from .keyboard_host import KeyboardHost  # noqa: E402
@@ -402,6 +402,9 @@ class KioskApp(App):
             self.recover("card_reader")
         elif kind is CardEventKind.FAILED:
             attract.reader_status(event.error.message, problem=True)
+        elif kind in (CardEventKind.PLACED, CardEventKind.READ) and (self.session.paused
+                                                                    or self.session.operator_present):
+            attract.reader_status(PAUSED_PROMPT, problem=True)  # paused or in operator mode: no card is read now
         elif kind is CardEventKind.PLACED:
             attract.reader_status("正在读卡，请不要移动身份证…")
         elif kind is CardEventKind.READ and self.session.accepts_card:  # mid-registration: not theirs to start
@@ -471,19 +474,21 @@ class KioskApp(App):
 
         screen = self.sm.get_screen("document")
         screen.busy()
-        id_number, spec, scanner = self.session.record.id_number, self.session.policy.document, self.devices.scanner
+        session, scanner = self.session, self.devices.scanner
+        id_number, spec = session.record.id_number, session.policy.document
 
         def scan():
             try:
                 image = scanner.scan()
             except Exception as exc:  # noqa: BLE001 - the device failed, not the picture
                 return exc, None
-            return None, make_document(image, id_number, spec)
+            document = make_document(image, id_number, spec)
+            return None, (document, session.face_match(document))  # the match here, off the UI thread
 
         def done(result, error) -> None:
             if self.session.step is not Step.DOCUMENT:
                 return
-            device_error, document = result or (None, None)
+            device_error, scanned = result or (None, None)
             if device_error is not None:
                 if not isinstance(device_error, KioskError):
                     log.error("scanner failed", extra={"fields": {"error": type(device_error).__name__}})
@@ -493,14 +498,14 @@ class KioskApp(App):
             if error is not None:
                 screen.show_document(None, error.message if isinstance(error, KioskError) else "扫描失败，请重试")
                 return
-            self._document = document
-            screen.show_document(document.image)
+            self._document = scanned  # (DocumentImage, FaceMatch | None)
+            screen.show_document(scanned[0].image)
 
         self.background(scan, done)
 
     def document_use(self) -> None:
         if self._document is not None:
-            self.act("document_scanned", self._document)
+            self.act("document_scanned", *self._document)  # (document, its face match)
 
     # -- print ----------------------------------------------------------------------------------------------------
     def print_form(self) -> None:

@@ -122,7 +122,7 @@ def run_robot(config: TerminalConfig, *, category: str = "grade9", at: dt.dateti
         photo = take_photo(devices.open_camera(), policy.photo, step)
         expect(session, session.photo_taken(photo, [c.code for c in photo.confirmations]), Step.DOCUMENT)
         document = make_document(devices.scanner.scan(), read.id_number, policy.document)
-        expect(session, session.document_scanned(document), Step.REVIEW)
+        expect(session, session.document_scanned(document, session.face_match(document)), Step.REVIEW)
         step(f"照片 {len(photo.jpeg)} 字节，证件图像 {len(document.jpeg)} 字节")
         expect(session, session.confirm_review(), Step.PASSWORD)
         expect(session, session.set_password(DEMO_PASSWORD, DEMO_PASSWORD), Step.PRINT)

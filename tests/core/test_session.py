@@ -1,6 +1,7 @@
 """A scripted robot walks the registration session as the UI does, through the same methods."""
 import datetime as dt
 import hashlib
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import cv2
@@ -67,15 +68,16 @@ HISTORY = [StudyEntry(start="2021-09", end="2024-03", school="商丘市第一初
            StudyEntry(start="2015-09", end="2021-08", school="睢阳区文化路小学", witness="孙老师")]
 
 
-def walk_to_review(session):
+def walk_to_review(session, photo: bytes = JPEG_PHOTO, document=None):
     assert session.card_read(example_card(), "grade9") is Step.IDENTITY
     assert session.confirm_identity() is Step.CATEGORY
     assert session.set_category(school_name="商丘市第一初级中学", claims=["allocation"]) is Step.GUARDIANS
     assert session.set_guardians(GUARDIANS) is Step.HISTORY
     assert session.set_history(HISTORY) is Step.CONTACT
     assert session.set_contact("13803700001", "河南省商丘市睢阳区文化路88号") is Step.PHOTO
-    assert session.photo_taken(final_photo(), ALL_CONFIRMED) is Step.DOCUMENT
-    assert session.document_scanned(document_image()) is Step.REVIEW
+    assert session.photo_taken(final_photo(photo), ALL_CONFIRMED) is Step.DOCUMENT
+    document = document or document_image()
+    assert session.document_scanned(document, session.face_match(document)) is Step.REVIEW
 
 
 def test_full_registration(make_session):
@@ -267,3 +269,79 @@ def test_a_broken_seal_on_review_stops_the_flow_not_an_empty_frame(make_session)
         db.execute("UPDATE attachments SET data = X'00112233445566778899aabbccddeeff00' WHERE kind='photo'")
     assert session.attachment("photo") is None and session.step is Step.REFUSED
     assert "联系工作人员" in session.refusal[0]
+
+
+FACES = Path("/work/shared/faces")
+
+
+@pytest.mark.skipif(not (FACES / "labels.json").exists(), reason="shared/faces is not on this machine")
+def test_the_photo_is_matched_to_the_card_portrait_and_a_mismatch_is_an_operator_note(make_session):
+    """A simulated card printed with a portrait, scanned askew: the same face leaves no note; another student's
+    face leaves the match's warning for the staff, and the flow goes on (never a refusal)."""
+    from drivers.scanner.simulated import draw_card, place_on_desk
+    from kiosk.document import make_document
+    from kiosk.photo import match_faces
+
+    def head(name, top, bottom, left, right):  # a head-and-shoulders crop, as a card portrait or a live photo
+        return cv2.imread(str(FACES / name))[top:bottom, left:right]
+
+    portrait, friend = head("ot_idphoto.jpg", 176, 816, 721, 1213), head("hv_test0.jpg", 172, 823, 695, 1195)
+    card = example_card()
+    document = make_document(place_on_desk(draw_card(card, portrait=portrait)), card.id_number,
+                             get_policy("henan-2024").document)
+    matches = []
+    session = make_session()
+    session.face_matcher = lambda live, scanned: matches.append(match_faces(live, scanned)) or matches[-1]
+    walk_to_review(session, photo=cv2.imencode(".jpg", portrait)[1].tobytes(), document=document)
+    assert matches[-1].verdict == "same", matches[-1].distance
+    assert not [n for n in session.record.operator_notes if n.code.startswith("face_")]
+
+    assert session.go_back_to(Step.PHOTO) is Step.PHOTO  # a friend sits down for the photo
+    assert session.photo_taken(final_photo(cv2.imencode(".jpg", friend)[1].tobytes()), ALL_CONFIRMED) is Step.REVIEW
+    assert session.go_back_to(Step.DOCUMENT) is Step.DOCUMENT
+    assert session.document_scanned(document, session.face_match(document)) is Step.REVIEW
+    assert matches[-1].verdict in ("different", "uncertain"), matches[-1].distance
+    note = next(n for n in session.record.operator_notes if n.code.startswith("face_"))
+    assert note.message == matches[-1].warning.message and "工作人员" in note.message
+    assert session.confirm_review() is Step.PASSWORD
+    assert note in make_session.store.get(session.record.record_id).operator_notes  # saved for operator mode
+
+
+def test_a_category_picked_on_screen_is_checked_again_and_refused_with_its_reasons(make_session):
+    session = make_session()
+    assert session.card_read(example_card(), "grade9") is Step.IDENTITY
+    assert session.confirm_identity() is Step.CATEGORY
+    assert session.set_category(category="grade8", school_name="商丘市第一初级中学") is Step.CATEGORY
+    assert "八年级信息采集尚未开始" in session.errors["category"]
+    assert session.set_category(category="return_hukou", school_name="商丘市第一初级中学") is Step.CATEGORY
+    assert "教育行政部门指定报名点" in session.errors["category"]
+    assert make_session.store.get(session.record.record_id).category == "grade9"  # nothing changed
+
+    make_session.clock.now = dt.datetime(2024, 4, 9, 10, 0, tzinfo=TZ)  # the eighth-grade window is open
+    assert session.set_category(category="grade8", school_name="商丘市第一初级中学") is Step.GUARDIANS, session.errors
+    saved = make_session.store.get(session.record.record_id)
+    assert saved.category == "grade8" and saved.school_code == "4114030012"
+
+
+def test_a_record_central_would_reject_is_never_submitted(make_session):
+    """The server's push checks run before submit: a school name the form allows (60) but central does not (50)
+    keeps the student on review, told which step to fix; fixed there, the record goes through."""
+    session = make_session()
+    walk_to_review(session)
+    assert session.go_back_to(Step.CATEGORY) is Step.CATEGORY
+    too_long = "商丘市第一初级中学" * 6  # 54 characters
+    assert session.set_category(school_name=too_long, claims=["allocation"]) is Step.REVIEW
+    assert session.confirm_review() is Step.REVIEW
+    assert session.errors == {"school_name": "报考信息中有内容过长，请返回“报考信息”修改"}
+    assert session.go_back_to(Step.GUARDIANS) is Step.GUARDIANS
+    long_unit = [GUARDIANS[0].model_copy(update={"work_unit": "商丘市建设局" * 9}), GUARDIANS[1]]
+    assert session.set_guardians(long_unit) is Step.REVIEW
+    assert session.go_back_to(Step.CATEGORY) is Step.CATEGORY
+    assert session.set_category(school_name="商丘市第一初级中学", claims=["allocation"]) is Step.REVIEW
+    assert session.confirm_review() is Step.REVIEW
+    assert session.errors == {"guardians": "监护人信息中有内容过长，请返回“监护人信息”修改"}
+    assert session.go_back_to(Step.GUARDIANS) is Step.GUARDIANS
+    assert session.set_guardians(GUARDIANS) is Step.REVIEW
+    assert session.confirm_review() is Step.PASSWORD
+    assert session.set_password("Kq7#mP2x", "Kq7#mP2x") is Step.PRINT
+    assert make_session.store.get(session.record.record_id).state is RecordState.SUBMITTED

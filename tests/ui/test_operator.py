@@ -130,9 +130,9 @@ def test_operator_mode_by_pin(kiosk_ui):
     assert d.screen.big_prompt.text == PAUSED_PROMPT
     d.screenshot("operator-03-paused")
     d.tap(d.screen.simulate_button)
-    d.until(lambda: "正在读卡" in d.screen.status.text, 10, "the card on the reader")
-    d.wait(1.5)  # read, and refused: still the attract screen
-    assert app.sm.current == "attract" and app.session.record is None
+    d.until(lambda: d.screen.status.text == PAUSED_PROMPT, 10, "the card on the reader")  # never 正在读卡
+    d.wait(1.5)  # read, and refused: still the attract screen, still saying so
+    assert app.sm.current == "attract" and app.session.record is None and d.screen.status.text == PAUSED_PROMPT
     login_by_pin(d)
     d.tap(d.screen.pause_button)
     assert not app.session.paused

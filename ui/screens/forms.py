@@ -3,7 +3,6 @@ from the session's record when the step is entered, hands what was typed to the 
 session's errors under the fields they name."""
 from __future__ import annotations
 
-import inspect
 import typing
 
 from kivy.uix.boxlayout import BoxLayout
@@ -133,12 +132,7 @@ class CategoryScreen(FormScreen):
         claims = [code for code, choice in self.claims.items() if choice.state == "down"]
         changes = {"school_name": self.school.text, "claims": claims}
         category = self.category
-        if category and category != self.ctl.session.record.category:
-            if "category" not in inspect.signature(self.ctl.session.set_category).parameters:
-                self.show_message("如需更改报考类别，请联系工作人员")
-                return
-            changes["category"] = category  # the session re-checks eligibility for the new category
-        self.ctl.act("set_category", **changes)
+        self.ctl.act("set_category", category=category, **changes)  # the session re-checks a changed category
 
     def clear(self) -> None:
         super().clear()

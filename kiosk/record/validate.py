@@ -6,6 +6,7 @@ import re
 
 from kiosk.policy import Policy
 
+from .limits import GUARDIAN_LIMITS, STRING_LIMITS, STUDY_LIMITS
 from .model import Record
 from .text import name_problem, phone_problem, text_problem
 
@@ -36,7 +37,8 @@ def study_history_problems(entries, today: dt.date) -> dict[str, str]:
             continue
         if start > end:
             errors[f"{key}.end"] = "结束年月不能早于开始年月"
-        for field, label, limit in (("school", "学校", 60), ("role", "任何职务", 20), ("witness", "证明人", 50)):
+        for field, label, limit in (("school", "学校", STUDY_LIMITS["school"]), ("role", "任何职务", STUDY_LIMITS["role"]),
+                                    ("witness", "证明人", STUDY_LIMITS["witness"])):
             problem = text_problem(getattr(e, field), label, limit)
             if problem:
                 errors[f"{key}.{field}"] = problem
@@ -68,7 +70,7 @@ def validate_record(record: Record, policy: Policy, today: dt.date) -> dict[str,
         if not STUDENT_NUMBER.match(record.student_number or ""):
             errors["student_number"] = "学籍号格式不正确（应为大写字母和数字）"
     if record.school_name:
-        problem = text_problem(record.school_name, "学校名称", 60)
+        problem = text_problem(record.school_name, "学校名称", STRING_LIMITS["school_name"])
         if problem:
             errors["school_name"] = problem
     if not record.guardians:
@@ -79,7 +81,7 @@ def validate_record(record: Record, policy: Policy, today: dt.date) -> dict[str,
         for field, problem in (
             ("name", name_problem(g.name, "监护人姓名")),
             ("phone", phone_problem(g.phone, "监护人电话", landline_ok=True)),
-            ("work_unit", text_problem(g.work_unit, "工作单位", 60, required=False)),
+            ("work_unit", text_problem(g.work_unit, "工作单位", GUARDIAN_LIMITS["work_unit"], required=False)),
         ):
             if problem:
                 errors[f"guardians[{i}].{field}"] = problem
@@ -91,7 +93,7 @@ def validate_record(record: Record, policy: Policy, today: dt.date) -> dict[str,
     problem = phone_problem(record.contact_phone, "联系电话")
     if problem:
         errors["contact_phone"] = problem
-    problem = text_problem(record.home_address, "家庭住址", 100)
+    problem = text_problem(record.home_address, "家庭住址", STRING_LIMITS["home_address"])
     if problem:
         errors["home_address"] = problem
     for claim in record.claims:

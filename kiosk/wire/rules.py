@@ -14,6 +14,8 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
 from kiosk.record import TRANSITIONS, Record, RecordState
+from kiosk.record.limits import (CLAIM_LIMIT, GUARDIAN_LIMITS, IDENTITY_KEYS, IDENTITY_LIMIT, LIST_LIMITS,
+                                 STRING_LIMITS, STUDY_LIMITS)
 
 # Chinese messages by code: the terminal shows these to the operator next to the kept record.
 MESSAGES = {
@@ -41,17 +43,7 @@ class Rejection:
         return MESSAGES[self.code]
 
 
-# -- field limits ------------------------------------------------------------------------------------------------
-# (max length) per string field; lists as (max items). Derived from the form: a name fits 15 Han characters on the
-# chip (30 with margin), an address 35 (the chip) / 60 (home address line), a school name 50.
-STRING_LIMITS = {"policy": 64, "category": 32, "terminal_id": 40, "school_code": 20, "school_name": 50,
-                 "student_number": 20, "contact_phone": 20, "home_address": 100, "photo_sha256": 64,
-                 "document_sha256": 64, "password_hash": 200}
-IDENTITY_LIMIT, IDENTITY_KEYS = 80, 32  # each chip field; the chip's address is the longest (70 bytes, 35 chars)
-GUARDIAN_LIMITS = {"name": 30, "phone": 20, "work_unit": 50}
-STUDY_LIMITS = {"start": 7, "end": 7, "school": 50, "role": 20, "witness": 30}
-LIST_LIMITS = {"guardians": 4, "study_history": 12, "claims": 10}
-CLAIM_LIMIT = 32
+# -- field limits: kiosk/record/limits.py (shared with the kiosk's validation) --------------------------------
 BAD_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # NUL and controls (PostgreSQL text holds no NUL)
 ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
 SCHOOL_CODE = re.compile(r"[0-9A-Za-z-]{0,20}")

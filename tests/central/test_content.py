@@ -15,6 +15,7 @@ from PIL import Image
 
 from central import models
 from kiosk.policy import load_policies
+from kiosk.record.limits import STRING_LIMITS
 from kiosk.wire import API, PushItem, PushRequest, PushResponse, jpeg_problem
 
 POLICY = load_policies()["henan-2024"]
@@ -35,7 +36,7 @@ def test_field_limits(server, make_kiosk):
     kiosk = make_kiosk(server)
     record = kiosk.new_record()
     photo, document = _files(kiosk, record)
-    too_long = {"home_address": "文" * 101, "school_name": "校" * 51, "contact_phone": "1" * 21,
+    too_long = {"home_address": "文" * 101, "school_name": "校" * (STRING_LIMITS["school_name"] + 1), "contact_phone": "1" * 21,
                 "claims": ["x"] * 11, "identity": {**record.identity, "name": "名" * 81}}
     for field, value in too_long.items():
         result = _push(kiosk, record.model_copy(update={field: value}), photo, document)

@@ -324,24 +324,24 @@ def test_a_category_picked_on_screen_is_checked_again_and_refused_with_its_reaso
 
 
 def test_a_record_central_would_reject_is_never_submitted(make_session):
-    """The server's push checks run before submit: a school name the form allows (60) but central does not (50)
-    keeps the student on review, told which step to fix; fixed there, the record goes through."""
+    """The form, the kiosk's validation and central's push checks share one limit table (kiosk/record/limits.py):
+    one character over is refused on the step where it was typed (before, the form took 60 and central 50, so the
+    record was submitted and then rejected forever); exactly at the limit the record passes the push checks the
+    session runs before submit, and is submitted."""
+    from kiosk.record.limits import GUARDIAN_LIMITS, STRING_LIMITS
+
     session = make_session()
     walk_to_review(session)
     assert session.go_back_to(Step.CATEGORY) is Step.CATEGORY
-    too_long = "商丘市第一初级中学" * 6  # 54 characters
-    assert session.set_category(school_name=too_long, claims=["allocation"]) is Step.REVIEW
-    assert session.confirm_review() is Step.REVIEW
-    assert session.errors == {"school_name": "报考信息中有内容过长，请返回“报考信息”修改"}
+    assert session.set_category(school_name="校" * (STRING_LIMITS["school_name"] + 1),
+                                claims=["allocation"]) is Step.CATEGORY
+    assert "school_name" in session.errors
+    assert session.set_category(school_name="校" * STRING_LIMITS["school_name"], claims=["allocation"]) is Step.REVIEW
     assert session.go_back_to(Step.GUARDIANS) is Step.GUARDIANS
-    long_unit = [GUARDIANS[0].model_copy(update={"work_unit": "商丘市建设局" * 9}), GUARDIANS[1]]
-    assert session.set_guardians(long_unit) is Step.REVIEW
-    assert session.go_back_to(Step.CATEGORY) is Step.CATEGORY
-    assert session.set_category(school_name="商丘市第一初级中学", claims=["allocation"]) is Step.REVIEW
-    assert session.confirm_review() is Step.REVIEW
-    assert session.errors == {"guardians": "监护人信息中有内容过长，请返回“监护人信息”修改"}
-    assert session.go_back_to(Step.GUARDIANS) is Step.GUARDIANS
-    assert session.set_guardians(GUARDIANS) is Step.REVIEW
+    over = [GUARDIANS[0].model_copy(update={"work_unit": "局" * (GUARDIAN_LIMITS["work_unit"] + 1)}), GUARDIANS[1]]
+    assert session.set_guardians(over) is Step.GUARDIANS
+    at = [GUARDIANS[0].model_copy(update={"work_unit": "局" * GUARDIAN_LIMITS["work_unit"]}), GUARDIANS[1]]
+    assert session.set_guardians(at) is Step.REVIEW
     assert session.confirm_review() is Step.PASSWORD
     assert session.set_password("Kq7#mP2x", "Kq7#mP2x") is Step.PRINT
     assert make_session.store.get(session.record.record_id).state is RecordState.SUBMITTED

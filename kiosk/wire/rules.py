@@ -73,7 +73,7 @@ def _strings(record: Record):
 
 def _identity(record: Record) -> dict:
     """The chip's fields as the wire carries them (the typed Identity's JSON, extra keys included)."""
-    return record.identity.model_dump()
+    return dict(record.identity)  # the typed Identity reads as a mapping; a record built without validation holds a dict
 
 
 def field_problem(record: Record) -> Rejection | None:

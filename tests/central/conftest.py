@@ -276,3 +276,15 @@ def central_process(tmp_path):
 def cli(*argv: str) -> str:
     return subprocess.run([sys.executable, "-m", "central.cli", "--log-level", "WARNING", *argv], check=True,
                           capture_output=True, text=True, timeout=120).stdout
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_umask():
+    """kiosk-central's main sets umask 077 for the server it starts; tests call it in-process, so the rest of the
+    suite gets its umask back."""
+    import os
+
+    previous = os.umask(0o022)
+    os.umask(previous)
+    yield
+    os.umask(previous)

@@ -88,3 +88,15 @@ def chromium():
             "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"])
         yield instance
         instance.close()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_umask():
+    """kiosk-central's main sets umask 077 for the server it starts; tests call it in-process, so the rest of the
+    suite gets its umask back."""
+    import os
+
+    previous = os.umask(0o022)
+    os.umask(previous)
+    yield
+    os.umask(previous)

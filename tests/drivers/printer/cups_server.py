@@ -96,6 +96,15 @@ class CupsServer:
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
     def start(self) -> "CupsServer":
+        # cupsd runs filters and backends as lp: its files must be readable whatever umask the test process was
+        # left with (kiosk-central's main sets 077 for the server's data, and tests call it in-process).
+        previous = os.umask(0o022)
+        try:
+            return self._start()
+        finally:
+            os.umask(previous)
+
+    def _start(self) -> "CupsServer":
         r = self.root
         for sub in ("run", "cache", "state", "log", "ppd", "out", "bin/backend"):
             (r / sub).mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "drivers" / "printer"))
+from cups_server import cupsd  # noqa: E402,F401 - the private cupsd fixture, shared with the printer tests
 from uiflow import lay_card, walk_to  # noqa: E402
 
 from kiosk.session import Step  # noqa: E402
@@ -119,25 +121,6 @@ def test_network_down_is_shown_on_every_screen_with_the_backlog(kiosk_ui):
     assert app.network.text.startswith("网络未连接")
     assert app.network.get_root_window() is not None
     d.screenshot("failure-network-down")
-
-
-@pytest.fixture
-def cupsd():
-    sys.path.insert(0, str(Path(__file__).parents[1] / "drivers" / "printer"))
-    from cups_server import CupsServer, cups_available, make_root
-
-    if not cups_available():
-        pytest.skip("cupsd (Debian package cups) is not installed")
-    import os
-    import shutil
-
-    if os.geteuid() != 0:
-        pytest.skip("the private cupsd needs root to run its filters and backends as the lp user")
-    root = make_root()
-    server = CupsServer(root).start()
-    yield server
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def test_paper_out_waits_for_the_operator_then_reprints(kiosk_ui, cupsd):

@@ -31,7 +31,7 @@ def test_reader_lost_mid_flow_keeps_what_was_typed_and_calls_staff(kiosk_ui):
     app.devices.card_reader.simulate("vanish")  # the USB reader unplugged
     d.on("failure", timeout=15)
     screen = d.screen
-    assert screen.title.text == "身份证阅读器连接中断" and "已填写的信息已保留" in screen.advice.text
+    assert screen.headline.text == "身份证阅读器连接中断" and "已填写的信息已保留" in screen.advice.text
     assert screen.exit_button.opacity == 1 and screen.retry_button.opacity == 0
     d.tap(screen.call_button)
     assert screen.called.text == "已呼叫工作人员，请稍候"
@@ -56,7 +56,7 @@ def test_camera_error_and_silence_then_scanner_failure_each_retry(kiosk_ui):
     lay_card(d)
     walk_to(d, Step.PHOTO)
     d.on("failure", timeout=15)
-    assert d.screen.title.text == "摄像头无法使用" and "无法打开摄像头" in d.screen.advice.text
+    assert d.screen.headline.text == "摄像头无法使用" and "无法打开摄像头" in d.screen.advice.text
     d.screenshot("failure-camera-error")
 
     # a camera that sends one frame and then nothing: silent for 5 s, not 正在打开摄像头… forever
@@ -64,7 +64,7 @@ def test_camera_error_and_silence_then_scanner_failure_each_retry(kiosk_ui):
     d.tap(d.screen.retry_button)
     d.on("photo")
     d.on("failure", timeout=20)
-    assert d.screen.title.text == "摄像头没有画面" and d.screen.retry_button.text == "重试"
+    assert d.screen.headline.text == "摄像头没有画面" and d.screen.retry_button.text == "重试"
     d.screenshot("failure-camera-silent")
 
     from drivers.camera.demo import demo_camera
@@ -79,7 +79,7 @@ def test_camera_error_and_silence_then_scanner_failure_each_retry(kiosk_ui):
     app.devices.scanner = ImageScanner("/nonexistent/document.jpg")
     d.tap(d.screen.scan_button)
     d.on("failure", timeout=15)
-    assert d.screen.title.text == "证件扫描设备故障" and "无法读取证件图像" in d.screen.advice.text
+    assert d.screen.headline.text == "证件扫描设备故障" and "无法读取证件图像" in d.screen.advice.text
     d.screenshot("failure-scanner")
     app.devices.scanner = real_scanner
     d.tap(d.screen.retry_button)
@@ -102,7 +102,7 @@ def test_broken_seal_stops_the_flow_and_flags_the_terminal(kiosk_ui):
     app.session.set_contact(app.session.record.contact_phone, app.session.record.home_address)
     app.refresh()  # the review screen reads the photo again
     d.on("failure", timeout=10)
-    assert d.screen.title.text == "终端存储的数据校验失败"
+    assert d.screen.headline.text == "终端存储的数据校验失败"
     assert app.session.record is None
     d.screenshot("failure-seal")
     d.until(lambda: central_peripherals(app).get("staff_call", "").startswith("seal"), 15, "seal staff call")

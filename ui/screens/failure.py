@@ -74,8 +74,8 @@ class FailureScreen(StepScreen):
         self.failure: Failure | None = None
         self.prompt.height, self.prompt.opacity = 0, 0  # the title below says it in large type
         self.content.add_widget(Widget(size_hint_y=0.3))
-        self.title = label("", 40, ERROR, bold=True, halign="center")
-        self.content.add_widget(self.title)
+        self.headline = label("", 40, ERROR, bold=True, halign="center")
+        self.content.add_widget(self.headline)
         self.advice = label("", 28, TEXT, halign="center")
         self.content.add_widget(self.advice)
         self.operator = label("", 22, MUTED, halign="center")
@@ -94,7 +94,7 @@ class FailureScreen(StepScreen):
     def show(self, failure: Failure) -> None:
         self.failure = failure
         self.prompt.text = failure.title
-        self.title.text = failure.title
+        self.headline.text = failure.title
         self.advice.text = failure.advice
         self.operator.text = f"工作人员：{failure.operator}" if failure.operator else ""
         self.called.text = ""
@@ -115,7 +115,7 @@ class FailureScreen(StepScreen):
     def clear(self) -> None:
         super().clear()
         self.failure = None
-        for widget in (self.title, self.advice, self.operator, self.called):
+        for widget in (self.headline, self.advice, self.operator, self.called):
             widget.text = ""
 
 

@@ -59,7 +59,8 @@ from .field import FieldHooks  # noqa: E402
 from .keyboard_host import KeyboardHost  # noqa: E402
 from .operator_mode import OperatorMode  # noqa: E402
 from .overlays import IdleCountdown, NetworkBadge  # noqa: E402
-from .photo_feeder import PhotoFeeder  # noqa: E402
+from .commands.run import release_memory  # noqa: E402
+from .photo_feeder import PhotoFeeder, warm as warm_photo  # noqa: E402
 from .screens import SCREENS  # noqa: E402
 from .screens import failure as failures  # noqa: E402
 
@@ -149,7 +150,9 @@ class KioskApp(App):
                                                                  self._stop_poller),
                                                name="card-poller", daemon=True)
         self._poller_thread.start()
-        self._intervals = [Clock.schedule_interval(self._tick, 1.0), Clock.schedule_interval(self.show_network, 2.0)]
+        self._intervals = [Clock.schedule_interval(self._tick, 1.0), Clock.schedule_interval(self.show_network, 2.0),
+                           Clock.schedule_once(lambda _dt: warm_photo(self.session.policy.photo,
+                                                                      self.devices.open_camera), 0.5)]
         self.field.start()
         self.operator.start()
 
@@ -251,6 +254,7 @@ class KioskApp(App):
             if step is Step.ATTRACT:
                 self._wipe_widgets()
                 self.field.end_session()
+                release_memory()  # the last student's buffers, freed, go back to the system
             screen.enter(self.session)
             self._shown = step
             self.sm.current = step.value
@@ -418,7 +422,7 @@ class KioskApp(App):
     # -- photo ------------------------------------------------------------------------------------------------------
     def _start_photo(self) -> None:
         self._stop_photo()
-        self.feeder = PhotoFeeder(self.devices.open_camera(), self.session.policy.photo,
+        self.feeder = PhotoFeeder(self.devices.open_camera, self.session.policy.photo,
                                   realtime=self.realtime_camera).start()
         self._photo_clock = Clock.schedule_interval(self._photo_poll, 1 / 30)
 

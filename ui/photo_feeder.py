@@ -1,26 +1,71 @@
-"""Camera frames fed to the PhotoSession on a worker thread, the UI taking the newest outcome when it likes."""
+"""Camera frames fed to the PhotoSession on a worker thread, the UI taking the newest outcome when it likes.
+
+The face models are the terminal's, loaded once (kiosk.photo.session.PhotoModels, one per photo spec: `models_for`)
+and lent to each student's session; `warm` loads them (and the camera) in the background after the attract screen,
+so neither the first photo nor the start-up waits for them. Everything of a student lives in the feeder's thread
+and goes with it: the session and its shots, the newest frame, the camera opened and closed there.
+"""
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 OPEN_ALLOWANCE_S = 10.0  # opening a camera and loading the face models may take this long before frames are due
 
+_models = None  # the PhotoModels of the spec in use
+_models_lock = threading.Lock()
+
+
+def models_for(spec):
+    """The terminal's PhotoModels for this photo spec (a policy pulled with another spec gets new ones; the old
+    ones close once their last session ends)."""
+    global _models
+    from kiosk.photo.session import PhotoModels
+
+    with _models_lock:
+        old = _models
+        if old is None or old.spec != spec:
+            _models = PhotoModels(spec)
+    if old is not None and old is not _models:
+        threading.Thread(target=old.close, name="photo-models-close", daemon=True).start()
+    return _models
+
+
+def warm(spec, camera: Callable[[], object] | None = None) -> threading.Thread:
+    """Loads the face models (and builds the camera) on a background thread: the first photo then starts at once."""
+
+    def run() -> None:
+        try:
+            if camera is not None:
+                camera()
+            models_for(spec).load()
+        except Exception:  # noqa: BLE001 - the photo step loads them again and shows its own failure
+            log.exception("photo warm-up failed")
+
+    thread = threading.Thread(target=run, name="photo-warm", daemon=True)
+    thread.start()
+    return thread
+
 
 class PhotoFeeder:
     """Feeds camera frames to a PhotoSession on a worker thread; the UI takes the newest outcome when it likes.
 
-    All PhotoSession calls hold one lock, so retake/choose from the UI never race a feed. With realtime=True a
-    camera whose read() never waits (the scripted one) is paced to its frame rate; a live camera paces itself.
+    `camera` is a camera or a callable giving one (called on the worker thread: building a camera may take
+    seconds). All PhotoSession calls hold one lock, so retake/choose from the UI never race a feed. With
+    realtime=True a camera whose read() never waits (the scripted one) is paced to its frame rate; a live camera
+    paces itself.
     """
 
-    def __init__(self, camera, spec, *, fps: float = 15.0, realtime: bool = True, preview_height: int = 600):
-        self.camera, self.spec, self.fps, self.realtime = camera, spec, fps, realtime
+    def __init__(self, camera, spec, *, fps: float = 15.0, realtime: bool = True, preview_height: int = 600,
+                 models=None):
+        self._camera_source, self.spec, self.fps, self.realtime = camera, spec, fps, realtime
         self.preview_height = preview_height
+        self.models = models
         self.session = None
         self.error: str | None = None
         self._lock = threading.Lock()
@@ -36,42 +81,60 @@ class PhotoFeeder:
         return self
 
     def _run(self) -> None:
-        import cv2
-
-        from kiosk.photo import Phase, PhotoSession
-
+        camera = None
         try:
-            self.camera.open()
-            with self._lock:
-                self.session = PhotoSession(self.spec)
-                self._last_frame = time.monotonic()  # the models are loaded: from now on frames are due
-            while not self._stop.is_set():
-                with self._lock:
-                    live = self.session.phase is Phase.LIVE
-                if not live:
-                    self._stop.wait(0.05)
-                    continue
-                began = time.monotonic()
-                frame = self.camera.read(0.5)
-                if frame is None:
-                    self._stop.wait(0.02)  # a camera that answers at once with nothing: no busy loop
-                    continue
-                self._last_frame = time.monotonic()
-                with self._lock:
-                    state = self.session.feed(frame)
-                h, w = frame.image.shape[:2]
-                scale = self.preview_height / h
-                preview = cv2.flip(cv2.resize(frame.image, (round(w * scale), self.preview_height),
-                                              interpolation=cv2.INTER_AREA), 1)  # a mirror for the student
-                with self._slot_lock:
-                    self._latest = (state, preview)
-                if self.realtime:
-                    self._stop.wait(max(0.0, 1 / self.fps - (time.monotonic() - began)))
+            source = self._camera_source
+            camera = source() if callable(source) else source
+            models = self.models or models_for(self.spec)
+            with models.session() as session:  # waits for the last student's feeder to let go of the models
+                if self._stop.is_set():
+                    return
+                camera.open()
+                try:
+                    with self._lock:
+                        self.session = session
+                        self._last_frame = time.monotonic()  # the models are loaded: from now on frames are due
+                    self._feed(camera)
+                finally:
+                    with self._lock:
+                        self.session = None
+                    with self._slot_lock:
+                        self._latest = None
+                    camera.close()
         except KioskError as exc:
             self.error = exc.message
         except Exception:  # noqa: BLE001 - a broken camera must not take the app down
             log.exception("photo feeder failed")
             self.error = "摄像头故障，请联系工作人员"
+
+    def _feed(self, camera) -> None:
+        import cv2
+
+        from kiosk.photo import Phase
+
+        while not self._stop.is_set():
+            with self._lock:
+                live = self.session.phase is Phase.LIVE
+            if not live:
+                self._stop.wait(0.05)
+                continue
+            began = time.monotonic()
+            frame = camera.read(0.5)
+            if frame is None:
+                self._stop.wait(0.02)  # a camera that answers at once with nothing: no busy loop
+                continue
+            self._last_frame = time.monotonic()
+            with self._lock:
+                state = self.session.feed(frame)
+            h, w = frame.image.shape[:2]
+            scale = self.preview_height / h
+            preview = cv2.flip(cv2.resize(frame.image, (round(w * scale), self.preview_height),
+                                          interpolation=cv2.INTER_AREA), 1)  # a mirror for the student
+            del frame
+            with self._slot_lock:
+                self._latest = (state, preview)
+            if self.realtime:
+                self._stop.wait(max(0.0, 1 / self.fps - (time.monotonic() - began)))
 
     @property
     def silent_for(self) -> float:
@@ -102,18 +165,19 @@ class PhotoFeeder:
 
     def retake(self) -> None:
         with self._lock:
+            if self.session is None:
+                raise KioskError("摄像头已关闭，请重新进入拍照步骤")
             self.session.retake()
             self._last_frame = time.monotonic()
 
     def choose(self, index: int):
         with self._lock:
+            if self.session is None:
+                raise KioskError("摄像头已关闭，请重新进入拍照步骤")
             return self.session.choose(index)
 
     def stop(self) -> None:
+        """Ends the session: the worker closes the camera and lets go of the models (waited for up to 5 s)."""
         self._stop.set()
-        self._thread.join(5)
-        with self._lock:
-            if self.session is not None:
-                self.session.close()
-                self.session = None
-        self.camera.close()
+        if self._thread.is_alive():
+            self._thread.join(5)

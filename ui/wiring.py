@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.clock import SimulatedClock, utcnow
@@ -24,6 +25,8 @@ from kiosk.paths import TerminalPaths
 from kiosk.terminal import Say, TerminalCore, open_core
 
 from .demo import Demo, start_demo
+
+_camera_lock = threading.Lock()
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Devices:
     printer: object  # kiosk.devices.printer.Printer
     camera_spec: str
     badge_reader: object | None = None  # kiosk.devices.badge.BadgeReader: the operator's badges
+    _camera: object | None = field(default=None, repr=False)  # the simulated photo camera, built once
 
     @property
     def simulated_card(self) -> bool:
@@ -46,9 +50,17 @@ class Devices:
         return self.camera_spec == "simulator"
 
     def open_camera(self):
+        """The photo camera, not yet opened. The simulated one is built once (its scripted student takes seconds
+        and ~100 MB to render) and opened and closed again by each photo step; a real one is made afresh, so no
+        frame of the last student waits in its buffer."""
         import drivers.camera
 
-        return drivers.camera.open(self.camera_spec)
+        if not self.simulated_camera:
+            return drivers.camera.open(self.camera_spec)
+        with _camera_lock:
+            if self._camera is None:
+                self._camera = drivers.camera.open(self.camera_spec)
+            return self._camera
 
     def card_read(self, card: IdentityCard) -> None:
         """A card was read: the simulated document camera shows that very card."""

@@ -83,6 +83,11 @@ class FaceAnalyser:
         self._work: np.ndarray | None = None  # reused buffers: the scaled frame and its RGB copy
         self._rgb: np.ndarray | None = None
 
+    def forget(self) -> None:
+        """A new subject: nothing measured on the last one (carried scene, face count) is used again. The models
+        stay loaded (kiosk.photo.session.PhotoModels lends one analyser to each student)."""
+        self._fresh, self._frames, self._others = None, 0, 0
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)

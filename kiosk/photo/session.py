@@ -4,11 +4,16 @@ A Kivy screen or a test robot drives it the same way:
     session = PhotoSession(spec)
     state = session.feed(frame)        # every frame: state.message is what to show
     session.retake(); session.choose(0) -> FinalPhoto
-Time comes from the frames' timestamps, so a scripted camera gives deterministic runs.
+Time comes from the frames' timestamps, so a scripted camera gives deterministic runs. A terminal keeps one
+PhotoModels and takes each student's session from it (`with models.session() as session:`): the face models load
+once, not per student.
 """
 from __future__ import annotations
 
+import contextlib
 import enum
+import threading
+from collections.abc import Iterator
 
 import numpy as np
 from dataclasses import dataclass, field
@@ -118,6 +123,8 @@ class PhotoSession:
         self.spec, self.t = spec, thresholds or Thresholds()
         self.analyser = analyser or FaceAnalyser(spec, self.t.capture(), tracking=True)  # what make accepts
         self.maker = maker or PhotoMaker(spec, self.t)
+        # the models it loaded itself are its to close; given ones are the giver's
+        self._owned = [m for m, given in ((self.analyser, analyser), (self.maker, maker)) if given is None]
         self.stable_seconds, self.blink_window = stable_seconds, blink_window
         self.hysteresis = Hysteresis()
         self.blink = BlinkDetector(self.t.blink_ratio, self.t.min_eye_open)
@@ -128,8 +135,10 @@ class PhotoSession:
         self._shown: str | None = None
 
     def close(self) -> None:
-        self.analyser.close()
-        self.maker.close()
+        """Closes the models this session loaded itself (not those it was given)."""
+        for model in self._owned:
+            model.close()
+        self._owned = []
 
     def feed(self, frame: Frame) -> SessionState:
         if self.phase is not Phase.LIVE:
@@ -201,3 +210,37 @@ class PhotoSession:
 
     def warnings_for_operator(self) -> list[Problem]:
         return list(self.chosen.operator_warnings) if self.chosen else []
+
+
+class PhotoModels:
+    """The photo step's face models (the live FaceAnalyser and the PhotoMaker with its still one: five MediaPipe
+    graphs), loaded once and lent to one PhotoSession at a time. Built per student they cost seconds and about
+    130 MB each time, and glibc keeps tens of MB of every closed one (bench_ui); MediaPipe's own graph reset leaks
+    too, so the graphs run on and only the analyser's per-subject state is forgotten."""
+
+    def __init__(self, spec: PhotoSpec, thresholds: Thresholds | None = None):
+        self.spec, self.t = spec, thresholds or Thresholds()
+        self._lent = threading.Lock()  # one session at a time: a MediaPipe graph is not for two threads
+        self._loading = threading.Lock()
+        self._models: tuple[FaceAnalyser, PhotoMaker] | None = None
+
+    def load(self) -> tuple[FaceAnalyser, PhotoMaker]:
+        """Loads the models now (a warm-up thread may call this ahead of the first photo)."""
+        with self._loading:
+            if self._models is None:
+                self._models = FaceAnalyser(self.spec, self.t.capture(), tracking=True), PhotoMaker(self.spec, self.t)
+            return self._models
+
+    @contextlib.contextmanager
+    def session(self, **kwargs) -> Iterator[PhotoSession]:
+        """A session on the shared models, waiting while another holds them; nothing of it is kept afterwards."""
+        with self._lent:
+            analyser, maker = self.load()
+            analyser.forget()
+            yield PhotoSession(self.spec, self.t, analyser=analyser, maker=maker, **kwargs)
+
+    def close(self) -> None:
+        with self._lent, self._loading:
+            models, self._models = self._models, None
+        for model in models or ():
+            model.close()

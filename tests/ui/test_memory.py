@@ -1,0 +1,43 @@
+"""Memory flat over registrations (issue 13, item 9): the photo step's face models and the simulated camera are
+built once and lent to every student; nothing of a student's photo session stays referenced after it ends."""
+import gc
+import weakref
+
+from kiosk.session import Step
+
+from .uiflow import lay_card, walk_to
+
+
+def _photo_session(d):
+    """The live photo step up to its auto-capture, the shots chosen and confirmed by touch; the document step."""
+    app = d.app
+    lay_card(d)
+    app.devices.card_reader.simulate("remove")
+    walk_to(d, Step.PHOTO)
+    d.until(lambda: app.feeder is not None and app.feeder.shots(), 60, "the auto-capture")
+    d.on("photo")
+    d.frames(2)
+    feeder = app.feeder
+    session = feeder.session
+    kept = {"feeder": weakref.ref(feeder), "session": weakref.ref(session)}
+    for i, shot in enumerate(session.shots):
+        kept[f"shot {i}"], kept[f"photo {i}"] = weakref.ref(shot), weakref.ref(shot.photo)
+    models = (session.analyser, session.maker, app.devices.open_camera())
+    photo = d.screen
+    for choice in photo.confirmations:
+        d.tap(choice)
+    d.tap(photo.use_button)
+    d.on("document")
+    return kept, models
+
+
+def test_photo_models_are_shared_and_a_finished_session_is_collected(kiosk_ui):
+    d, app = kiosk_ui, kiosk_ui.app
+    first, models = _photo_session(d)
+    d.tap(d.screen.exit_button)  # 退出，清除本人信息
+    d.on("attract")
+    d.until(lambda: first["feeder"]() is None or not first["feeder"]()._thread.is_alive(), 10, "the feeder's end")
+    gc.collect()
+    assert {name: ref() for name, ref in first.items() if ref() is not None} == {}
+    _second, again = _photo_session(d)  # the next student: the same models and camera, nothing rebuilt
+    assert all(a is b for a, b in zip(models, again))

@@ -12,7 +12,8 @@ with it and the 20 students on its roster): nothing of the server is in the kios
 - screen transition p95: a session step changed -> the new screen entered and one frame drawn.
 
 BENCH_UI_PROFILE=1 prints where the memory is (smaps by mapping, tracemalloc's top Python allocations) at the
-attract screen and after the last registration, to stderr.
+attract screen and after the last registration, to stderr; BENCH_UI_CPROFILE=FILE writes a cProfile of the start-up;
+BENCH_UI_REGISTRATIONS=N runs fewer registrations (diagnosis only).
 """
 import json
 import os
@@ -58,6 +59,8 @@ def _rss_mb() -> float:
 def _slope(values: list[float]) -> float:
     """Least-squares slope of values against their index."""
     n = len(values)
+    if n < 2:
+        return 0.0
     mx, my = (n - 1) / 2, sum(values) / n
     return sum((i - mx) * (v - my) for i, v in enumerate(values)) / sum((i - mx) ** 2 for i in range(n))
 
@@ -85,6 +88,12 @@ def _profile(when: str) -> None:
 def child() -> dict:
     spawned = float(os.environ["BENCH_UI_SPAWNED"])  # time.monotonic() of the parent at spawn (system-wide clock)
     profile = bool(os.environ.get("BENCH_UI_PROFILE"))
+    startup = None
+    if os.environ.get("BENCH_UI_CPROFILE"):  # diagnosis: a cProfile of the start-up written to that file
+        import cProfile
+
+        startup = cProfile.Profile()
+        startup.enable()
     if profile:
         import tracemalloc
 
@@ -112,6 +121,9 @@ def child() -> dict:
     runTouchApp(embedded=True)
     EventLoop.idle()
     cold = time.monotonic() - spawned
+    if startup is not None:
+        startup.disable()
+        startup.dump_stats(os.environ["BENCH_UI_CPROFILE"])
     assert app.sm.current == "attract"
 
     import gc
@@ -213,7 +225,7 @@ def child() -> dict:
     return {"cold_s": cold, "rss_start_mb": rss_start, "rss_first_mb": rss[0], "rss_mb": rss[-1],
             "growth_mb": _slope(rss[-FIT_LAST:]), "p95_ms": transitions[int(len(transitions) * 0.95)][0] * 1000,
             "transitions": len(transitions), "first_frame_s": first_frames[0],
-            "later_frame_s": statistics.median(first_frames[1:]), "rss": [round(v, 1) for v in rss]}
+            "later_frame_s": statistics.median(first_frames[1:] or first_frames), "rss": [round(v, 1) for v in rss]}
 
 
 def _central(root: Path):

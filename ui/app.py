@@ -113,8 +113,9 @@ class KioskApp(App):
         theme.configure(screen)  # the config's size, or borderless over the display, for a window made now
         from kivy.core.window import Window
 
-        from .wiring import build
+        from .wiring import build, prestart_ui
 
+        prestart_ui()  # the pinyin runtime starts beside the build
         register_font()
         Window.clearcolor = theme.BACKGROUND
         theme.apply(Window, screen)  # also when a window existed before the app

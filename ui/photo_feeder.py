@@ -44,6 +44,9 @@ def warm(spec, camera: Callable[[], object] | None = None) -> threading.Thread:
             if camera is not None:
                 camera()
             models_for(spec).load()
+            from .commands.run import release_memory
+
+            release_memory()  # what building them freed (the simulated camera's own models) goes back
         except Exception:  # noqa: BLE001 - the photo step loads them again and shows its own failure
             log.exception("photo warm-up failed")
 

@@ -1,5 +1,6 @@
-"""Memory flat over registrations (issue 13, item 9): the photo step's face models and the simulated camera are
-built once and lent to every student; nothing of a student's photo session stays referenced after it ends."""
+"""Memory flat over registrations (issue 13, item 9): the photo step's face models, the simulated camera and the
+preview texture are made once and reused for every student; nothing of a student's photo session stays referenced
+after it ends."""
 import gc
 import weakref
 
@@ -22,8 +23,9 @@ def _photo_session(d):
     kept = {"feeder": weakref.ref(feeder), "session": weakref.ref(session)}
     for i, shot in enumerate(session.shots):
         kept[f"shot {i}"], kept[f"photo {i}"] = weakref.ref(shot), weakref.ref(shot.photo)
-    models = (session.analyser, session.maker, app.devices.open_camera())
     photo = d.screen
+    models = (session.analyser, session.maker, app.devices.open_camera(), photo._texture)
+    assert photo._texture is not None  # frames were shown
     for choice in photo.confirmations:
         d.tap(choice)
     d.tap(photo.use_button)
@@ -39,5 +41,5 @@ def test_photo_models_are_shared_and_a_finished_session_is_collected(kiosk_ui):
     d.until(lambda: first["feeder"]() is None or not first["feeder"]()._thread.is_alive(), 10, "the feeder's end")
     gc.collect()
     assert {name: ref() for name, ref in first.items() if ref() is not None} == {}
-    _second, again = _photo_session(d)  # the next student: the same models and camera, nothing rebuilt
+    _second, again = _photo_session(d)  # the next student: the same models, camera and texture
     assert all(a is b for a, b in zip(models, again))

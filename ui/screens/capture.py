@@ -226,7 +226,9 @@ class PhotoScreen(StepScreen):
         self.shot_choices, self.confirmations = [], []
         self.preview.texture = None
         self.preview.opacity = 0
-        self._texture = None
+        if self._texture is not None:  # one preview texture for every student: blanked, not made again
+            self._texture.blit_buffer(bytes(self._texture.width * self._texture.height * 3), colorfmt="rgb",
+                                      bufferfmt="ubyte")
         self.show_live()
 
 

@@ -154,27 +154,27 @@ def child() -> dict:
             EventLoop.idle()
             time.sleep(0.005)
 
+    screens = None
+    if profile:  # where the transitions' time goes
+        import cProfile
+
+        screens = cProfile.Profile()
+
     def step(method, *args, **kwargs):
+        """A session method (as the app's act calls it), then the app shows the new step: that is timed."""
         before = session.step
         getattr(session, method)(*args, **kwargs)
         t = time.perf_counter()
+        if screens is not None:
+            screens.enable()
         app.refresh()
         EventLoop.idle()
+        if screens is not None:
+            screens.disable()
         if session.step is not before:
             transitions.append((time.perf_counter() - t, session.step.value))
         if profile and len(rss) < 2:
             print(f"  {method} -> {session.step.value}: RSS {_rss_mb():.0f} MB", file=sys.stderr)
-
-    def timed(action) -> None:
-        """An app action that changes the step (photo_use, document_use): its refresh + one frame timed."""
-        before = session.step
-        t = time.perf_counter()
-        action()
-        EventLoop.idle()
-        assert session.step is not before, session.errors
-        transitions.append((time.perf_counter() - t, session.step.value))
-        if profile and len(rss) < 2:
-            print(f"  -> {session.step.value}: RSS {_rss_mb():.0f} MB", file=sys.stderr)
 
     photo_screen = app.sm.get_screen("photo")
     for card in cards:
@@ -193,12 +193,12 @@ def child() -> dict:
         EventLoop.idle()
         if profile and len(rss) < 2:
             print(f"  captured: RSS {_rss_mb():.0f} MB", file=sys.stderr)
-        timed(lambda: app.photo_use(0, [c.code for c in CONFIRMATIONS]))
+        step("photo_taken", app.feeder.choose(0), [c.code for c in CONFIRMATIONS])  # as photo_use does
         app.document_scan()
         wait(lambda: app._document is not None, "the document scan")
         if profile and len(rss) < 2:
             print(f"  scanned: RSS {_rss_mb():.0f} MB", file=sys.stderr)
-        timed(app.document_use)
+        step("document_scanned", *app._document)  # as document_use does
         step("confirm_review")
         password = f"Kaoshi{card.id_number[-4:]}ok"
         before = session.step
@@ -221,6 +221,9 @@ def child() -> dict:
     app.stop()
     transitions.sort()
     if profile:
+        import pstats
+
+        pstats.Stats(screens, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
         print("slowest transitions:", [(round(t * 1000), name) for t, name in transitions[-15:]], file=sys.stderr)
     return {"cold_s": cold, "rss_start_mb": rss_start, "rss_first_mb": rss[0], "rss_mb": rss[-1],
             "growth_mb": _slope(rss[-FIT_LAST:]), "p95_ms": transitions[int(len(transitions) * 0.95)][0] * 1000,

@@ -153,7 +153,7 @@ class KioskApp(App):
         self._poller_thread.start()
         self._intervals = [Clock.schedule_interval(self._tick, 1.0), Clock.schedule_interval(self.show_network, 2.0),
                            Clock.schedule_once(lambda _dt: warm_photo(self.session.policy.photo,
-                                                                      self.devices.open_camera), 0.5)]
+                                                                      self.devices.open_camera))]
         self.field.start()
         self.operator.start()
 

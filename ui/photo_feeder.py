@@ -36,10 +36,12 @@ def models_for(spec):
     return _models
 
 
-def warm(spec, camera: Callable[[], object] | None = None) -> threading.Thread:
-    """Loads the face models (and builds the camera) on a background thread: the first photo then starts at once."""
+def warm(spec, camera: Callable[[], object] | None = None, *, after: float = 2.0) -> threading.Thread:
+    """Loads the face models (and builds the camera) on a background thread, `after` seconds from now (the start-up
+    and the attract screen's first frames draw without it competing): the first photo then starts at once."""
 
     def run() -> None:
+        time.sleep(after)
         try:
             if camera is not None:
                 camera()

@@ -7,7 +7,10 @@ and goes with it: the session and its shots, the newest frame, the camera opened
 """
 from __future__ import annotations
 
+import importlib
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +39,20 @@ def models_for(spec):
     return _models
 
 
+def import_mediapipe() -> None:
+    """Imports MediaPipe on a thread of its own. Its module keeps the ImportError of an optional dependency
+    (sounddevice) with its traceback, and so every frame of the stack that first imported it, for good: never a
+    student's feeder thread, whose frame holds the session and its shots."""
+    if "mediapipe" in sys.modules:
+        return
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    thread = threading.Thread(target=importlib.import_module, args=("mediapipe",), name="mediapipe-import",
+                              daemon=True)
+    thread.start()
+    thread.join()
+
+
 def warm(spec, camera: Callable[[], object] | None = None, *, after: float = 2.0) -> threading.Thread:
     """Loads the face models (and builds the camera) on a background thread, `after` seconds from now (the start-up
     and the attract screen's first frames draw without it competing): the first photo then starts at once."""
@@ -43,6 +60,7 @@ def warm(spec, camera: Callable[[], object] | None = None, *, after: float = 2.0
     def run() -> None:
         time.sleep(after)
         try:
+            import_mediapipe()
             if camera is not None:
                 camera()
             models_for(spec).load()
@@ -88,6 +106,7 @@ class PhotoFeeder:
     def _run(self) -> None:
         camera = None
         try:
+            import_mediapipe()  # (the scripted camera and the models use it)
             source = self._camera_source
             camera = source() if callable(source) else source
             models = self.models or models_for(self.spec)

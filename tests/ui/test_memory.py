@@ -38,8 +38,16 @@ def test_photo_models_are_shared_and_a_finished_session_is_collected(kiosk_ui):
     first, models = _photo_session(d)
     d.tap(d.screen.exit_button)  # 退出，清除本人信息
     d.on("attract")
-    d.until(lambda: first["feeder"]() is None or not first["feeder"]()._thread.is_alive(), 10, "the feeder's end")
-    gc.collect()
-    assert {name: ref() for name, ref in first.items() if ref() is not None} == {}
+
+    def alive() -> dict:
+        gc.collect()
+        return {name: ref() for name, ref in first.items() if ref() is not None}
+
+    try:
+        d.until(lambda: not alive(), 10, "the session's objects collected")  # the feeder's thread ends first
+    except AssertionError:
+        kept = alive()
+        holders = {name: sorted({type(r).__name__ for r in gc.get_referrers(obj)}) for name, obj in kept.items()}
+        raise AssertionError(f"still referenced by: {holders}") from None
     _second, again = _photo_session(d)  # the next student: the same models, camera and texture
     assert all(a is b for a, b in zip(models, again))

@@ -78,6 +78,14 @@ def _profile(when: str) -> None:
     print(f"== {when}: RSS {_rss_mb():.0f} MB", file=sys.stderr)
     for path, kb in sorted(groups.items(), key=lambda kv: -kv[1])[:15]:
         print(f"  {kb / 1024:8.1f} MB  {path}", file=sys.stderr)
+    import gc
+    import types
+
+    root = str(Path(__file__).resolve().parents[1])
+    frames = [f"{o.f_code.co_filename.removeprefix(root)}:{o.f_code.co_name}" for o in gc.get_objects()
+              if type(o) is types.FrameType and o.f_code.co_filename.startswith(root)
+              and "/.venv/" not in o.f_code.co_filename]
+    print(f"  project frames alive (kept by a stored traceback, or running): {sorted(set(frames))}", file=sys.stderr)
     import tracemalloc
 
     if tracemalloc.is_tracing():

@@ -30,8 +30,8 @@ REGISTRATIONS = int(os.environ.get("BENCH_UI_REGISTRATIONS", 20))  # fewer: diag
 FIT_LAST = 15
 COLD_GOAL_S, RSS_GOAL_MB, GROWTH_GOAL_MB, TRANSITION_GOAL_MS = 3.0, 300.0, 0.5, 100.0
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-# This bench at the commit before the memory and start-up work (bee3836), measured under contention
-BEFORE = {"cold_s": 5.57, "rss_start_mb": 366, "rss_mb": 930, "growth_mb": 0.67, "p95_ms": 335, "first_frame_s": 5.66}
+# This bench run on the commit before the memory and start-up work (bee3836), measured under contention (load ~7)
+BEFORE = {"cold_s": 1.99, "rss_start_mb": 292, "rss_mb": 881, "growth_mb": 3.20, "p95_ms": 362, "first_frame_s": 1.28}
 
 
 def _id_number(base: str, serial: int) -> str:
@@ -304,9 +304,9 @@ def run() -> list[Row]:
         Row("ui: screen transition p95 (ms)", r["p95_ms"], "ms", TRANSITION_GOAL_MS, "goal <=",
             f"{note}; {r['transitions']} transitions, refresh + one frame; {before('p95_ms', 'ms')}"),
         Row("ui: first camera frame after entering the photo step (s)", r["first_frame_s"], "s",
-            BEFORE["first_frame_s"], "goal <=",
-            f"{note}; the first registration (later ones: median {r['later_frame_s']:.2f} s); the goal is the "
-            f"figure before the work: deferring the models must not slow the first photo"),
+            BEFORE["first_frame_s"], "baseline",
+            f"{note}; the first registration (later ones: median {r['later_frame_s']:.2f} s); reference: the figure "
+            f"before the work (models loaded by the first photo step then): deferring them must not slow it"),
     ]
 
 if __name__ == "__main__":

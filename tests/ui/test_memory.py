@@ -51,3 +51,22 @@ def test_photo_models_are_shared_and_a_finished_session_is_collected(kiosk_ui):
         raise AssertionError(f"still referenced by: {holders}") from None
     _second, again = _photo_session(d)  # the next student: the same models, camera and texture
     assert all(a is b for a, b in zip(models, again))
+
+
+def test_a_new_photo_spec_gets_new_models_and_the_old_ones_close():
+    import time
+
+    from kiosk.policy import get_policy
+    from ui.photo_feeder import models_for
+
+    spec = get_policy("henan-2024").photo
+    first = models_for(spec)
+    assert models_for(spec) is first  # one set for the terminal's life
+    with first.session() as _session:  # a student is being photographed when a new policy arrives
+        other = models_for(spec.model_copy(update={"head_ratio": spec.head_ratio * 0.99}))
+        assert other is not first and first._models is not None  # not closed under the student
+    deadline = time.monotonic() + 10
+    while first._models is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert first._models is None  # closed once the session let go
+    assert models_for(spec) is not other

@@ -20,7 +20,7 @@ from kiosk.devices.badge import BadgeEvent, BadgeEventKind, Operator
 from kiosk.errors import KioskError
 from kiosk.files import write_json
 from kiosk.identity import CardType, IdentityCard, check_id_number, ethnicity_codes, mask_id
-from kiosk.record import AuditEntry, Record, RecordState
+from kiosk.record import AuditEntry, Record, RecordState, operator_actor
 
 log = logging.getLogger(__name__)
 
@@ -175,22 +175,21 @@ class OperatorDesk:
 
     def sign(self, record_id: str, operator: str) -> Record:
         """The operator has the signed paper: the record is locked."""
-        return self._saved(self.store.apply(record_id, "sign", _actor(operator)))
+        return self._saved(self.store.apply(record_id, "sign", operator_actor(operator)))
 
     def reopen(self, record_id: str, operator: str, reason: str) -> Record:
         """The paper is taken back: the record goes back to draft as a new version, the reason audited."""
         reason = " ".join(reason.split())[:200]
-        return self._saved(self.store.apply(record_id, "revise", _actor(operator), reason=reason))
+        return self._saved(self.store.apply(record_id, "revise", operator_actor(operator), reason=reason))
 
     def reprint(self, record_id: str, operator: str, printer, *, policy=None, terminal_id: str | None = None,
                 timeout: float = 90.0):
         """Prints the form once more (counted, audited as the operator); returns the PrintOutcome."""
         from kiosk.form.printing import PrintService
-        from kiosk.form.signing import HmacSigner
 
-        service = PrintService(self.store, printer, HmacSigner.from_device_key(self.store.key), policy=policy,
-                               clock=self.clock, timeout=timeout, terminal_id=terminal_id)
-        outcome = service.print_record(record_id, _actor(operator))
+        service = PrintService(self.store, printer, policy=policy, clock=self.clock, timeout=timeout,
+                               terminal_id=terminal_id)
+        outcome = service.print_record(record_id, operator_actor(operator))
         self._saved(outcome.record)
         return outcome
 
@@ -214,7 +213,7 @@ class OperatorDesk:
 
     def set_paused(self, paused: bool, operator: str) -> None:
         """Pause or resume the terminal (kept across restarts), audited."""
-        actor = _actor(operator)
+        actor = operator_actor(operator)
         if self.pause_file is not None:
             write_json(self.pause_file, {"paused": paused, "by": actor, "at": self.clock().isoformat()})
         action = "pause" if paused else "resume"
@@ -288,13 +287,6 @@ def _state_text(state: str) -> str:
     if state == "simulator":
         return "正常（模拟设备）"
     return state
-
-
-def _actor(operator: str) -> str:
-    operator = (operator or "").strip()
-    if not operator:
-        raise KioskError("须由工作人员刷卡登录后操作", detail="no operator id")
-    return operator if operator.startswith("operator:") else f"operator:{operator}"
 
 
 # -- the assisted path ---------------------------------------------------------------------------------------------

@@ -8,13 +8,13 @@ import logging
 from dataclasses import dataclass
 
 from kiosk.clock import Clock
-from kiosk.devices.printer import Printer, PrintJob
+from kiosk.devices.printer import Printer, PrintJob, Retry
 from kiosk.errors import KioskError
 from kiosk.policy import Policy
 from kiosk.record import AuditEntry, Record
 
 from .render import RenderedForm, render_form
-from .signing import Signer
+from .signing import HmacSigner, Signer
 
 log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 90.0  # seconds; a healthy printer finishes a page in well under half of this
@@ -46,17 +46,27 @@ def print_form(record: Record, printer: Printer, signer: Signer, *, photo: bytes
 
 class PrintService:
     """Prints stored records: the policy the terminal applies (pulled or shipped), the store's clock, every attempt
-    audited. Used by the session (student prints and reprints) and by `kiosk form print` (operator)."""
+    audited. Used by the session (student prints and reprints), the operator desk and `kiosk form print`. The
+    signer defaults to the terminal's own (the store's device key)."""
 
-    def __init__(self, store, printer: Printer, signer: Signer, *, policy: Policy | None = None,
+    def __init__(self, store, printer: Printer, signer: Signer | None = None, *, policy: Policy | None = None,
                  clock: Clock | None = None, timeout: float = DEFAULT_TIMEOUT, terminal_id: str | None = None):
-        self.store, self.printer, self.signer, self.timeout = store, printer, signer, timeout
+        self.store, self.printer, self.timeout = store, printer, timeout
+        self.signer = signer if signer is not None else HmacSigner.from_device_key(store.key)
         self.policy, self.terminal_id = policy, terminal_id
         self.clock = clock or store.clock
 
-    def print_record(self, record_id, actor: str = "student") -> PrintOutcome:
+    def print_record(self, record_id, actor: str = "student", *, attempts: int = 1) -> PrintOutcome:
         """Renders the stored record (refused early for drafts and signed records with the lifecycle's message),
-        prints it, and applies the counted "print" transition when the job completed."""
+        prints it, and applies the counted "print" transition when the job completed. A transient failure
+        (Retry.NOW) is tried again up to `attempts` in all; every attempt is audited."""
+        for _attempt in range(max(1, attempts)):
+            outcome = self._print_once(record_id, actor)
+            if outcome.ok or outcome.job.retry is not Retry.NOW:
+                break
+        return outcome
+
+    def _print_once(self, record_id, actor: str) -> PrintOutcome:
         record = self.store.check(record_id, "print")
         photo = self.store.attachment_or_none(record_id, "photo")  # none: an empty frame; a broken seal raises
         policy = self.policy if self.policy is not None and self.policy.name == record.policy else None

@@ -46,6 +46,14 @@ class AuditEntry:
     details: dict = field(default_factory=dict)  # never personal data: reasons, counts, printer names
 
 
+def operator_actor(operator: str | None) -> str:
+    """The audit actor for an operator's id ("operator:<id>"); a Chinese error when nobody is logged in."""
+    operator = (operator or "").strip()
+    if not operator:
+        raise KioskError("须由工作人员刷卡登录后操作", detail="no operator id")
+    return operator if operator.startswith("operator:") else f"operator:{operator}"
+
+
 def transition(record: Record, action: str, actor: str, now: dt.datetime | None = None,
                **details) -> tuple[Record, AuditEntry]:
     if action not in TRANSITIONS:

@@ -20,7 +20,8 @@ from kiosk.devices.badge import BadgeEvent, BadgeEventKind, Operator
 from kiosk.errors import KioskError
 from kiosk.files import write_json
 from kiosk.identity import CardType, IdentityCard, check_id_number, ethnicity_codes, mask_id
-from kiosk.record import AuditEntry, Record, RecordState, operator_actor
+from kiosk.record import AuditEntry, Record, RecordState
+from kiosk.record.lifecycle import operator_actor as _actor
 
 log = logging.getLogger(__name__)
 
@@ -175,21 +176,22 @@ class OperatorDesk:
 
     def sign(self, record_id: str, operator: str) -> Record:
         """The operator has the signed paper: the record is locked."""
-        return self._saved(self.store.apply(record_id, "sign", operator_actor(operator)))
+        return self._saved(self.store.apply(record_id, "sign", _actor(operator)))
 
     def reopen(self, record_id: str, operator: str, reason: str) -> Record:
         """The paper is taken back: the record goes back to draft as a new version, the reason audited."""
         reason = " ".join(reason.split())[:200]
-        return self._saved(self.store.apply(record_id, "revise", operator_actor(operator), reason=reason))
+        return self._saved(self.store.apply(record_id, "revise", _actor(operator), reason=reason))
 
     def reprint(self, record_id: str, operator: str, printer, *, policy=None, terminal_id: str | None = None,
                 timeout: float = 90.0):
         """Prints the form once more (counted, audited as the operator); returns the PrintOutcome."""
         from kiosk.form.printing import PrintService
+        from kiosk.form.signing import HmacSigner
 
-        service = PrintService(self.store, printer, policy=policy, clock=self.clock, timeout=timeout,
-                               terminal_id=terminal_id)
-        outcome = service.print_record(record_id, operator_actor(operator))
+        service = PrintService(self.store, printer, HmacSigner.from_device_key(self.store.key), policy=policy,
+                               clock=self.clock, timeout=timeout, terminal_id=terminal_id)
+        outcome = service.print_record(record_id, _actor(operator))
         self._saved(outcome.record)
         return outcome
 
@@ -213,7 +215,7 @@ class OperatorDesk:
 
     def set_paused(self, paused: bool, operator: str) -> None:
         """Pause or resume the terminal (kept across restarts), audited."""
-        actor = operator_actor(operator)
+        actor = _actor(operator)
         if self.pause_file is not None:
             write_json(self.pause_file, {"paused": paused, "by": actor, "at": self.clock().isoformat()})
         action = "pause" if paused else "resume"

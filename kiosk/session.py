@@ -209,7 +209,7 @@ class RegistrationSession(StaffSteps):
     def confirm_review(self) -> Step:
         self._touch()
         self._require(Step.REVIEW)
-        errors = {k: v for k, v in self._validate().items() if not k.startswith("password")} or server_errors(self.record)
+        errors = {k: v for k, v in self._validate().items() if not k.startswith("password")} or self._server_errors()
         if errors:
             self.errors = errors
             return self.step
@@ -226,7 +226,7 @@ class RegistrationSession(StaffSteps):
             self.errors = {"password": problem}
             return self.step
         self.record = edit(self.record, self.clock(), password_hash=hash_password(password))
-        errors = self._validate() or server_errors(self.record)
+        errors = self._validate() or self._server_errors()
         if errors:  # cannot happen after review unless data changed underneath; never submit an invalid record
             self.errors = errors
             return self.step
@@ -274,6 +274,9 @@ class RegistrationSession(StaffSteps):
 
     def _validate(self) -> dict[str, str]:
         return validate_record(self.record, self.policy, self.clock().astimezone(self.policy.tz).date())
+
+    def _server_errors(self) -> dict[str, str]:
+        return server_errors(self.record)  # kiosk.session_checks: central's push checks as step messages
 
     def _step_errors(self, step: Step) -> dict[str, str]:
         prefixes = STEP_FIELDS.get(step, ())

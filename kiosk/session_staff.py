@@ -11,7 +11,8 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from kiosk.errors import KioskError, SealBroken
-from kiosk.record import AuditEntry, OperatorNote, Record, edit, operator_actor
+from kiosk.record import AuditEntry, OperatorNote, Record, edit
+from kiosk.record.lifecycle import operator_actor
 from kiosk.steps import CARD_STEPS, Step
 
 if TYPE_CHECKING:  # the session needs only their attributes, not CUPS, OpenCV or MediaPipe
@@ -29,11 +30,12 @@ class StaffSteps:
         """Prints the form (a transient failure is tried once more); every attempt is audited. Printed: done.
         Not printed: the step stays PRINT with the job's message in errors["print"]; 重新打印 calls this again."""
         from kiosk.form.printing import PrintService
+        from kiosk.form.signing import HmacSigner
 
         self._touch()
         self._require(Step.PRINT)
-        service = PrintService(self.store, printer, policy=self.policy, clock=self.clock, timeout=self.print_timeout,
-                               terminal_id=self.terminal.terminal_id)
+        service = PrintService(self.store, printer, HmacSigner.from_device_key(self.store.key), policy=self.policy,
+                               clock=self.clock, timeout=self.print_timeout, terminal_id=self.terminal.terminal_id)
         try:
             outcome = service.print_record(self.record.record_id, "student", attempts=PRINT_ATTEMPTS)
         except SealBroken as exc:

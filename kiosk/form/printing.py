@@ -14,7 +14,7 @@ from kiosk.policy import Policy
 from kiosk.record import AuditEntry, Record
 
 from .render import RenderedForm, render_form
-from .signing import HmacSigner, Signer
+from .signing import Signer
 
 log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 90.0  # seconds; a healthy printer finishes a page in well under half of this
@@ -46,13 +46,11 @@ def print_form(record: Record, printer: Printer, signer: Signer, *, photo: bytes
 
 class PrintService:
     """Prints stored records: the policy the terminal applies (pulled or shipped), the store's clock, every attempt
-    audited. Used by the session (student prints and reprints), the operator desk and `kiosk form print`. The
-    signer defaults to the terminal's own (the store's device key)."""
+    audited. Used by the session (student prints and reprints), the operator desk and `kiosk form print`."""
 
-    def __init__(self, store, printer: Printer, signer: Signer | None = None, *, policy: Policy | None = None,
+    def __init__(self, store, printer: Printer, signer: Signer, *, policy: Policy | None = None,
                  clock: Clock | None = None, timeout: float = DEFAULT_TIMEOUT, terminal_id: str | None = None):
-        self.store, self.printer, self.timeout = store, printer, timeout
-        self.signer = signer if signer is not None else HmacSigner.from_device_key(store.key)
+        self.store, self.printer, self.signer, self.timeout = store, printer, signer, timeout
         self.policy, self.terminal_id = policy, terminal_id
         self.clock = clock or store.clock
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.clock import Clock, utcnow
+from kiosk.clock import SHANGHAI, Clock, utcnow
 from kiosk.devices.badge import BadgeEvent, BadgeEventKind, Operator
 from kiosk.errors import KioskError
 from kiosk.files import write_json
@@ -134,7 +134,7 @@ def _local_time(iso: str | None) -> str:
         moment = dt.datetime.fromisoformat(iso)
     except ValueError:
         return iso
-    return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%m-%d %H:%M:%S")
+    return moment.astimezone(SHANGHAI).strftime("%m-%d %H:%M:%S")
 
 
 class OperatorDesk:
@@ -142,7 +142,7 @@ class OperatorDesk:
 
     def __init__(self, store, *, clock: Clock = utcnow, worker=None,
                  peripherals: Callable[[], dict[str, str]] = dict, state_dir: str | Path | None = None,
-                 tz: dt.tzinfo = dt.timezone(dt.timedelta(hours=8)), on_saved: Callable[[], None] | None = None):
+                 tz: dt.tzinfo = SHANGHAI, on_saved: Callable[[], None] | None = None):
         """on_saved: after every record change (the wiring kicks the sync worker there, TerminalCore.saved)."""
         self.store, self.clock, self.worker, self._peripherals, self.tz = store, clock, worker, peripherals, tz
         self.on_saved = on_saved

@@ -1,10 +1,9 @@
 """Fixtures for the form and printing tests: a store, a signer, a photo; the private cupsd and pdf_tool come from
-tests/drivers/printer/cups_server.py (shared with the printer driver tests)."""
+tests/support/cups.py (shared with the printer driver tests)."""
 from __future__ import annotations
 
 import hashlib
 import io
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,9 +11,7 @@ import pytest
 from kiosk.form import HmacSigner
 from kiosk.record import example_record, transition
 from kiosk.store import Store
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "drivers" / "printer"))
-from cups_server import cupsd, pdf_tool  # noqa: E402,F401 - fixtures
+from tests.support.cups import cupsd, pdf_tool  # noqa: F401 - fixtures
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "form"
 

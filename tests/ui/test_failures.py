@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[1] / "drivers" / "printer"))
-from cups_server import cupsd  # noqa: E402,F401 - the private cupsd fixture, shared with the printer tests
 from uiflow import lay_card, walk_to  # noqa: E402
+
+from tests.support.cups import cupsd  # noqa: E402,F401 - the private cupsd fixture, shared with the printer tests
 
 from kiosk.session import Step  # noqa: E402
 

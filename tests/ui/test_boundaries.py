@@ -1,7 +1,6 @@
 """Where the terminal's parts meet (issue #9): the touch app and the robot build the terminal through the one
 composition root (ui.wiring.build); a production terminal, touch app included, runs without the embedded central
-server, the robot or scikit-image; the terminal's state changes go through Store.apply only."""
-import ast
+server, the robot or scikit-image."""
 import json
 import os
 import subprocess
@@ -82,21 +81,3 @@ def test_the_robot_and_the_touch_app_build_the_terminal_through_the_one_wiring(t
     with pytest.raises(Built):
         KioskApp(TerminalConfig(), workdir=tmp_path / "app", realtime_camera=False, say=lambda _: None).build()
     assert calls == [tmp_path / "robot", tmp_path / "app"]
-
-
-def _calls(path: Path, name: str) -> list[int]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call)
-            and (getattr(node.func, "id", None) == name or getattr(node.func, "attr", None) == name)]
-
-
-def test_lifecycle_transitions_are_applied_by_the_store_alone():
-    """The terminal's code changes a record's state only through Store.apply (which transitions, saves and audits
-    in one transaction); the lifecycle's own transition() is called by the store and nowhere else."""
-    outside = []
-    for package in ("kiosk", "ui", "provisioning", "drivers"):
-        for path in sorted((ROOT / package).rglob("*.py")):
-            if path.relative_to(ROOT).as_posix() in ("kiosk/store/store.py", "kiosk/record/lifecycle.py"):
-                continue
-            outside += [f"{path.relative_to(ROOT)}:{line}" for line in _calls(path, "transition")]
-    assert outside == []

@@ -64,3 +64,20 @@ def test_files_are_replaced_atomically_in_one_place():
                                                                 "ui/voice.py")
              for call in calls(tree, "replace") if ast.unparse(call.func) == "os.replace"]
     assert found == []
+
+
+def test_every_config_field_is_read_by_the_terminal():
+    """Every TerminalConfig field has an effect: something outside kiosk/config.py reads it from a config, directly
+    or through one of the config's properties (badge_spec, paths, orientation...)."""
+    from kiosk.config import TerminalConfig
+
+    config_module = ast.parse((ROOT / "kiosk" / "config.py").read_text(encoding="utf-8"))
+    through: dict[str, set[str]] = {}  # property -> the fields it reads
+    for node in ast.walk(config_module):
+        if isinstance(node, ast.FunctionDef) and any(ast.unparse(d) == "property" for d in node.decorator_list):
+            through[node.name] = {a.attr for a in ast.walk(node) if isinstance(a, ast.Attribute)
+                                  and ast.unparse(a.value) == "self"}
+    read = {node.attr for _name, tree in sources("kiosk/config.py") for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and "config" in ast.unparse(node.value).lower()}
+    effective = read | {field for prop, fields in through.items() if prop in read for field in fields}
+    assert sorted(set(TerminalConfig.model_fields) - effective) == []

@@ -3,7 +3,7 @@ audited), the reprint offered when the card of a printed, unsigned record is lai
 and send-back-to-draft, and the assisted start of a student without an ID card.
 
 `StaffSteps` is a mixin of kiosk.session.RegistrationSession: it keeps no state of its own and uses the session's
-(store, record, step, clock) and helpers (_touch, _require, _apply, _save, _halt, _card_read).
+(store, record, step, clock) and helpers (_start, _touch, _require, _apply, _save, _halt, _card_read).
 """
 from __future__ import annotations
 
@@ -81,10 +81,7 @@ class StaffSteps:
         actor = operator_actor(operator)
         if self.paused or self.step not in CARD_STEPS:
             raise KioskError("当前不能开始采集", detail=f"assisted start at {self.step.value}")
-        self.reset()
-        self._touch()
-        if self.policies is not None:
-            self.policy = self.policies()
+        self._start()
         try:
             step = self._card_read(card, category)
             if step is not Step.IDENTITY:

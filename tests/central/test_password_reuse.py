@@ -109,3 +109,13 @@ def test_a_reused_password_is_refused_on_the_terminal_and_at_push(server, tmp_pa
     with server.session() as s:
         keys = s.scalars(select(models.SchoolKey.secret)).all()
     assert len(keys) == 2 and all(k.startswith("k1:") for k in keys)  # sealed under the server data key
+    # rotate-key re-seals them; the keys themselves (and so every fingerprint) stay the same
+    from central.keys import _SCHOOL_KEYS, school_key
+    from central.rotate import rotate
+
+    before = {c: v for (_, c), v in _SCHOOL_KEYS.items()}
+    assert rotate(server.central)["school_keys"] == 2
+    _SCHOOL_KEYS.clear()
+    with server.session() as s:
+        assert all(k.startswith("k2:") for k in s.scalars(select(models.SchoolKey.secret)))
+        assert school_key(s, server.central.data_keys, "4114030012") == before["4114030012"]

@@ -84,3 +84,10 @@ def test_points_pull_their_countys_list_and_the_kiosk_uses_it(server, tmp_path):
     finally:
         for core in (point, free, school):
             core.close()
+    # sealed at rest (names and ID numbers), re-sealed by rotate-key
+    from central.rotate import rotate
+
+    for path in tmp_path.rglob("central.db*"):
+        data = path.read_bytes()
+        assert "回乡甲".encode() not in data and listed.encode() not in data, path
+    assert rotate(server.central)["return_candidates"] == 3

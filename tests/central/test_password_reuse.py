@@ -106,6 +106,16 @@ def test_a_reused_password_is_refused_on_the_terminal_and_at_push(server, tmp_pa
     assert any(p.name.startswith("central.db") for p in files) or "postgresql" in str(server.central.engine.url)
     for path in files:
         assert PASSWORD.encode() not in path.read_bytes(), path
+    # the terminals hold the school key and the fingerprints sealed (pulled config, store records)
+    import base64
+
+    school_key, fingerprint = first.pulled.passwords.key, one.record.password_fingerprint
+    kiosk_files = [p for p in files if p.relative_to(tmp_path).parts[0] in ("a", "b", "c")]
+    assert any(p.name == "kiosk.db" for p in kiosk_files) and any(p.name == "config.sealed" for p in kiosk_files)
+    for path in kiosk_files:
+        data = path.read_bytes()
+        for secret in (school_key, base64.b64encode(school_key), school_key.hex().encode(), fingerprint.encode()):
+            assert secret not in data, path
     with server.session() as s:
         keys = s.scalars(select(models.SchoolKey.secret)).all()
     assert len(keys) == 2 and all(k.startswith("k1:") for k in keys)  # sealed under the server data key

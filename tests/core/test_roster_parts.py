@@ -46,3 +46,14 @@ def test_the_password_book_refuses_other_students_fingerprints_only():
     assert book.check("Mine2024xyz", mine)[0] is None
     assert password_fingerprint(bytes(32), "Shared2024x") != password_fingerprint(key, "Shared2024x")  # per school
     assert PasswordBook(None).check("Shared2024x", mine) == (None, "")  # no key pulled yet: central checks at push
+
+
+def test_a_malformed_fingerprint_is_a_typed_rejection():
+    from kiosk.record import RecordState, example_record
+    from kiosk.wire import push_problem
+
+    record = example_record().model_copy(update={"state": RecordState.SUBMITTED})
+    assert push_problem(record.model_copy(update={"password_fingerprint": "a" * 64})) is None
+    for bad in ("A" * 64, "a" * 63, "明" * 64):
+        assert push_problem(record.model_copy(update={"password_fingerprint": bad})).code in ("malformed",
+                                                                                             "field_too_long")

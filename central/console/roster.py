@@ -35,7 +35,8 @@ COLUMNS = {"name": ("姓名",), "gender": ("性别",), "id_number": ("身份证�
            "student_number": ("学籍号", "学籍辅号", "全国学籍号"), "school": ("学校", "学校名称", "学校代码"),
            "class_name": ("年级/班级", "班级", "年级", "年级班级"), "category": ("类别", "报考类别")}
 OPTIONAL = {"hukou_county": ("户籍所在县（区）", "户籍所在县(区)", "户籍县区", "户籍县区代码", "户籍所在县区代码")}
-LABELS = {key: names[0] for key, names in {**COLUMNS, **OPTIONAL}.items()}
+LABELS = {key: names[0] for key, names in COLUMNS.items()}  # the required columns, as the upload page lists them
+ALL_LABELS = {**LABELS, **{key: names[0] for key, names in OPTIONAL.items()}}
 COUNTY = re.compile(r"\d{6}")
 RETURN_HUKOU = "return_hukou"
 STUDENT_NUMBER = re.compile(r"[0-9A-Za-z]{1,40}")
@@ -122,7 +123,7 @@ def check(session: Session, scope: Scope, table: list[list[str]]) -> Checked:
     result, seen_id, seen_number = Checked(), {}, {}
 
     def error(line: int, key: str, message: str) -> None:
-        result.errors.append({"row": line, "column": LABELS[key], "message": message})
+        result.errors.append({"row": line, "column": ALL_LABELS[key], "message": message})
 
     for line, raw in enumerate(table[1:], start=2):
         cells = {k: (raw[i] if i < len(raw) else "") for k, i in columns.items()}

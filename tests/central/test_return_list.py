@@ -33,6 +33,29 @@ def upload(server, scope: Scope, table: list[list[str]]) -> roster.Checked:
     return server.central.write(work)
 
 
+def test_the_console_preview_shows_the_return_list(server):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "console"))
+    from consoleutil import Client
+
+    from central.console import accounts
+
+    server.central.write(lambda s: (terminals.load_schools(s, SCHOOLS), accounts.add_user(
+        s, "county", "county", "411403", "Kaoshi-2024-ok")))
+    c = Client(server.url)
+    try:
+        assert c.login("county", "Kaoshi-2024-ok").status_code == 303
+        assert "户籍所在县（区）" in c.get("/roster").text
+        body = "\n".join(",".join(r) for r in [HEADER, row(valid_id(301), "回乡庚", "郑州市某中学", "return_hukou")])
+        preview = c.post("/roster", files={"file": ("名单.csv", body.encode(), "text/csv")})
+        page = c.get(preview.headers["location"].removeprefix("/console"))
+        assert page.status_code == 200 and "（外县区学校），列入 411403 回户籍名单" in page.text
+    finally:
+        c.http.close()
+
+
 def test_points_pull_their_countys_list_and_the_kiosk_uses_it(server, tmp_path):
     from central.console import accounts
 

@@ -33,7 +33,7 @@ from kiosk.wire import (API, Ack, ConfigResponse, EnrollRequest, EnrollResponse,
 from . import console, ingest, models, terminals
 from .auth import Caller, authenticate, make_precheck
 from .db import GroupCommit, make_engine, migrate, session_factory
-from .keys import load_or_create_server_key, public_bytes, public_key_problem
+from .keys import cached_school_key, load_or_create_server_key, public_bytes, public_key_problem
 from .limits import CAPS, BodyLimit, push_cap
 from .records import DataKeys, key_file
 from .security import (ConcurrencyGate, FailureThrottle, NonceCache, QueueDelayAdmission, RateLimiter,
@@ -245,13 +245,20 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get(f"{API}/config", response_model=ConfigResponse, tags=["terminal"],
              responses={**AUTH_PROBLEMS, 304: {"description": "not modified (If-None-Match)"}})
     def config(request: Request, who: Caller = Depends(caller)):
+        keys = central.data_keys
+        if who.scope.role == "school" and cached_school_key(keys, who.scope.school_code) is None:  # first pull
+            central.write(lambda s: terminals.ensure_school_key(s, s.get(models.Terminal, who.terminal_id), keys))
         with central.sessions() as session:
             terminal = session.get(models.Terminal, who.terminal_id)
+            returning, return_list = terminals.returns_for(session, terminal, keys)
+            password_key, taken = terminals.password_parts(session, terminal, keys)
             body = ConfigResponse(terminal_id=terminal.terminal_id, role=terminal.role,
                                   school_code=terminal.school_code, county_code=terminal.county_code,
                                   server_time=models.utcnow(), policies=central.policies(),
                                   schools=terminals.schools_for(session, terminal),
-                                  roster=terminals.roster_for(session, terminal, central.data_keys))
+                                  roster=terminals.roster_for(session, terminal, keys),
+                                  return_candidates=returning, return_list=return_list,
+                                  password_key=password_key, password_taken=taken)
         content = body.model_dump(mode="json", exclude={"server_time"})
         etag = '"' + hashlib.sha256(repr(content).encode()).hexdigest()[:32] + '"'
         if request.headers.get("if-none-match") == etag:

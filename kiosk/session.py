@@ -40,6 +40,7 @@ from kiosk.store import Store
 if TYPE_CHECKING:  # the session needs only their attributes, not OpenCV or MediaPipe
     from kiosk.document import DocumentImage
     from kiosk.form.printing import PrintOutcome
+    from kiosk.password_reuse import PasswordBook
     from kiosk.photo import FaceMatch, FinalPhoto
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class RegistrationSession(StaffSteps):
     print_timeout: float = 90.0
     policies: Callable[[], Policy] | None = None  # the policy to apply from the next card on (pulled config)
     face_matcher: Callable[[bytes, bytes], FaceMatch] | None = None  # kiosk.photo.match_faces (the wiring's); slow
+    passwords: Callable[[], PasswordBook] | None = None  # the school's password fingerprints (pulled config)
 
     step: Step = Step.ATTRACT
     card: IdentityCard | None = None
@@ -222,10 +224,14 @@ class RegistrationSession(StaffSteps):
         problem = password_problem(password, self.record.id_number, self.record.card.birth_date.isoformat())
         if password != repeated:
             problem = "两次输入的密码不一致，请重新输入"
+        fingerprint = ""  # kiosk.password_reuse: another student of the school holds this password
+        if not problem and self.passwords is not None:
+            problem, fingerprint = self.passwords().check(password, self.record.id_number, self.store)
         if problem:
             self.errors = {"password": problem}
             return self.step
-        self.record = edit(self.record, self.clock(), password_hash=hash_password(password))
+        self.record = edit(self.record, self.clock(), password_hash=hash_password(password),
+                           password_fingerprint=fingerprint)
         errors = self._validate() or self._server_errors()
         if errors:  # cannot happen after review unless data changed underneath; never submit an invalid record
             self.errors = errors

@@ -9,6 +9,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import hmac
 import re
 from typing import Annotated, Literal
 
@@ -113,6 +114,28 @@ class RosterEntry(_Wire):
     school_code: str = Field(max_length=20)
 
 
+FINGERPRINT = r"^[0-9a-f]{64}$"
+
+
+def password_fingerprint(key: bytes, password: str) -> str:
+    """HMAC-SHA256 of a password under its school's key (hex): what terminal and server compare, never the
+    password or a plain hash of it."""
+    return hmac.new(key, password.encode(), hashlib.sha256).hexdigest()
+
+
+def student_tag(key: bytes, id_number: str) -> str:
+    """The ID number's HMAC under the school key (hex, NUL-separated from any password): a terminal recognises its
+    own student's entry in the pulled fingerprints without learning anyone's ID number."""
+    return hmac.new(key, b"student\x00" + id_number.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+class TakenPassword(_Wire):
+    """A password fingerprint held by a student of the school (student: student_tag)."""
+
+    student: str = Field(pattern=FINGERPRINT)
+    fingerprint: str = Field(pattern=FINGERPRINT)
+
+
 class ConfigResponse(_Wire):
     terminal_id: str
     role: Role
@@ -122,6 +145,15 @@ class ConfigResponse(_Wire):
     policies: list[dict] = Field(description="policy documents (kiosk.policy.Policy as JSON)")
     schools: list[School]
     roster: list[RosterEntry] = Field(description="empty for designated-point terminals")
+    return_candidates: list[RosterEntry] = Field(
+        default_factory=list, description="point terminals: the county's return-to-hukou candidates (school_code "
+                                          "empty when their school is outside the county)")
+    return_list: bool = Field(default=False, description="point terminals: the county provided its list (a "
+                                                         "return-to-hukou candidate not on it is refused)")
+    password_key: Base64Bytes | None = Field(
+        default=None, description="school terminals: the school's secret HMAC key for password fingerprints")
+    password_taken: list[TakenPassword] = Field(
+        default_factory=list, description="school terminals: fingerprints of the school's students' passwords")
 
 
 # -- record push ----------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ MESSAGES = {
     "category_not_allowed": "本终端不能受理该报名类别",
     "other_school": "学校采集终端只能提交本校考生的信息",
     "other_county": "报名点只能提交本县区考生的信息",
+    "password_reused": "该密码过于常见或已被他人使用，请考生换一个密码后重新提交",
 }
 
 
@@ -120,6 +121,8 @@ def push_problem(record: Record) -> Rejection | None:
         return Rejection("malformed", "version or print_count out of range")
     if any(sha and not SHA256.fullmatch(sha) for sha in (record.photo_sha256, record.document_sha256)):
         return Rejection("malformed", "attachment hash malformed")
+    if record.password_fingerprint and not SHA256.fullmatch(record.password_fingerprint):
+        return Rejection("malformed", "password fingerprint malformed")
     return None
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from conftest import valid_id
-from kioskflow import card, open_terminal, walk_to_password
 from sqlalchemy import select
 
 from central import models
 from central.console.models import RecordFlag
 from kiosk.password_reuse import REUSED
 from kiosk.session import Step
+from tests.support.central import valid_id
+from tests.support.kioskflow import card, open_terminal, walk_to_password
 
 PASSWORD = "Zq7mHenan24"
 SCHOOLS = [{"code": "4114030012", "name": "商丘市第一初级中学", "county_code": "411403"},

@@ -2,14 +2,13 @@
 eligibility check at a point uses it. A real loopback server, the console's roster import, real kiosk stores."""
 from __future__ import annotations
 
-from conftest import valid_id
-from kioskflow import IN_RETURN, card, open_terminal
-
 from central import terminals
 from central.console import roster
 from central.console.scope import Scope
 from kiosk.eligibility import NOT_ON_RETURN_LIST
 from kiosk.session import Step
+from tests.support.central import valid_id
+from tests.support.kioskflow import IN_RETURN, card, open_terminal
 
 SCHOOLS = [{"code": "4114030012", "name": "商丘市第一初级中学", "county_code": "411403"},
            {"code": "4101020001", "name": "郑州市某中学", "county_code": "410102"},

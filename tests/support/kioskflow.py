@@ -1,13 +1,12 @@
 """A terminal's core (store, pulled configuration, unstarted sync worker, sessions) enrolled with a loopback
-central, and a student walked through the session as the touch app does: the tests call the worker's steps."""
+central, and a student walked through the session as the touch app does: the tests call the worker's steps (the
+central tests of password reuse and return-to-hukou lists)."""
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import random
 from zoneinfo import ZoneInfo
-
-from conftest import jpeg
 
 from kiosk.clock import SimulatedClock
 from kiosk.config import TerminalConfig
@@ -21,6 +20,7 @@ from kiosk.sync.config import ConfigCache
 from kiosk.sync.identity import enroll
 from kiosk.sync.worker import SyncWorker
 from kiosk.terminal import PulledConfig, TerminalCore, open_store
+from tests.support.central import jpeg
 
 TZ = ZoneInfo("Asia/Shanghai")
 IN_GRADE9 = dt.datetime(2024, 3, 5, 10, 0, tzinfo=TZ)  # henan-2024: grade9 window

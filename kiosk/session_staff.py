@@ -37,7 +37,7 @@ class StaffSteps:
         service = PrintService(self.store, printer, HmacSigner.from_device_key(self.store.key), policy=self.policy,
                                clock=self.clock, timeout=self.print_timeout, terminal_id=self.terminal.terminal_id)
         try:
-            outcome = service.print_record(self.record.record_id, "student", attempts=PRINT_ATTEMPTS)
+            outcome = service.print_with_retries(self.record.record_id, "student", attempts=PRINT_ATTEMPTS)
         except SealBroken as exc:
             return self._halt(exc)
         self.print_outcome = outcome

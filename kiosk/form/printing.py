@@ -46,7 +46,7 @@ def print_form(record: Record, printer: Printer, signer: Signer, *, photo: bytes
 
 class PrintService:
     """Prints stored records: the policy the terminal applies (pulled or shipped), the store's clock, every attempt
-    audited. Used by the session (student prints and reprints), the operator desk and `kiosk form print`."""
+    audited. Used by the session (student prints and reprints) and by `kiosk form print` (operator)."""
 
     def __init__(self, store, printer: Printer, signer: Signer, *, policy: Policy | None = None,
                  clock: Clock | None = None, timeout: float = DEFAULT_TIMEOUT, terminal_id: str | None = None):
@@ -54,17 +54,9 @@ class PrintService:
         self.policy, self.terminal_id = policy, terminal_id
         self.clock = clock or store.clock
 
-    def print_record(self, record_id, actor: str = "student", *, attempts: int = 1) -> PrintOutcome:
+    def print_record(self, record_id, actor: str = "student") -> PrintOutcome:
         """Renders the stored record (refused early for drafts and signed records with the lifecycle's message),
-        prints it, and applies the counted "print" transition when the job completed. A transient failure
-        (Retry.NOW) is tried again up to `attempts` in all; every attempt is audited."""
-        for _attempt in range(max(1, attempts)):
-            outcome = self._print_once(record_id, actor)
-            if outcome.ok or outcome.job.retry is not Retry.NOW:
-                break
-        return outcome
-
-    def _print_once(self, record_id, actor: str) -> PrintOutcome:
+        prints it, and applies the counted "print" transition when the job completed."""
         record = self.store.check(record_id, "print")
         photo = self.store.attachment_or_none(record_id, "photo")  # none: an empty frame; a broken seal raises
         policy = self.policy if self.policy is not None and self.policy.name == record.policy else None
@@ -86,6 +78,15 @@ class PrintService:
         log.info("form print attempt", extra={"fields": {"record_id": str(record.record_id), "ok": job.ok,
                                                          "state": job.state.value}})
         return PrintOutcome(job, record, form)
+
+    def print_with_retries(self, record_id, actor: str = "student", *, attempts: int = 2) -> PrintOutcome:
+        """print_record, tried again after a transient failure (Retry.NOW) up to `attempts` in all; every attempt is
+        audited. The outcome of the last one."""
+        for _attempt in range(max(1, attempts)):
+            outcome = self.print_record(record_id, actor)
+            if outcome.ok or outcome.job.retry is not Retry.NOW:
+                break
+        return outcome
 
     def _audit_failure(self, record: Record, actor: str, details: dict) -> None:
         self.store.append_audit(AuditEntry(str(record.record_id), "print_failed", actor, record.state.value,

@@ -5,12 +5,12 @@ from drivers.printer import FilePrinter
 from drivers.printer.cups_printer import CupsPrinter
 from kiosk.devices.printer import JobState, Printer, Retry
 from kiosk.errors import KioskError
-from kiosk.form import HmacSigner, PrintService, parse_payload, verify
+from kiosk.form import PrintService, parse_payload, terminal_signer, verify
 from kiosk.record import RecordState
 
 
 def service(store, printer, timeout=20.0) -> PrintService:
-    return PrintService(store, printer, HmacSigner.from_device_key(store.key), timeout=timeout)
+    return PrintService(store, printer, terminal_signer(store), timeout=timeout)
 
 
 def test_print_and_reprint_through_cups(cupsd, store, submitted, pdf_tool):

@@ -27,10 +27,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from kiosk.policy import load_policies
 from kiosk import wire
-from kiosk.wire import (API, Ack, ConfigResponse, EnrollRequest, EnrollResponse, Heartbeat, Problem, PushRequest,
-                        PushResponse, PushResult, SelfTestReport, ValidationProblem, response_message)
+from kiosk.wire import (API, Ack, ConfigResponse, CorrectionAckRequest, CorrectionAckResponse, EnrollRequest,
+                        EnrollResponse, Heartbeat, Problem, PushRequest, PushResponse, PushResult, SelfTestReport,
+                        ValidationProblem, response_message)
 
 from . import console, ingest, models, terminals
+from .console import corrections
 from .auth import Caller, authenticate, make_precheck
 from .db import GroupCommit, make_engine, migrate, session_factory
 from .keys import load_or_create_server_key, public_bytes, public_key_problem
@@ -251,7 +253,9 @@ def create_app(settings: Settings) -> FastAPI:
                                   school_code=terminal.school_code, county_code=terminal.county_code,
                                   server_time=models.utcnow(), policies=central.policies(),
                                   schools=terminals.schools_for(session, terminal),
-                                  roster=terminals.roster_for(session, terminal, central.data_keys))
+                                  roster=terminals.roster_for(session, terminal, central.data_keys),
+                                  corrections=corrections.for_terminal(session, terminal.terminal_id,
+                                                                       central.data_keys))
         content = body.model_dump(mode="json", exclude={"server_time"})
         etag = '"' + hashlib.sha256(repr(content).encode()).hexdigest()[:32] + '"'
         if request.headers.get("if-none-match") == etag:
@@ -287,6 +291,13 @@ def create_app(settings: Settings) -> FastAPI:
 
         central.write(work)
         return Ack(server_time=now)
+
+    @app.post(f"{API}/corrections/ack", response_model=CorrectionAckResponse, tags=["terminal"],
+              responses=AUTH_PROBLEMS)
+    def correction_ack(request: CorrectionAckRequest, who: Caller = Depends(caller)) -> CorrectionAckResponse:
+        """The terminal applied (or could not apply) approved corrections it pulled with its config."""
+        results = central.write(lambda s: corrections.acknowledge(s, who.terminal_id, request.acks))
+        return CorrectionAckResponse(results=results)
 
     @app.post(f"{API}/self-tests", response_model=Ack, status_code=201, tags=["terminal"], responses=AUTH_PROBLEMS)
     def self_test(report: SelfTestReport, who: Caller = Depends(caller)) -> Ack:

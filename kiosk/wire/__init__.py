@@ -10,6 +10,7 @@ import binascii
 import datetime as dt
 import hashlib
 import re
+import uuid
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
@@ -113,6 +114,53 @@ class RosterEntry(_Wire):
     school_code: str = Field(max_length=20)
 
 
+MAX_CORRECTION_VALUE = 200  # the longest correctable field (home_address)
+
+
+class Correction(_Wire):
+    """An authority's approved correction of a signed record (central's console): the terminal applies it with the
+    lifecycle's "correct" transition (kiosk.corrections) and acknowledges it, once."""
+
+    correction_id: int = Field(ge=1, le=2**62)
+    record_id: uuid.UUID
+    from_version: int = Field(ge=1, le=1_000_000, description="the signed version the correction was asked for")
+    version: int = Field(ge=2, le=1_000_001, description="the corrected version (from_version + 1)")
+    changes: dict[Annotated[str, text(40)], Annotated[str, text(MAX_CORRECTION_VALUE)]] = Field(
+        min_length=1, max_length=10, description="field -> corrected value (kiosk.record.CORRECTABLE fields)")
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="content hash of the corrected version")
+    approver: str = text(64, description="the approving operator's account")
+    approved_at: dt.datetime
+
+
+CorrectionOutcome = Literal["applied", "refused"]
+# refused: why the terminal could not apply it (Chinese in kiosk.corrections.REFUSALS)
+RefusalCode = Literal["not_held", "version_moved", "content_differs", "bad_fields"]
+
+
+class CorrectionAck(_Wire):
+    correction_id: int = Field(ge=1, le=2**62)
+    outcome: CorrectionOutcome
+    version: int = Field(ge=0, le=1_000_001, description="the record's version on the terminal now (0: none)")
+    code: RefusalCode | None = None
+
+
+MAX_ACKS = 32  # a request stays within the server's small body cap (central.limits.SMALL_CAP)
+
+
+class CorrectionAckRequest(_Wire):
+    acks: list[CorrectionAck] = Field(min_length=1, max_length=MAX_ACKS)
+
+
+class CorrectionAckResult(_Wire):
+    correction_id: int
+    ok: bool
+    reason: str = Field(default="", description="English: why an acknowledgement was not taken")
+
+
+class CorrectionAckResponse(_Wire):
+    results: list[CorrectionAckResult]
+
+
 class ConfigResponse(_Wire):
     terminal_id: str
     role: Role
@@ -122,6 +170,8 @@ class ConfigResponse(_Wire):
     policies: list[dict] = Field(description="policy documents (kiosk.policy.Policy as JSON)")
     schools: list[School]
     roster: list[RosterEntry] = Field(description="empty for designated-point terminals")
+    corrections: list[Correction] = Field(default_factory=list, max_length=100, description=(
+        "approved corrections of this terminal's signed records not yet acknowledged (POST corrections/ack)"))
 
 
 # -- record push ----------------------------------------------------------------------------------------------

@@ -3,8 +3,6 @@ worker (a real store on disk, signed requests) pulls and applies it once, the se
 version, and central verifies the reprinted paper from its rasterised QR."""
 from __future__ import annotations
 
-import hashlib
-import random
 import subprocess
 import uuid
 from urllib.parse import quote
@@ -12,7 +10,7 @@ from urllib.parse import quote
 import cv2
 import httpx
 import pytest
-from consoleutil import jpeg
+from consoleutil import Kiosk
 from sqlalchemy import select
 
 from central.console.models import CorrectionRequest
@@ -22,52 +20,11 @@ from drivers.printer import FilePrinter
 from kiosk.corrections import apply_correction
 from kiosk.eligibility import Terminal
 from kiosk.policy import get_policy
-from kiosk.record import RecordState, example_card, example_record
+from kiosk.record import RecordState, example_card
 from kiosk.session import RegistrationSession, Step
-from kiosk.store import Store
-from kiosk.sync import SyncWorker, enroll, open_client
-from kiosk.wire import API, Correction, PushItem, PushRequest, PushResponse
+from kiosk.wire import API, Correction
 
 PHONE, ADDRESS = "13912345678", "河南省商丘市睢阳区新址路6号"
-
-
-class Kiosk:
-    """An enrolled terminal of school 4114030012: its data directory, store, signed client, worker (not started)."""
-
-    def __init__(self, console, directory):
-        self.dir = directory
-        self.identity = enroll(console.url, console.enroll_code("school", "4114030012", "411403"), directory / "sync",
-                               app_version="test")
-        self.open()
-
-    def open(self):
-        self.store = Store(self.dir / "kiosk.db")
-        self.client = open_client(self.identity, timeout=10)
-        self.worker = SyncWorker(self.store, self.client, self.dir / "sync", app_version="test", start_spread_s=0,
-                                 backoff_base_s=0.02, backoff_cap_s=0.2, rng=random.Random(3))
-
-    def close(self):
-        self.client.close()
-        self.store.close()
-
-    def signed_record(self, id_number: str | None = None):
-        photo, document = jpeg(450, 600, 11), jpeg(800, 600, 12)
-        record = example_record(photo_sha256=hashlib.sha256(photo).hexdigest(),
-                                document_sha256=hashlib.sha256(document).hexdigest())
-        if id_number:
-            record = record.model_copy(update={"record_id": uuid.uuid4(),
-                                               "identity": {**record.identity, "id_number": id_number}})
-        self.store.save(record, photo=photo, document=document)
-        for action in ("submit", "print", "sign"):
-            record = self.store.apply(record.record_id, action, "operator:7")
-        self.worker.drain()
-        assert self.store.outbox_depth() == 0
-        return record
-
-    def push(self, record):
-        body = PushRequest(items=[PushItem(record=record)]).model_dump_json().encode()
-        response = self.client.post(f"{API}/records", content=body, headers={"Content-Type": "application/json"})
-        return PushResponse.model_validate_json(response.content).results[0]
 
 
 @pytest.fixture

@@ -43,3 +43,39 @@ def test_paper_verification(console, client):
     county = client("county")
     county.post("/corrections/1/decide", {"decision": "approve"})
     assert "此纸质表作废" in check(good)
+
+
+def test_kiosk_printed_form_verifies_at_central(console, client, tmp_path):
+    """A real kiosk (enrolled over HTTP, its store on disk) prints the form with its enrollment key; the QR read back
+    from the rasterised PDF (the form tests' decoder) verifies at central, which did not print it."""
+    import subprocess
+
+    import cv2
+    from consoleutil import Kiosk
+
+    from drivers.printer import FilePrinter
+
+    kiosk = Kiosk(console, tmp_path / "kiosk")
+    try:
+        record = kiosk.signed_record(printer=FilePrinter(tmp_path / "printed"))
+        pdf = next((tmp_path / "printed").glob("*.pdf"))
+        subprocess.run(["pdftoppm", "-png", "-r", "150", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
+        decoded, _, _ = cv2.QRCodeDetectorAruco().detectAndDecode(cv2.imread(str(tmp_path / "page.png")))
+        assert decoded == kiosk.printed.form.payload.text()
+        payload = parse_payload(decoded)
+        assert payload.algorithm == "ed25519" and payload.terminal_id == kiosk.identity.terminal_id
+    finally:
+        kiosk.close()
+    c = client("school1")
+
+    def check(text: str) -> str:
+        response = c.get(f"/verify?qr={quote(text)}")
+        assert response.status_code == 200
+        return response.text
+
+    assert "纸质表与系统记录一致（第1版" in check(decoded) and "签名：有效" in check(decoded)
+    retouched = dataclasses.replace(payload, version=payload.version + 1).text()  # the old signature kept
+    assert "签名无效" in check(retouched)
+    elsewhere = dataclasses.replace(payload, terminal_id="T-411403-00000000").text()
+    assert "未在系统中登记" in check(elsewhere)
+    assert str(record.record_id) in check(decoded)

@@ -144,7 +144,7 @@ class CorrectionAck(_Wire):
     code: RefusalCode | None = None
 
 
-MAX_ACKS = 32  # a request stays within the server's small body cap (central.limits.SMALL_CAP)
+MAX_ACKS = 32  # per request (central.limits caps the body at 64 KiB)
 
 
 class CorrectionAckRequest(_Wire):

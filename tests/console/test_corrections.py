@@ -180,7 +180,7 @@ def test_forged_or_foreign_corrections_are_refused(console, client, kiosk, tmp_p
         for body in ({"acks": []}, {"acks": [{"correction_id": "x"}]}, {"acks": [{"correction_id": 1,
                      "outcome": "applied", "version": 2, "extra": 1}]}):
             assert other.client.post(f"{API}/corrections/ack", json=body).status_code == 422
-        assert other.client.post(f"{API}/corrections/ack", content=b"{" * 5000).status_code == 413
+        assert other.client.post(f"{API}/corrections/ack", content=b"{" * 70_000).status_code == 413
     finally:
         other.close()
     with console.central.sessions() as s:

@@ -143,8 +143,12 @@ def decide(session: Session, user: User, correction: CorrectionRequest, approve:
         except (KioskError, ValueError) as exc:
             return getattr(exc, "message", "") or "更正内容无效"
         stored, digest, now = record_payload(corrected, keys), corrected.content_hash(), utcnow()
-        session.add(RecordVersion(record_id=record.record_id, version=corrected.version,
-                                  state=corrected.state.value, content_hash=digest, received_at=now, **stored))
+        held = session.get(RecordVersion, (record.record_id, corrected.version))
+        if held is not None and held.content_hash != digest:  # a version kept as history with other content
+            return "记录已有新的版本，请学校重新提出申请"
+        if held is None:
+            session.add(RecordVersion(record_id=record.record_id, version=corrected.version,
+                                      state=corrected.state.value, content_hash=digest, received_at=now, **stored))
         record.version, record.state, record.content_hash = corrected.version, corrected.state.value, digest
         record.payload, record.key_id, record.updated_at = stored["payload"], stored["key_id"], now
         correction.to_version = corrected.version

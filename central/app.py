@@ -27,10 +27,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from kiosk.policy import load_policies
 from kiosk import wire
-from kiosk.wire import (API, Ack, ConfigResponse, EnrollRequest, EnrollResponse, Heartbeat, Problem, PushRequest,
-                        PushResponse, PushResult, SelfTestReport, ValidationProblem, response_message)
+from kiosk.wire import (API, Ack, ConfigResponse, CorrectionAckRequest, CorrectionAckResponse, EnrollRequest,
+                        EnrollResponse, Heartbeat, Problem, PushRequest, PushResponse, PushResult, SelfTestReport,
+                        ValidationProblem, response_message)
 
 from . import console, ingest, models, terminals
+from .console import corrections
 from .auth import Caller, authenticate, make_precheck
 from .db import GroupCommit, make_engine, migrate, session_factory
 from .keys import cached_school_key, load_or_create_server_key, public_bytes, public_key_problem
@@ -258,7 +260,8 @@ def create_app(settings: Settings) -> FastAPI:
                                   schools=terminals.schools_for(session, terminal),
                                   roster=terminals.roster_for(session, terminal, keys),
                                   return_candidates=returning, return_list=return_list,
-                                  password_key=password_key, password_taken=taken)
+                                  password_key=password_key, password_taken=taken,
+                                  corrections=corrections.for_terminal(session, terminal.terminal_id, keys))
         content = body.model_dump(mode="json", exclude={"server_time"})
         etag = '"' + hashlib.sha256(repr(content).encode()).hexdigest()[:32] + '"'
         if request.headers.get("if-none-match") == etag:
@@ -294,6 +297,13 @@ def create_app(settings: Settings) -> FastAPI:
 
         central.write(work)
         return Ack(server_time=now)
+
+    @app.post(f"{API}/corrections/ack", response_model=CorrectionAckResponse, tags=["terminal"],
+              responses=AUTH_PROBLEMS)
+    def correction_ack(request: CorrectionAckRequest, who: Caller = Depends(caller)) -> CorrectionAckResponse:
+        """The terminal applied (or could not apply) approved corrections it pulled with its config."""
+        results = central.write(lambda s: corrections.acknowledge(s, who.terminal_id, request.acks))
+        return CorrectionAckResponse(results=results)
 
     @app.post(f"{API}/self-tests", response_model=Ack, status_code=201, tags=["terminal"], responses=AUTH_PROBLEMS)
     def self_test(report: SelfTestReport, who: Caller = Depends(caller)) -> Ack:

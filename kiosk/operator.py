@@ -162,10 +162,10 @@ class OperatorDesk:
         """The printed, unsigned record whose form's QR says `text`: signed by this terminal's key, and the very
         version and content printed. A Chinese KioskError otherwise."""
         from kiosk.form.payload import parse_payload
-        from kiosk.form.signing import HmacSigner
+        from kiosk.form.signing import terminal_signer
 
         payload = parse_payload(text[:400])
-        if not payload.signature_valid(HmacSigner.from_device_key(self.store.key)):
+        if not payload.signature_valid(terminal_signer(self.store)):
             raise KioskError("二维码签名无效：该登记表不是本终端打印的", detail="QR signature invalid")
         record = self.store.get(payload.record_id)
         if record.version != payload.version or record.content_hash() != payload.content_hash:
@@ -187,9 +187,9 @@ class OperatorDesk:
                 timeout: float = 90.0):
         """Prints the form once more (counted, audited as the operator); returns the PrintOutcome."""
         from kiosk.form.printing import PrintService
-        from kiosk.form.signing import HmacSigner
+        from kiosk.form.signing import terminal_signer
 
-        service = PrintService(self.store, printer, HmacSigner.from_device_key(self.store.key), policy=policy,
+        service = PrintService(self.store, printer, terminal_signer(self.store), policy=policy,
                                clock=self.clock, timeout=timeout, terminal_id=terminal_id)
         outcome = service.print_record(record_id, _actor(operator))
         self._saved(outcome.record)

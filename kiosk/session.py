@@ -110,6 +110,12 @@ class RegistrationSession(StaffSteps):
             return self._halt(exc)
 
     def _card_read(self, card: IdentityCard, category: str) -> Step:
+        from kiosk.corrections import awaiting_reprint_for
+
+        corrected = awaiting_reprint_for(self.store, card.id_number, self.policy.name)
+        if corrected is not None:  # an approved correction of the signed record: its new form is to be printed
+            self.card, self.record, self.step = card, corrected, Step.PRINTED
+            return self.step
         result = check_eligibility(card, self.policy, category, self.terminal, self.clock(), self.roster, self.store)
         if not result.allowed:
             self.step, self.card, self.refusal = Step.REFUSED, card, result.problems

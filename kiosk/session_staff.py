@@ -30,11 +30,11 @@ class StaffSteps:
         """Prints the form (a transient failure is tried once more); every attempt is audited. Printed: done.
         Not printed: the step stays PRINT with the job's message in errors["print"]; 重新打印 calls this again."""
         from kiosk.form.printing import PrintService
-        from kiosk.form.signing import HmacSigner
+        from kiosk.form.signing import terminal_signer
 
         self._touch()
         self._require(Step.PRINT)
-        service = PrintService(self.store, printer, HmacSigner.from_device_key(self.store.key), policy=self.policy,
+        service = PrintService(self.store, printer, terminal_signer(self.store), policy=self.policy,
                                clock=self.clock, timeout=self.print_timeout, terminal_id=self.terminal.terminal_id)
         try:
             outcome = service.print_with_retries(self.record.record_id, "student", attempts=PRINT_ATTEMPTS)

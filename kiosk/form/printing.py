@@ -1,6 +1,7 @@
 """The print service: render the stored record's form, print it through the Printer protocol, follow the job, and
-record the outcome. A completed job applies the "print" transition (reprints allowed and counted); every attempt,
-also a failed one, is in the audit log."""
+record the outcome. A completed job applies the "print" transition (reprints allowed and counted), or "reprint" for a
+signed record whose corrected version awaits its form (kiosk.corrections); every attempt, also a failed one, is in
+the audit log."""
 from __future__ import annotations
 
 import datetime as dt
@@ -55,9 +56,12 @@ class PrintService:
         self.clock = clock or store.clock
 
     def print_record(self, record_id, actor: str = "student") -> PrintOutcome:
-        """Renders the stored record (refused early for drafts and signed records with the lifecycle's message),
-        prints it, and applies the counted "print" transition when the job completed."""
-        record = self.store.check(record_id, "print")
+        """Renders the stored record (refused early for drafts and signed records with the lifecycle's message, but
+        for a corrected one), prints it, and applies the counted transition when the job completed."""
+        from kiosk.corrections import awaiting_reprint
+
+        action = "reprint" if awaiting_reprint(self.store, self.store.get(record_id)) else "print"
+        record = self.store.check(record_id, action)
         photo = self.store.attachment_or_none(record_id, "photo")  # none: an empty frame; a broken seal raises
         policy = self.policy if self.policy is not None and self.policy.name == record.policy else None
         try:
@@ -72,7 +76,7 @@ class PrintService:
                    **({"operator_alert": job.operator_alert} if job.operator_alert else {}),
                    **({"missing_glyphs": len(form.missing_glyphs)} if form.missing_glyphs else {})}
         if job.ok:
-            record = self.store.apply(record_id, "print", actor, **details)
+            record = self.store.apply(record_id, action, actor, **details)
         else:
             self._audit_failure(record, actor, {**details, "retry": job.retry.value})
         log.info("form print attempt", extra={"fields": {"record_id": str(record.record_id), "ok": job.ok,

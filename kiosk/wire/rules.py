@@ -150,10 +150,10 @@ def jpeg_problem(data: bytes, spec) -> str:
 
 # -- lifecycle order ---------------------------------------------------------------------------------------------
 def _successors() -> dict[RecordState, set[RecordState]]:
-    """States reachable within one version (revise and approved corrections start a new version)."""
+    """States reachable within one version (revise and corrections start a new version)."""
     step = {s: set() for s in RecordState}
     for action, (sources, target) in TRANSITIONS.items():
-        if action in ("revise", "approve_correction"):
+        if action in ("revise", "approve_correction", "correct"):
             continue
         for source in sources:
             step[source].add(target)

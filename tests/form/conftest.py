@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.form import HmacSigner
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kiosk.form import Ed25519Signer
 from kiosk.record import example_record, transition
 from kiosk.store import Store
 from tests.support.cups import cupsd, pdf_tool  # noqa: F401 - fixtures
@@ -17,8 +19,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "form"
 
 
 @pytest.fixture
-def signer() -> HmacSigner:
-    return HmacSigner(b"test-form-signing-key-0123456789")
+def signer() -> Ed25519Signer:
+    return Ed25519Signer(Ed25519PrivateKey.generate())
 
 
 @pytest.fixture(scope="session")

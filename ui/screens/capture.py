@@ -131,7 +131,7 @@ class PhotoScreen(StepScreen):
         self.confirmations: list[Choice] = []
         # footer
         self.footer.add_widget(Widget())
-        self.retake_button = BigButton("重新拍摄", ctl.photo_retake, primary=False)
+        self.retake_button = BigButton("重新拍摄", ctl.work.photo_retake, primary=False)
         self.use_button = BigButton("使用选中的照片", self._use, width=280)
         self.body.add_widget(self.live)
         self._mode = "live"
@@ -217,7 +217,7 @@ class PhotoScreen(StepScreen):
     def _use(self) -> None:
         index = self.chosen_index()
         if index is not None:
-            self.ctl.photo_use(index, [c.code for c in self.confirmations if c.state == "down"])
+            self.ctl.work.photo_use(index, [c.code for c in self.confirmations if c.state == "down"])
 
     def clear(self) -> None:
         super().clear()
@@ -244,12 +244,12 @@ class DocumentScreen(StepScreen):
         self.status = label("", 26, MUTED)
         side.add_widget(self.status)
         side.add_widget(Widget())
-        self.scan_button = BigButton("扫描证件", ctl.document_scan, primary=False)
+        self.scan_button = BigButton("扫描证件", ctl.work.document_scan, primary=False)
         side.add_widget(self.scan_button)
         body.add_widget(side)
         self.content.add_widget(body)
         self.footer.add_widget(Widget())
-        self.use_button = BigButton("图像清晰，下一步", ctl.document_use, width=280)
+        self.use_button = BigButton("图像清晰，下一步", ctl.work.document_use, width=280)
         self.footer.add_widget(self.use_button)
         self.fields = {}
 
@@ -292,7 +292,7 @@ class PrintScreen(StepScreen):
         self.content.add_widget(self.message)
         self.content.add_widget(Widget())
         self.footer.add_widget(Widget())
-        self.retry_button = BigButton("重新打印", ctl.print_form)
+        self.retry_button = BigButton("重新打印", ctl.work.print_form)
         self.footer.add_widget(self.retry_button)
 
     def enter(self, session) -> None:

@@ -86,9 +86,9 @@ class FailureScreen(StepScreen):
         self.exit_button = BigButton(EXIT_TEXT, ctl.exit_session, primary=False, width=300)
         self.footer.add_widget(self.exit_button)
         self.footer.add_widget(Widget())
-        self.call_button = BigButton("呼叫工作人员", ctl.call_staff, primary=False, width=240)
+        self.call_button = BigButton("呼叫工作人员", ctl.failures.call_staff, primary=False, width=240)
         self.footer.add_widget(self.call_button)
-        self.retry_button = BigButton("重试", ctl.failure_retry, width=280)
+        self.retry_button = BigButton("重试", ctl.failures.retry, width=280)
         self.footer.add_widget(self.retry_button)
 
     def show(self, failure: Failure) -> None:

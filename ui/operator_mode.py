@@ -264,8 +264,21 @@ class OperatorMode:
     def show_status(self) -> None:
         if self._require() is None:
             return
-        self.screens["operator_status"].show(self.desk.summary(), self.desk.sync_state(), self.desk.peripherals())
+        screen = self.screens["operator_status"]
+        screen.show(self.desk.summary(), self.desk.sync_state(), self.desk.peripherals())
+        screen.show_voice(self.app.voice.muted if self.app.voice is not None else None)
+        screen.note("")
         self._show("operator_status")
+
+    def toggle_voice(self) -> None:
+        """Mutes or unmutes the spoken prompts; kept in the terminal's state across restarts."""
+        operator, voice = self._require(), self.app.voice
+        if operator is None or voice is None:
+            return
+        voice.set_muted(not voice.muted, operator.id)
+        log.info("voice prompts %s", "muted" if voice.muted else "on", extra={"fields": {"operator": operator.id}})
+        self.show_status()
+        self.screens["operator_status"].note("语音提示已关闭" if voice.muted else "语音提示已开启", ok=True)
 
     # -- assisted path --------------------------------------------------------------------------------------------
     def show_assist(self) -> None:

@@ -141,6 +141,8 @@ class OperatorStatusScreen(OperatorScreen):
         self.back_button = BigButton("返回", mode.show_home, primary=False)
         self.footer.add_widget(self.back_button)
         self.footer.add_widget(Widget())
+        self.voice_button = BigButton("关闭语音提示", mode.toggle_voice, primary=False, width=220, font_size=22)
+        self.footer.add_widget(self.voice_button)
         self.refresh_button = BigButton("刷新", mode.show_status)
         self.footer.add_widget(self.refresh_button)
 
@@ -153,6 +155,12 @@ class OperatorStatusScreen(OperatorScreen):
         panel.add_widget(Widget())
         parent.add_widget(panel)
         return grid
+
+    def show_voice(self, muted: bool | None) -> None:
+        """The voice toggle: None when the terminal has no spoken prompts."""
+        self.voice_button.text = "开启语音提示" if muted else "关闭语音提示"
+        self.voice_button.disabled = muted is None
+        self.voice_button.opacity = 0 if muted is None else 1
 
     def show(self, summary, sync, peripherals) -> None:
         self.values = {}

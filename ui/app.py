@@ -104,6 +104,7 @@ class KioskApp(App):
         from .wiring import build
 
         register_font()
+        theme.set_scale(screen)  # type and targets for this panel (density-independent sizes)
         Window.clearcolor = theme.BACKGROUND
         theme.apply(Window, screen)  # also when a window existed before the app
         self.kiosk = build(self.terminal_config, data_dir=self.workdir, category=self.category, at=self.at,

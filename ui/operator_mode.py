@@ -20,6 +20,7 @@ from kiosk.operator import OperatorAccess, OperatorDesk, assisted_card
 from kiosk.session import Step
 
 from .screens.operator import OPERATOR_SCREENS
+from .theme import px
 from .wiring import DEMO_OPERATOR, operator_registry
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class CornerPress(Widget):
     """An invisible square in the attract screen's top-left corner: held for LONG_PRESS_S it opens operator mode."""
 
     def __init__(self, on_long_press, **kwargs):
-        super().__init__(size_hint=(None, None), size=(110, 110), pos_hint={"x": 0, "top": 1}, **kwargs)
+        super().__init__(size_hint=(None, None), size=px((110, 110)), pos_hint={"x": 0, "top": 1}, **kwargs)
         self.on_long_press, self._event = on_long_press, None
 
     def on_touch_down(self, touch):

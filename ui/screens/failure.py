@@ -102,6 +102,10 @@ class FailureScreen(StepScreen):
         self.retry_button.text = failure.retry or "重试"
         self.retry_button.disabled = not failure.retry
         self.retry_button.opacity = 1 if failure.retry else 0
+        if failure.retry and self.retry_button.parent is None:  # without a retry 呼叫工作人员 sits at the right
+            self.footer.add_widget(self.retry_button)
+        elif not failure.retry and self.retry_button.parent is not None:
+            self.footer.remove_widget(self.retry_button)
         self.exit_button.disabled = failure.waits_for_operator
         self.exit_button.opacity = 0 if failure.waits_for_operator else 1
 

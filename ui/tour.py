@@ -45,7 +45,7 @@ def demo_session(app) -> None:
         raise RuntimeError(f"the demo card was refused: {session.refusal}")
     session.record = session.record.model_copy(update={
         "guardians": example.guardians, "study_history": example.study_history, "school_name": example.school_name,
-        "contact_phone": example.contact_phone, "claims": example.claims})
+        "contact_phone": example.contact_phone, "home_address": example.home_address, "claims": example.claims})
 
 
 def show(app, step: Step, *, error: bool = False) -> object:

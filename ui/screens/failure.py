@@ -42,7 +42,7 @@ def camera_error(message: str) -> Failure:
 
 def camera_silent(seconds: float) -> Failure:
     return Failure("camera_silent", "摄像头没有画面",
-                   f"摄像头已 {seconds:.0f} 秒没有传来图像。请点“重试”重新打开摄像头；仍不行请点“呼叫工作人员”。",
+                   f"摄像头已{seconds:.0f}秒没有传来图像。请点“重试”重新打开摄像头；仍不行请点“呼叫工作人员”。",
                    retry="重试", operator="拍照摄像头无图像：检查连接，必要时重新插拔")
 
 
@@ -95,7 +95,7 @@ class FailureScreen(StepScreen):
         self.failure = failure
         self.prompt.text = failure.title
         self.headline.text = failure.title
-        self.advice.text = failure.advice
+        self.advice.text = sentences(failure.advice)
         self.operator.text = f"工作人员：{failure.operator}" if failure.operator else ""
         self.called.text = ""
         self.call_button.disabled = False
@@ -121,6 +121,11 @@ class FailureScreen(StepScreen):
         self.failure = None
         for widget in (self.headline, self.advice, self.operator, self.called):
             widget.text = ""
+
+
+def sentences(text: str) -> str:
+    """One sentence a line: centred text then breaks where a reader pauses, never before a closing mark."""
+    return "\n".join(part + "。" for part in text.split("。") if part.strip())
 
 
 def add_exit_button(screen, on_exit) -> BigButton:

@@ -106,6 +106,7 @@ class HistoryScreen(FormScreen):
     def adapt(self, portrait: bool) -> None:
         for row in self.rows:
             row.compact(portrait)
+        self.rows_box.spacing = px(24) if portrait else px(8)  # two-line rows: a clear gap between schools
 
     def remove_row(self, row: HistoryRow) -> None:
         if row in self.rows:

@@ -3,6 +3,8 @@ back to draft), the terminal's state (summary, sync, peripherals) and the assist
 card. They only show what ui/operator_mode.py (over kiosk/operator.py) gives them and forward touches to it."""
 from __future__ import annotations
 
+import re
+
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
@@ -192,7 +194,7 @@ class OperatorStatusScreen(OperatorScreen):
                 self.values[name] = value
                 ok = next((o for n, _s, o in peripherals if n == name), True) if grid is self.devices else True
                 grid.add_widget(label(name, 20, MUTED))  # rows grow with a long value (an error): never cut
-                grid.add_widget(label(value, 20, TEXT if ok else ERROR))
+                grid.add_widget(label(_tight(value), 20, TEXT if ok else ERROR))
         self.problems.text = "\n".join(f"• {p}" for p in summary.problems[:6])
 
     def clear(self) -> None:
@@ -200,6 +202,12 @@ class OperatorStatusScreen(OperatorScreen):
         for grid in (self.summary, self.sync, self.devices):
             grid.clear_widgets()
         self.problems.text = ""
+
+
+def _tight(text: str) -> str:
+    """No space between a Chinese character and a number ("待上传 4 条" -> "待上传4条"): Kivy wraps at spaces,
+    which left the number at a line's end apart from its measure word."""
+    return re.sub(r"(?<=[\u4e00-\u9fff]) (?=\d)|(?<=\d) (?=[\u4e00-\u9fff])", "", text)
 
 
 ASSIST_FIELDS = [("name", "姓名", "与户口簿一致", "text"), ("ethnicity", "民族", "如：汉族", "text"),

@@ -111,8 +111,8 @@ class KioskApp(App):
                            say=self.say)
         self.devices = self.kiosk.devices
         if self.voice_wanted:
-            data = self.kiosk.paths.data_dir
-            self.voice = VoicePrompts(data / "voice", state_file=data / "voice.json")
+            paths = self.kiosk.paths
+            self.voice = VoicePrompts(paths.voice_cache, state_file=paths.voice_state)
         self.session = self.kiosk.session()
         self.sm = ScreenManager(transition=NoTransition())
         for screen_class in (*SCREENS, failure_screen.FailureScreen):

@@ -79,7 +79,7 @@ def test_step_prompt_rendered_once_off_the_ui_thread_then_cached_and_muted(voice
     assert d.screen.voice_button.text == "关闭语音提示"
     d.tap(d.screen.voice_button)
     assert app.voice.muted and d.screen.voice_button.text == "开启语音提示"
-    assert read_json(app.kiosk.paths.data_dir / "voice.json")["muted"] is True
+    assert read_json(app.kiosk.paths.voice_state)["muted"] is True
     d.tap(d.screen.back_button)
     d.on("operator")
     d.tap(d.screen.logout_button)
@@ -89,7 +89,7 @@ def test_step_prompt_rendered_once_off_the_ui_thread_then_cached_and_muted(voice
     d.on("category")
     settled(app)
     assert app.voice.renders == 1 and not app.voice.path_for(app.session.prompt).exists()
-    again = VoicePrompts(app.voice.cache_dir, state_file=app.kiosk.paths.data_dir / "voice.json")
+    again = VoicePrompts(app.voice.cache_dir, state_file=app.kiosk.paths.voice_state)
     assert again.muted  # after a restart too
     again.close()
 

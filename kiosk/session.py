@@ -184,10 +184,19 @@ class RegistrationSession(StaffSteps):
             self.errors = {"photo": "请确认：" + "；".join(missing)}
             return self.step
         notes = [OperatorNote(source="photo", code=w.code, message=w.message) for w in photo.operator_warnings]
-        return self._attach(Step.PHOTO, "photo", photo.jpeg, photo_confirmed=[c.code for c in photo.confirmations],
+        step = self._attach(Step.PHOTO, "photo", photo.jpeg, photo_confirmed=[c.code for c in photo.confirmations],
                             operator_notes=self._notes_besides("photo") + notes)
+        scan = None if self.errors else self.attachment("document")
+        face = self.face_match(scan) if scan else None  # retaken after the card scan: the old match is stale
+        if face is not None:
+            kept = [n for n in self.record.operator_notes
+                    if not (n.source == "document" and n.code.startswith("face_"))]
+            new = [OperatorNote(source="document", code=face.warning.code, message=face.warning.message)]
+            self.record = edit(self.record, self.clock(), operator_notes=kept + (new if face.warning else []))
+            self._save()
+        return step
 
-    def face_match(self, document: DocumentImage) -> FaceMatch | None:
+    def face_match(self, document: DocumentImage | bytes) -> FaceMatch | None:
         """The saved photo matched to the portrait on the scanned ID card (seconds at first, dlib loading): call it
         off the UI thread, with the scan, and hand the result to document_scanned. None when there is nothing to
         match: no matcher, no photo yet, or the household register page (the assisted path has no portrait)."""
@@ -196,7 +205,7 @@ class RegistrationSession(StaffSteps):
         photo = self.attachment("photo")
         if photo is None:
             return None
-        return match_faces(self.face_matcher, photo, document.jpeg)
+        return match_faces(self.face_matcher, photo, document if isinstance(document, bytes) else document.jpeg)
 
     def document_scanned(self, document: DocumentImage, face: FaceMatch | None = None) -> Step:
         """The finished document image; its warnings (OCR mismatch) and the face match's (face_match(document),

@@ -137,3 +137,20 @@ def test_chip_photo_as_the_wlt_decoder_returns_it(matcher, portraits):
 
     with pytest.raises(KioskError):
         match_chip_photo(_jpeg(portraits["hv_test3.jpg"]), b"\0" * 100, matcher)
+
+
+def test_the_demo_students_photo_matches_her_simulated_card(matcher, maker, policy):
+    """The demo's scripted student and the portrait on the simulated document camera's card come from one source
+    image: the finished photo of a demo camera frame matches the scanned card (no face note in the demo)."""
+    from drivers.camera.demo import demo_subject
+    from drivers.camera.scripted import Pose
+    from drivers.scanner.simulated import SimulatedDocumentCamera
+    from kiosk.record import example_card
+
+    scanner = SimulatedDocumentCamera()
+    scanner.lay(example_card())
+    document = make_document(scanner.scan(), example_card().id_number, policy.document)
+    photo = maker.make(demo_subject().render(Pose(), (960, 1280)))
+    m = match_faces(photo.jpeg, document.jpeg, matcher)
+    assert m.verdict == "same" and m.warning is None, m.distance
+    assert SimulatedDocumentCamera(portrait=False).portrait() is None  # a blank portrait box on request

@@ -1,5 +1,5 @@
 """Per-frame analysis of a face: MediaPipe FaceMesh landmarks (3-D), then the measures (measures.py), the scene on
-the person mask (scene.py) and the verdicts (rules.py).
+the person mask (scene.py), the other faces (counting.py) and the verdicts (rules.py).
 
 One FaceAnalyser owns the models (loaded once); analyse() is cheap enough to run on every camera frame. Landmarks
 are found on a copy scaled to at most `work_width` pixels wide; a still image whose face is small in that copy is
@@ -22,19 +22,17 @@ when the face has not moved (never two frames in a row); the finished photo meas
 """
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import cv2
 import numpy as np
 
 from kiosk.policy import PhotoSpec
 
 from . import measures as m
+from .counting import FaceCounter, outside
 from .mesh import (CHIN, FOREHEAD, LEFT_CHEEK, LEFT_CHEEK_EDGE, LEFT_EYE, LEFT_IRIS, LOWER_LIP, RIGHT_CHEEK,
-                   RIGHT_CHEEK_EDGE, RIGHT_EYE, RIGHT_IRIS, SpareCore, landmark_points, load_face_detection,
-                   load_face_mesh, load_segmentation)
-from .problems import problem, warning
+                   RIGHT_CHEEK_EDGE, RIGHT_EYE, RIGHT_IRIS, SpareCore, landmark_points, load_face_mesh,
+                   load_segmentation)
+from .problems import problem
 from .result import Analysis, blue_mask, crop_box  # noqa: F401 (re-exported)
 from .rules import frame_problems, quality_problems, quality_warnings  # noqa: F401 (re-exported)
 from .scene import SCENE_SIZE, blue_in_range, measure_scene, region_matrix, warp
@@ -66,14 +64,9 @@ class FaceAnalyser:
         self.tracking = tracking
         self.count_every = max(1, count_every)
         self._mesh = load_face_mesh(static=not tracking, max_faces=1 if tracking else 2)
-        self._detector = None  # loaded on first use
-        self._far_detector = None  # full range, for a still image's photo rectangle
-        self._detector_lock = threading.Lock()
         self._segmenter = load_segmentation()
-        self.parallel_count = parallel_count
-        self._spare = SpareCore() if tracking and parallel_count is None else None
-        self._pool: ThreadPoolExecutor | None = None  # the counting thread, started on first use
-        self.counts = [0, 0]  # face counts run after FaceMesh, beside it (on the worker thread)
+        self.counter = FaceCounter(tracking=tracking, parallel_count=parallel_count)
+        self.counts = self.counter.counts  # face counts run after FaceMesh, beside it (on the worker thread)
         self.carry_shift = carry_shift
         self._frame_no = 0
         self.scene_every = 3 if tracking else 1
@@ -84,13 +77,9 @@ class FaceAnalyser:
         self._rgb: np.ndarray | None = None
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        self.counter.close()
         self._mesh.close()
         self._segmenter.close()
-        for d in (self._detector, self._far_detector):
-            if d is not None:
-                d.close()
 
     def __enter__(self):
         return self
@@ -119,19 +108,14 @@ class FaceAnalyser:
         h, w = image.shape[:2]
         work, rgb, scale = self._prepare(image)
         count = self.tracking and (self._frames % self.count_every == 0 or self._others > 0)
-        pending = None
-        if count:
-            beside = self._count_beside()
-            self.counts[beside] += 1
-            if beside:
-                pending = self._pool_submit(rgb)
+        pending = self.counter.start(rgb) if count else None
         try:
             result = self._mesh.process(rgb)
             faces = result.multi_face_landmarks or []
             a = Analysis(width=w, height=h, faces=len(faces))
             if not faces:
                 self._frames = 0  # count again as soon as a face is found
-                if not self.tracking and len(self._detect(rgb, far=True)) > 1:
+                if not self.tracking and len(self.counter.detect(rgb, far=True)) > 1:
                     a.faces = 2  # a group too small for FaceMesh
                     a.problems = [problem("multiple_faces")]
                 else:
@@ -141,9 +125,9 @@ class FaceAnalyser:
             pts = landmark_points(faces[0], ww, wh, depth=True)
             if self.tracking and len(faces) == 1:
                 if count:
-                    centres = pending.result() if pending is not None else self._detect(rgb)
+                    centres = pending.result() if pending is not None else self.counter.detect(rgb)
                     pending = None
-                    self._others = _outside(centres, pts, ww, wh)
+                    self._others = outside(centres, pts, ww, wh)
                     self._frames = 0
                 else:
                     a.faces_counted = False
@@ -156,7 +140,7 @@ class FaceAnalyser:
                 pts, work, scale = self._full_resolution(image, pts / scale) or (pts, work, scale)
             self.measure(a, pts, image, work, scale, carry=self._may_carry(count))
             if not self.tracking and a.faces == 1 and a.crop is not None:
-                self._count_still(image, rgb, a)
+                self.counter.still(image, rgb, a)
             return a
         finally:
             if pending is not None:
@@ -192,66 +176,12 @@ class FaceAnalyser:
         age = self._frame_no - self._fresh[0]
         return age < self.scene_every if count else age < self.scene_every - 1
 
-    def _count_beside(self) -> bool:
-        """Run this frame's face count on the worker thread, beside FaceMesh?"""
-        if self.parallel_count is not None:
-            return self.parallel_count
-        return self._spare()
-
-    def _pool_submit(self, rgb: np.ndarray):
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="face-count")
-        return self._pool.submit(self._detect, rgb)
-
-    def _detect(self, rgb: np.ndarray, far: bool = False) -> list[tuple[float, float]]:
-        """Centres (relative to the image) of the faces the short-range (or full-range) detector finds."""
-        with self._detector_lock:
-            if far:
-                if self._far_detector is None:
-                    self._far_detector = load_face_detection(full_range=True)
-                detector = self._far_detector
-            else:
-                if self._detector is None:
-                    self._detector = load_face_detection()
-                detector = self._detector
-            detections = detector.process(rgb).detections or []
-        centres = []
-        for d in detections:
-            box = d.location_data.relative_bounding_box
-            centres.append((box.xmin + box.width / 2, box.ymin + box.height / 2))
-        return centres
-
-    def _count_still(self, image: np.ndarray, rgb: np.ndarray, a: Analysis) -> None:
-        """Other faces of a still image: inside the photo rectangle they refuse it (multiple_faces); elsewhere in
-        the frame (a small head far behind, a helper at the side) they are named to the operator."""
-        extra = self._faces_in_photo(image, a)
-        if extra:
-            a.faces += extra
-            a.problems = [problem("multiple_faces")]
-            a.warnings = []
-        elif _outside(self._detect(rgb, far=True), a.landmarks * (rgb.shape[1] / a.width), rgb.shape[1],
-                      rgb.shape[0]):
-            a.warnings.append(warning("bystander"))
-
-    def _faces_in_photo(self, image: np.ndarray, a: Analysis) -> int:
-        """Faces other than the candidate's inside the photo rectangle, counted at full resolution (both
-        detectors: a second head beside the shoulder, a small face behind)."""
-        size = (384, 512)
-        aff = a.photo_matrix(size)
-        photo = cv2.cvtColor(warp(image, aff, size), cv2.COLOR_BGR2RGB)
-        own = m.transform(a.landmarks, aff)
-        return max(_outside(self._detect(photo, far), own, *size) for far in (False, True))
-
     def count_faces(self, image: np.ndarray, a: Analysis) -> int:
         """Faces in `image` now: the analysed face plus any other the detector finds (for a tracked analysis)."""
         if a.faces != 1 or a.landmarks is None:
             return a.faces
         _, rgb, scale = self._prepare(image)
-        return 1 + self._other_faces(rgb, a.landmarks * scale)
-
-    def _other_faces(self, rgb: np.ndarray, pts: np.ndarray) -> int:
-        """Detections whose centre lies outside the tracked face's landmarks: other people in the frame."""
-        return _outside(self._detect(rgb), pts, rgb.shape[1], rgb.shape[0])
+        return 1 + outside(self.counter.detect(rgb), a.landmarks * scale, rgb.shape[1], rgb.shape[0])
 
     def measure(self, a: Analysis, pts: np.ndarray, image: np.ndarray, work: np.ndarray | None = None,
                 scale: float = 1.0, carry: bool = False) -> Analysis:
@@ -399,8 +329,3 @@ def _frame_point(a: Analysis, x: float, y: float) -> tuple[float, float]:
     p = m.transform(np.float32([[x, y]]), cv2.invertAffineTransform(a.rotation))[0]
     return float(p[0]), float(p[1])
 
-
-def _outside(centres: list[tuple[float, float]], pts: np.ndarray, w: int, h: int) -> int:
-    """How many detection centres (relative) lie outside the tracked face's landmark box (`pts`, pixels)."""
-    (fx0, fy0), (fx1, fy1) = pts[:, :2].min(axis=0), pts[:, :2].max(axis=0)
-    return sum(1 for cx, cy in centres if not (fx0 <= cx * w <= fx1 and fy0 <= cy * h <= fy1))

@@ -6,6 +6,7 @@ readable when other processes take the CPU. The load average is printed with eac
 """
 from __future__ import annotations
 
+import math
 import os
 import statistics
 import time
@@ -60,11 +61,12 @@ def _ssim(a_bgr, data):
 def _frame_rows(spec, subject, rounds: int = 40) -> list[Row]:
     """Per-frame analysis in tracking mode (as the live session runs it) against the bare FaceMesh call.
 
-    One round: a full face-count cycle of frames (count_every analyse() calls, one of them running the face
-    counter), each frame timed on its own, the same number of bare FaceMesh calls on the same frame, and one
-    analyse() of an analyser that counts on every frame. Each figure is the median of `rounds` rounds, so both
-    sides see the same load; the verdict takes the worst of the cycle's mean, its slowest frame (the one that
-    counts faces) and the analyser that counts on every frame.
+    One round: a full cycle of frames (the least common multiple of count_every and scene_every analyse() calls:
+    the frames that count faces and the frames that take the person mask afresh each come round), each frame
+    timed on its own, the same number of bare FaceMesh calls on the same frame, and one analyse() of an analyser
+    that counts on every frame. Each figure is the median of `rounds` rounds, so both sides see the same load.
+    The goal is on the cycle's mean (the CPU a second of camera takes); the slowest frame (the person mask's) and
+    the analyser that counts on every frame are printed beside it, as ratios to the bare FaceMesh call.
     """
     from drivers.camera.scripted import Pose
     from kiosk.photo import FaceAnalyser
@@ -77,7 +79,7 @@ def _frame_rows(spec, subject, rounds: int = 40) -> list[Row]:
         with FaceAnalyser(spec, tracking=True) as live, FaceAnalyser(spec, tracking=True, count_every=1) as counting:
             _, rgb, _ = live._prepare(frame)
             rgb = rgb.copy()  # what FaceMesh is given inside analyse()
-            k = live.count_every
+            k = math.lcm(live.count_every, live.scene_every)
             for _ in range(2 * k):  # warm up: tracking established, the counter loaded
                 # one face found and fully measured (at 640x480 the head is too small to crop: "too_far")
                 assert live.analyse(frame).crop and counting.analyse(frame).crop and bare.process(rgb)
@@ -107,10 +109,11 @@ def _frame_rows(spec, subject, rounds: int = 40) -> list[Row]:
         ms, mesh_ms, worst_ms = (statistics.median(v) * 1000 for v in (cycle, mesh, worst))
         frames_ms = [statistics.median(v) * 1000 for v in each]
         slowest = max(frames_ms)
-        verdict = "ok" if max(ms, slowest, worst_ms) <= goal else "MISS"
+        verdict = f"mean {'ok' if ms <= goal else 'MISS'}, slowest frame {'ok' if slowest <= goal else 'MISS'}"
         rows.append(Row(f"photo frame analysis {w}x{h}", ms, "ms", FRAME_BUDGET_MS, "baseline",
                         f"goal <= {goal:g} ms: {verdict} (mean over a {k}-frame cycle; its frames "
-                        f"{'/'.join(f'{v:.2f}' for v in frames_ms)} ms, frame {counting_at + 1} counts faces; a frame of an "
+                        f"{'/'.join(f'{v:.2f}' for v in frames_ms)} ms, frame {counting_at + 1} counts faces; "
+                        f"slowest frame {slowest:.2f} ms = {slowest / mesh_ms:.2f}x FaceMesh; a frame of an "
                         f"analyser counting on every frame {worst_ms:.2f} ms; counts beside FaceMesh {beside}; "
                         f"median of {rounds}; {_load()})"))
         rows.append(Row(f"photo frame analysis {w}x{h} vs bare FaceMesh", ms, "ms", mesh_ms, "baseline",
@@ -179,7 +182,8 @@ def _still_and_match_rows(policy, runs: int = 5) -> list[Row]:
                 f"FaceMesh on the 640 copy, again on a full-resolution square around the face, person mask, faces "
                 f"counted on the photo rectangle and the frame; median of {runs}; {_load()}"),
             Row("face match live vs card portrait", match_ms, "ms", 1000.0, "goal <=",
-                f"two faces found, aligned and embedded (dlib ResNet); one embedding {embed_ms:.0f} ms; "
+                f"two faces found, aligned and embedded (dlib ResNet, the chip and its mirror); one embedding "
+                f"{embed_ms:.0f} ms; "
                 f"median of {runs}; {_load()}")]
 
 

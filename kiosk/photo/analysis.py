@@ -14,11 +14,13 @@ from (final.cut applies the same turn).
 Speed (a third of a 30 fps frame on a 2-core terminal): in tracking mode FaceMesh follows one face, which it does
 without running its face detector on every frame; other faces are counted by the same short-range detector every
 `count_every` frames (and on every frame while a second face is seen). The person mask is taken on the photo
-rectangle at 144x192 (the model works at 256x256). When another core is idle (SpareCore), the count runs on a
-worker thread beside FaceMesh on the same frame; when the machine is busy it runs after FaceMesh on the calling
-thread. The counting frame takes sharpness and the scene (person mask, backdrop) from the frame just before it
-when the face has not moved (never two frames in a row); the finished photo measures both again on its own pixels
-(PhotoMaker.verify), so the capture never relies on a carried value.
+rectangle at 144x192 (the model works at 256x256), afresh on one frame in `scene_every` (6: 2.5 times a second at
+15 fps) while the face stays put, at once when it moves; it is the dearest step (the segmentation call alone is
+about 4.7 ms, FaceMesh 3.2), so the frame that takes it is the slowest of the cycle. When another core is idle
+(SpareCore), the count runs on a worker thread beside FaceMesh on the same frame; when the machine is busy it runs
+after FaceMesh on the calling thread. The frames between carry the scene (person mask, backdrop) while the face
+has not moved, the counting frame always when it can; sharpness is measured on every frame. The finished photo
+measures both again on its own pixels (PhotoMaker.verify), so the capture never relies on a carried value.
 """
 from __future__ import annotations
 
@@ -69,7 +71,7 @@ class FaceAnalyser:
         self.counts = self.counter.counts  # face counts run after FaceMesh, beside it (on the worker thread)
         self.carry_shift = carry_shift
         self._frame_no = 0
-        self.scene_every = 3 if tracking else 1
+        self.scene_every = 6 if tracking else 1
         self._fresh: tuple | None = None  # (frame number, crop, scene, size) of the last scene measured afresh
         self._frames = 0  # frames since the last face count (tracking)
         self._others = 0  # faces besides the tracked one at the last count (tracking)

@@ -165,7 +165,7 @@ def test_face_count_on_the_worker_thread_or_after_facemesh_is_the_same(subject, 
 
 
 def test_scene_is_carried_only_from_a_still_face_and_never_for_long(subject, policy):
-    """Tracking measures the person mask (the scene) afresh on one frame in three, never on the frame that counts
+    """Tracking measures the person mask (the scene) afresh on one frame in scene_every, never on the frame that counts
     faces once running, and carries it only while the face stays put; sharpness is measured on every frame."""
     from kiosk.photo import FaceAnalyser
 

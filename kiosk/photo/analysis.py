@@ -36,7 +36,7 @@ from .mesh import (CHIN, FOREHEAD, LEFT_CHEEK, LEFT_CHEEK_EDGE, LEFT_EYE, LEFT_I
                    load_segmentation)
 from .problems import problem
 from .result import Analysis, blue_mask, crop_box  # noqa: F401 (re-exported)
-from .rules import frame_problems, quality_problems, quality_warnings  # noqa: F401 (re-exported)
+from .rules import frame_problems, framing_problems, quality_problems, quality_warnings  # noqa: F401 (re-exported)
 from .scene import SCENE_SIZE, blue_in_range, measure_scene, region_matrix, warp
 from .thresholds import Thresholds
 
@@ -192,7 +192,9 @@ class FaceAnalyser:
 
         `work` is `image` scaled by `scale` (the copy FaceMesh saw); without it, `image` itself at scale 1.
         carry (a tracked frame, see _may_carry): the scene is taken from the frame it was last measured on if the
-        photo rectangle has barely moved since; sharpness is measured on every frame.
+        photo rectangle has barely moved since; sharpness is measured on every frame. A tracked frame that cannot be
+        photographed for its framing (too far, off centre: the guidance names that first) carries the last scene
+        whatever its age: the person mask is not taken while the student is still moving into place.
         """
         if work is None:
             work, scale = image, 1.0
@@ -201,8 +203,9 @@ class FaceAnalyser:
         self._light(a, pts, work)
         self._sharpness(a, image)
         last = self._fresh
-        if carry and last is not None and last[3] == (a.width, a.height) \
-                and max(abs(u - v) for u, v in zip(a.crop, last[1])) <= self.carry_shift * (a.crop[3] - a.crop[1]):
+        if last is not None and last[3] == (a.width, a.height) and (
+                self.tracking and self.carry_shift > 0 and framing_problems(a, self.t) or carry
+                and max(abs(u - v) for u, v in zip(a.crop, last[1])) <= self.carry_shift * (a.crop[3] - a.crop[1])):
             a.carried = True
             self._apply_scene(a, last[2])
         else:

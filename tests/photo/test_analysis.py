@@ -216,3 +216,19 @@ def test_spare_core_reads_other_work_from_proc_stat(tmp_path, monkeypatch):
     stat.unlink()
     clock[0] += 1.0
     assert not probe()  # unreadable: no
+
+
+def test_a_frame_refused_for_its_framing_skips_the_person_mask(subject, policy):
+    """While the student is still moving into place (off centre: the guidance names that first), the last scene
+    is carried instead of taking the person mask; the first frame ever is measured, and the scene is taken afresh
+    as soon as the framing is right."""
+    from kiosk.photo import FaceAnalyser
+
+    with FaceAnalyser(policy.photo, tracking=True, parallel_count=False) as tracker:
+        first = tracker.analyse(subject.render(Pose(face_x=0.22), FRAME))
+        assert "move_left" in first.codes() and not first.carried and first.background
+        moving = [tracker.analyse(subject.render(Pose(face_x=0.22 + 0.02 * i), FRAME)) for i in range(1, 8)]
+        assert all("move_left" in a.codes() and a.carried for a in moving)
+        steps = [tracker.analyse(subject.render(Pose(face_x=x), FRAME)) for x in (0.4, 0.44, 0.47, 0.5)]
+        placed = next(a for a in steps if a.ok)  # the first frame that could be photographed
+        assert not placed.carried

@@ -18,9 +18,11 @@ rectangle at 144x192 (the model works at 256x256), afresh on one frame in `scene
 15 fps) while the face stays put, at once when it moves; it is the dearest step (the segmentation call alone is
 about 4.7 ms, FaceMesh 3.2), so the frame that takes it is the slowest of the cycle. When another core is idle
 (SpareCore), the count runs on a worker thread beside FaceMesh on the same frame; when the machine is busy it runs
-after FaceMesh on the calling thread. The frames between carry the scene (person mask, backdrop) while the face
-has not moved, the counting frame always when it can; sharpness is measured on every frame. The finished photo
-measures both again on its own pixels (PhotoMaker.verify), so the capture never relies on a carried value.
+after FaceMesh on the calling thread; so does the fresh person mask of a still face (on this frame's pixels and
+the last frame's photo rectangle), which takes the slowest frame down to about the dearer of the two calls. The
+frames between carry the scene (person mask, backdrop) while the face has not moved, the counting frame always
+when it can; sharpness is measured on every frame. The finished photo measures both again on its own pixels
+(PhotoMaker.verify), so the capture never relies on a carried value.
 """
 from __future__ import annotations
 
@@ -73,6 +75,8 @@ class FaceAnalyser:
         self._frame_no = 0
         self.scene_every = 6 if tracking else 1
         self._fresh: tuple | None = None  # (frame number, crop, scene, size) of the last scene measured afresh
+        self.scenes_beside = 0  # fresh scenes taken beside FaceMesh (_scene_ahead)
+        self._prev: tuple | None = None  # (analysis, work points, scale, work shape) of the last measured frame
         self._frames = 0  # frames since the last face count (tracking)
         self._others = 0  # faces besides the tracked one at the last count (tracking)
         self._work: np.ndarray | None = None  # reused buffers: the scaled frame and its RGB copy
@@ -111,6 +115,7 @@ class FaceAnalyser:
         work, rgb, scale = self._prepare(image)
         count = self.tracking and (self._frames % self.count_every == 0 or self._others > 0)
         pending = self.counter.start(rgb) if count else None
+        ahead = self._scene_ahead(work, scale, count)
         try:
             result = self._mesh.process(rgb)
             faces = result.multi_face_landmarks or []
@@ -140,13 +145,14 @@ class FaceAnalyser:
                 return a
             if not self.tracking and pts[CHIN, 1] - pts[FOREHEAD, 1] < FULL_RES_BELOW and scale < 1.0:
                 pts, work, scale = self._full_resolution(image, pts / scale) or (pts, work, scale)
-            self.measure(a, pts, image, work, scale, carry=self._may_carry(count))
+            self.measure(a, pts, image, work, scale, carry=self._may_carry(count), ahead=ahead)
             if not self.tracking and a.faces == 1 and a.crop is not None:
                 self.counter.still(image, rgb, a)
             return a
         finally:
-            if pending is not None:
-                pending.result()  # the worker reads `rgb`, a buffer the next frame reuses
+            for job in (pending, ahead and ahead[1]):
+                if job is not None:
+                    job.result()  # the worker reads `rgb` or `work`, buffers the next frame reuses
 
     def _full_resolution(self, image: np.ndarray, pts: np.ndarray):
         """(points, work, scale) measured on a square around the face at up to full resolution, expressed as a
@@ -170,6 +176,17 @@ class FaceAnalyser:
         work = cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else image
         return local, work, s
 
+    def _scene_ahead(self, work: np.ndarray, scale: float, count: bool):
+        """(photo rectangle, Future of its scene) when a still face's fresh scene is due on this frame and a core is
+        spare: the person mask is taken on the worker thread beside FaceMesh, on this frame's pixels and the last
+        frame's rectangle (kept if the rectangle has moved by at most carry_shift, measured again otherwise)."""
+        prev = self._prev
+        if not self.tracking or count or prev is None or prev[3] != work.shape or self._fresh is None \
+                or self._may_carry(count) or not self.counter.beside():
+            return None
+        a, pts = prev[0], prev[1]
+        return a.crop, self.counter.run(self._scene, a, pts, work, scale)
+
     def _may_carry(self, count: bool) -> bool:
         """May this frame take the scene from an earlier one? The counting frame whenever the scene is recent;
         the others until it is scene_every - 1 frames old."""
@@ -186,7 +203,7 @@ class FaceAnalyser:
         return 1 + outside(self.counter.detect(rgb), a.landmarks * scale, rgb.shape[1], rgb.shape[0])
 
     def measure(self, a: Analysis, pts: np.ndarray, image: np.ndarray, work: np.ndarray | None = None,
-                scale: float = 1.0, carry: bool = False) -> Analysis:
+                scale: float = 1.0, carry: bool = False, ahead=None) -> Analysis:
         """Every measurement, problem and warning of one face whose landmarks (`work` pixels, N x 2 or N x 3) are
         known.
 
@@ -195,6 +212,7 @@ class FaceAnalyser:
         photo rectangle has barely moved since; sharpness is measured on every frame. A tracked frame that cannot be
         photographed for its framing (too far, off centre: the guidance names that first) carries the last scene
         whatever its age: the person mask is not taken while the student is still moving into place.
+        ahead: (rectangle, Future) of a scene taken beside FaceMesh (_scene_ahead), used if the rectangle held.
         """
         if work is None:
             work, scale = image, 1.0
@@ -202,16 +220,22 @@ class FaceAnalyser:
         self._geometry(a, pts, work, scale)
         self._light(a, pts, work)
         self._sharpness(a, image)
-        last = self._fresh
+        last, held = self._fresh, self.carry_shift * (a.crop[3] - a.crop[1])
         if last is not None and last[3] == (a.width, a.height) and (
                 self.tracking and self.carry_shift > 0 and framing_problems(a, self.t) or carry
-                and max(abs(u - v) for u, v in zip(a.crop, last[1])) <= self.carry_shift * (a.crop[3] - a.crop[1])):
+                and max(abs(u - v) for u, v in zip(a.crop, last[1])) <= held):
             a.carried = True
             self._apply_scene(a, last[2])
         else:
-            scene = self._scene(a, pts, work, scale)
+            scene = ahead[1].result() if ahead is not None else None
+            if scene is None or max(abs(u - v) for u, v in zip(a.crop, ahead[0])) > held:
+                scene = self._scene(a, pts, work, scale)
+            else:
+                self.scenes_beside += 1
             self._apply_scene(a, scene)
             self._fresh = (self._frame_no, a.crop, scene, (a.width, a.height))
+        if self.tracking:
+            self._prev = (a, pts, scale, work.shape)
         a.landmarks = pts[:, :2] / scale
         a.depth = pts[:, 2] / scale if pts.shape[1] == 3 else None
         a.problems = frame_problems(a, self.t)

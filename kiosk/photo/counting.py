@@ -39,13 +39,19 @@ class FaceCounter:
 
     def start(self, rgb: np.ndarray) -> Future | None:
         """This frame's count begins: on the worker thread (returned) or later on the caller's (None)."""
-        beside = self.parallel_count if self.parallel_count is not None else self._spare()
+        beside = self.beside()
         self.counts[beside] += 1
-        if not beside:
-            return None
+        return self.run(self.detect, rgb) if beside else None
+
+    def beside(self) -> bool:
+        """May work run on the worker thread beside FaceMesh now (a core is spare, or the caller said so)?"""
+        return self.parallel_count if self.parallel_count is not None else self._spare()
+
+    def run(self, fn, *args) -> Future:
+        """fn(*args) on the worker thread (one at a time: the face count, or the analyser's person mask)."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="face-count")
-        return self._pool.submit(self.detect, rgb)
+        return self._pool.submit(fn, *args)
 
     def detect(self, rgb: np.ndarray, far: bool = False) -> list[tuple[float, float]]:
         """Centres (relative to the image) of the faces the short-range (or full-range) detector finds."""

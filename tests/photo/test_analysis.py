@@ -232,3 +232,18 @@ def test_a_frame_refused_for_its_framing_skips_the_person_mask(subject, policy):
         steps = [tracker.analyse(subject.render(Pose(face_x=x), FRAME)) for x in (0.4, 0.44, 0.47, 0.5)]
         placed = next(a for a in steps if a.ok)  # the first frame that could be photographed
         assert not placed.carried
+
+
+def test_the_person_mask_taken_beside_facemesh_agrees_with_the_one_after_it(subject, policy):
+    """With a core spare, a still face's fresh scene is taken on the worker thread beside FaceMesh (this frame's
+    pixels, the last frame's photo rectangle): the same measures as the scene taken after FaceMesh."""
+    from kiosk.photo import FaceAnalyser
+
+    still = subject.render(Pose(), FRAME)
+    with FaceAnalyser(policy.photo, tracking=True, parallel_count=True) as beside, \
+            FaceAnalyser(policy.photo, tracking=True, parallel_count=False) as after:
+        pairs = [(beside.analyse(still), after.analyse(still)) for _ in range(3 * beside.scene_every)]
+        assert beside.scenes_beside >= 2 and after.scenes_beside == 0
+        for x, y in pairs:
+            assert x.ok and y.ok and x.carried == y.carried
+            assert abs(x.background["blue"] - y.background["blue"]) < 0.01 and abs(x.clutter - y.clutter) < 0.002

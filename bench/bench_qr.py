@@ -1,5 +1,5 @@
 """The operator's sign-off scan: the printed form's QR code read from the document camera, today's decoder
-(kiosk.document.qr, zxing-cpp) against the OpenCV one it replaced, on forms whose payloads are as long as an Ed25519
+(kiosk.qr, zxing-cpp) against the OpenCV one it replaced, on forms whose payloads are as long as an Ed25519
 signature makes them (64 bytes, 86 base64url characters; 225 characters in all).
 
 Each form has its own seeded record id, print time and signature bytes, so every code is different and the run is
@@ -84,7 +84,7 @@ def opencv_read(image) -> str:
 
 
 def zxing_read(image) -> str:
-    from kiosk.document.qr import read_qr
+    from kiosk.qr import read_qr
     from kiosk.errors import KioskError
 
     try:

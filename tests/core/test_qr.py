@@ -20,3 +20,34 @@ def test_the_seeded_forms_qr_decodes_through_the_document_camera(seed):
     text = read_qr(camera_image(form.pdf))
     assert text == form.payload.text() and len(text) == 225
     assert parse_payload(text).signature == form.payload.signature
+
+
+def code_image(text: str, module: int = 4) -> np.ndarray:
+    """A QR code as the form draws it (kiosk.form.qr.encode), grayscale, `module` pixels a module."""
+    from kiosk.form.qr import encode
+
+    matrix = np.array([list(row) for row in encode(text).matrix_iter(border=4)], bool)
+    return np.kron(np.where(matrix, 0, 255).astype(np.uint8), np.ones((module, module), np.uint8))
+
+
+def test_grey_bgra_and_strided_images_decode():
+    grey = code_image("HNZK1|grey")
+    assert read_qr(grey) == "HNZK1|grey"
+    bgra = np.dstack([grey, grey, grey, np.full_like(grey, 255)])
+    assert read_qr(bgra) == "HNZK1|grey"
+    assert read_qr(np.dstack([code_image("HNZK1|grey", 8)] * 3)[::2, ::2]) == "HNZK1|grey"  # a strided view
+
+
+def test_nothing_several_codes_and_absurd_images_get_a_chinese_error():
+    with pytest.raises(KioskError, match="未识别到二维码"):
+        read_qr(np.full((400, 400, 3), 255, np.uint8))
+    two = np.hstack([code_image("HNZK1|one"), code_image("HNZK1|two")])
+    with pytest.raises(KioskError, match="一次只放一张"):
+        read_qr(two)
+    assert read_qr(np.hstack([code_image("HNZK1|one")] * 2)) == "HNZK1|one"  # the same form twice is one form
+    huge = np.broadcast_to(np.uint8(255), (7000, 7000))  # 49 megapixels, no memory behind it: refused unread
+    for image in (huge, np.zeros((12_001, 64), np.uint8), np.zeros((10, 10), np.uint8),
+                  np.zeros((100, 100, 3), np.float32), np.zeros((100, 100, 5), np.uint8), np.zeros(100, np.uint8),
+                  None, b"\x89PNG", [[0, 255]]):
+        with pytest.raises(KioskError, match="尺寸或格式异常"):
+            read_qr(image)

@@ -26,7 +26,8 @@ def read_qr(image) -> str:
     if not texts:
         raise KioskError(NOT_FOUND, detail="no QR code found")
     if len(texts) > 1:
-        raise KioskError("扫描区内有多张登记表，请一次只放一张", detail=f"{len(texts)} different QR codes in one image")
+        raise KioskError("扫描区内有多张登记表，请一次只放一张",
+                         detail=f"{len(texts)} different QR codes in one image")
     return texts.pop()
 
 

@@ -1,4 +1,4 @@
-"""Reading the printed form's QR code from the document camera (kiosk.document.qr): every one of a set of seeded
+"""Reading the printed form's QR code from the document camera (kiosk.qr): every one of a set of seeded
 forms with Ed25519-length payloads decodes through the simulator's path (the OpenCV decoder used before missed the
 listed seeds), and bad input gets a Chinese error."""
 import numpy as np
@@ -10,7 +10,8 @@ from kiosk.form import parse_payload
 from kiosk.operator import read_qr
 
 # Of seeds 0-29 the OpenCV decoder read_qr used before (QRCodeDetector over ten rescalings) missed 2, 3, 4, 5, 7, 14
-# and 18 (0 decoded). Repeatable: the record's id and times, the signature and the 200 dpi page depend on the seed only.
+# and 18 on the page; it read seed 0's page but none of the tilted, blurred JPEGs. Repeatable: the record's id and
+# times, the signature and the 200 dpi page depend on the seed only.
 SEEDS = (0, 2, 3, 14, 18)
 
 

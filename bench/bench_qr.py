@@ -39,7 +39,7 @@ def seeded_form(seed: int):
     from kiosk.record import example_record
 
     rng = random.Random(seed)
-    printed_at = dt.datetime(2024, 3, 5, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=rng.randrange(90 * 86400))
+    printed_at = dt.datetime(2024, 3, 5, tzinfo=dt.UTC) + dt.timedelta(seconds=rng.randrange(90 * 86400))
     saved_at = printed_at - dt.timedelta(minutes=10)  # the content hash covers the record's times
     record = example_record(dt.date(2024, 3, 5)).model_copy(update={
         "record_id": uuid.UUID(int=rng.getrandbits(128)), "created_at": saved_at, "updated_at": saved_at})
@@ -65,7 +65,7 @@ def desk_image(page, seed: int):
     h, w = page.shape[:2]
     corners = [(90, 60), (w + 40, 110), (w + 10, h + 110), (60, h + 70)]
     photo = cv2.GaussianBlur(place_on_desk(page, corners, (w + 140, h + 180), seed), (0, 0), 1.2)
-    ok, jpeg = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, 70])
+    _ok, jpeg = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, 70])
     return cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
 
 
@@ -84,8 +84,8 @@ def opencv_read(image) -> str:
 
 
 def zxing_read(image) -> str:
-    from kiosk.qr import read_qr
     from kiosk.errors import KioskError
+    from kiosk.qr import read_qr
 
     try:
         return read_qr(image)

@@ -20,6 +20,7 @@ from kiosk.devices.badge import BadgeEvent, BadgeEventKind, Operator
 from kiosk.errors import KioskError
 from kiosk.files import write_json
 from kiosk.identity import CardType, IdentityCard, check_id_number, ethnicity_codes, mask_id
+from kiosk.qr import read_qr  # noqa: F401 - the sign-off scan, re-exported for the operator screens
 from kiosk.record import AuditEntry, Record, RecordState
 from kiosk.record.lifecycle import operator_actor as _actor
 
@@ -268,19 +269,6 @@ class OperatorDesk:
             problems.append(f"上传错误：{sync.last_error[:80]}")
         return Summary(day, len(counted["submit"]), len(counted["print"]), len(counted["sign"]),
                        self.store.outbox_depth(), problems)
-
-
-def read_qr(image) -> str:
-    """The text of the QR code in a document-camera image (OpenCV's detector), or a Chinese KioskError."""
-    import cv2
-
-    detector = cv2.QRCodeDetector()
-    for scale in (1.0, 0.5, 0.75, 0.6, 0.9, 1.25, 0.4, 0.8, 0.7, 1.5):  # OpenCV misses some module sizes
-        scaled = image if scale == 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        text, _points, _ = detector.detectAndDecode(scaled)
-        if text:
-            return text
-    raise KioskError("未识别到二维码，请将登记表的二维码朝上放在扫描区中央", detail="no QR code found")
 
 
 def _state_text(state: str) -> str:

@@ -8,8 +8,10 @@ from setuptools import find_packages, setup
 EXTRAS = {
     # Card reader (serial), operator badges (PC/SC), printer (CUPS), systemd watchdog.
     "devices": ["pyserial>=3.5", "pyscard>=2.0", "pycups>=2.0", "sdnotify>=0.3"],
-    # Photo and document pipeline: one OpenCV distribution only (headless), face models shipped in the wheel.
-    "photo": ["opencv-python-headless>=4.9,<5", "numpy>=1.24,<2", "pillow>=10", "mediapipe==0.10.21"],
+    # Photo and document pipeline: one OpenCV distribution only (headless), face models shipped in the wheel;
+    # zxing-cpp reads the printed form's QR code from the document camera (operator sign-off).
+    "photo": ["opencv-python-headless>=4.9,<5", "numpy>=1.24,<2", "pillow>=10", "mediapipe==0.10.21",
+              "zxing-cpp>=2.2,<4"],
     "ocr": ["rapidocr-onnxruntime>=1.4,<1.5"],
     # Live face matched to the ID card portrait: dlib's ResNet face embedding and 5-point aligner, weights shipped
     # in face-recognition-models (no download at run time).

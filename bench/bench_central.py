@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,15 +22,11 @@ from pathlib import Path
 import httpx
 
 from bench import Row
+from central.embedded import free_port
+from tests.support.procs import children
 
 PHOTO_BYTES, DOCUMENT_BYTES = 28_000, 48_000  # JPEGs just under the policies' limits (30,000 / 50,000)
 TERMINALS = 8
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 _BASE_JPEGS: dict = {}
@@ -88,7 +83,7 @@ class CentralProcess:
         self.codes = [central.write(lambda s: terminals.create_code(s, "school", "4114030012", "411403"))
                       for _ in range(terminals_)]
         central.engine.dispose()
-        self.url = f"http://127.0.0.1:{_port()}"
+        self.url = f"http://127.0.0.1:{free_port()}"
         args = [f"--{k.replace('_', '-')}={v}" for k, v in options.items()] + (["--db", db] if db else [])
         self.process = subprocess.Popen([sys.executable, "-m", "central.cli", "--log-level", "WARNING", "serve",
                                          "--data", str(self.data), "--port", self.url.rsplit(":", 1)[1], *args])
@@ -104,7 +99,7 @@ class CentralProcess:
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server process and its worker processes so far (Linux /proc)."""
         total = 0
-        for pid in [self.process.pid, *_children(self.process.pid)]:
+        for pid in [self.process.pid, *children(self.process.pid)]:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
         return total / os.sysconf("SC_CLK_TCK")
@@ -112,13 +107,6 @@ class CentralProcess:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(10)
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except FileNotFoundError:
-        return []
 
 
 def ingest_rate(root: Path, count: int, batch: int, db: str = "", workers: int = 1) -> tuple[float, float, float]:

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from bench import Row
-from bench.bench_central import CentralProcess, _port, _record, ingest_rate
+from bench.bench_central import CentralProcess, _record, ingest_rate
+from central.embedded import free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -28,7 +29,7 @@ def private_postgres():
     root = Path(tempfile.mkdtemp(prefix="bench-pg-"))
     shutil.chown(root, "postgres", "postgres")
     os.chmod(root, 0o700)
-    port = _port()
+    port = free_port()
 
     def as_postgres(cmd):
         subprocess.run(["su", "postgres", "-s", "/bin/sh", "-c", cmd], check=True, capture_output=True, timeout=60)

@@ -54,12 +54,14 @@ def run() -> list[Row]:
         recognizer.classify([line, column], (300, 300))
         recognition.append((time.perf_counter() - started) * 1000)
 
-    from kiosk.form import HmacSigner, render_form
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kiosk.form import Ed25519Signer, render_form
     from kiosk.record import example_record
 
     record = example_record()
     rare = record.model_copy(update={"identity": {**record.identity, "name": "刘䶮"}, "school_name": "商丘𠈌中学"})
-    signer = HmacSigner(b"bench-input-signing-key-01234567")
+    signer = Ed25519Signer(Ed25519PrivateKey.generate())
     started = time.perf_counter()
     render_form(rare, signer)
     rare_cold_ms = (time.perf_counter() - started) * 1000

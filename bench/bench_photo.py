@@ -6,6 +6,7 @@ readable when other processes take the CPU. The load average is printed with eac
 """
 from __future__ import annotations
 
+import math
 import os
 import statistics
 import time
@@ -60,27 +61,33 @@ def _ssim(a_bgr, data):
 def _frame_rows(spec, subject, rounds: int = 40) -> list[Row]:
     """Per-frame analysis in tracking mode (as the live session runs it) against the bare FaceMesh call.
 
-    One round: a full face-count cycle of frames (count_every analyse() calls, one of them running the face
-    counter), each frame timed on its own, the same number of bare FaceMesh calls on the same frame, and one
-    analyse() of an analyser that counts on every frame. Each figure is the median of `rounds` rounds, so both
-    sides see the same load; the verdict takes the worst of the cycle's mean, its slowest frame (the one that
-    counts faces) and the analyser that counts on every frame.
+    One round: a full cycle of frames (the least common multiple of count_every and scene_every analyse() calls:
+    the frames that count faces and the frames that take the person mask afresh each come round), each frame
+    timed on its own, the same number of bare FaceMesh calls on the same frame, and one analyse() of an analyser
+    that counts on every frame. Each figure is the median of `rounds` rounds, so both sides see the same load.
+    The goal is on the cycle's mean (the CPU a second of camera takes); the slowest frame (the person mask's) and
+    the analyser that counts on every frame are printed beside it, as ratios to the bare FaceMesh call.
     """
     from drivers.camera.scripted import Pose
-    from kiosk.photo import FaceAnalyser
+    from kiosk.photo import FaceAnalyser, Thresholds
     from kiosk.photo.mesh import load_face_mesh
 
     rows = []
     bare = load_face_mesh(static=False, max_faces=1)
+    # at 640x480 a head is too small for the 600-pixel photo (too_far), and a frame refused for its framing skips
+    # the person mask: the head limit is lowered there so that every measure runs, as on a photographable frame
+    small = Thresholds(min_head_px=200)
     for (w, h), goal in (((640, 480), 10.0), ((1920, 1080), 15.0)):
         frame = subject.render(Pose(head=0.55), (w, h))
-        with FaceAnalyser(spec, tracking=True) as live, FaceAnalyser(spec, tracking=True, count_every=1) as counting:
+        t = small if w < 1000 else None
+        with FaceAnalyser(spec, t, tracking=True) as live, \
+                FaceAnalyser(spec, t, tracking=True, count_every=1) as counting:
             _, rgb, _ = live._prepare(frame)
             rgb = rgb.copy()  # what FaceMesh is given inside analyse()
-            k = live.count_every
+            k = math.lcm(live.count_every, live.scene_every)
             for _ in range(2 * k):  # warm up: tracking established, the counter loaded
-                # one face found and fully measured (at 640x480 the head is too small to crop: "too_far")
-                assert live.analyse(frame).crop and counting.analyse(frame).crop and bare.process(rgb)
+                a = live.analyse(frame)  # one face found, photographable, fully measured
+                assert a.ok and counting.analyse(frame).crop and bare.process(rgb), a.codes()
             live.counts[:] = counting.counts[:] = [0, 0]
             cycle, mesh, worst = [], [], []
             each = [[] for _ in range(k)]  # per position in the cycle: the same frame of every round
@@ -107,10 +114,11 @@ def _frame_rows(spec, subject, rounds: int = 40) -> list[Row]:
         ms, mesh_ms, worst_ms = (statistics.median(v) * 1000 for v in (cycle, mesh, worst))
         frames_ms = [statistics.median(v) * 1000 for v in each]
         slowest = max(frames_ms)
-        verdict = "ok" if max(ms, slowest, worst_ms) <= goal else "MISS"
+        verdict = f"mean {'ok' if ms <= goal else 'MISS'}, slowest frame {'ok' if slowest <= goal else 'MISS'}"
         rows.append(Row(f"photo frame analysis {w}x{h}", ms, "ms", FRAME_BUDGET_MS, "baseline",
                         f"goal <= {goal:g} ms: {verdict} (mean over a {k}-frame cycle; its frames "
-                        f"{'/'.join(f'{v:.2f}' for v in frames_ms)} ms, frame {counting_at + 1} counts faces; a frame of an "
+                        f"{'/'.join(f'{v:.2f}' for v in frames_ms)} ms, frame {counting_at + 1} counts faces; "
+                        f"slowest frame {slowest:.2f} ms = {slowest / mesh_ms:.2f}x FaceMesh; a frame of an "
                         f"analyser counting on every frame {worst_ms:.2f} ms; counts beside FaceMesh {beside}; "
                         f"median of {rounds}; {_load()})"))
         rows.append(Row(f"photo frame analysis {w}x{h} vs bare FaceMesh", ms, "ms", mesh_ms, "baseline",
@@ -126,12 +134,12 @@ def _measure_rows(spec, subject, runs: int = 40) -> list[Row]:
     import cv2
 
     from drivers.camera.scripted import Pose
-    from kiosk.photo import FaceAnalyser
+    from kiosk.photo import FaceAnalyser, Thresholds
     from kiosk.photo import measures as m
     from kiosk.photo.scene import SCENE_SIZE, region_matrix, warp
 
     frame = subject.render(Pose(head=0.55), (640, 480))
-    with FaceAnalyser(spec, tracking=True) as live:
+    with FaceAnalyser(spec, Thresholds(min_head_px=200), tracking=True) as live:  # photographable (_frame_rows)
         a = live.analyse(frame)
         pts = np.hstack([a.landmarks, a.depth[:, None]]).astype(np.float32)
         aff = region_matrix(a.rotation, a.crop, SCENE_SIZE)
@@ -151,6 +159,58 @@ def _measure_rows(spec, subject, runs: int = 40) -> list[Row]:
                 f"{_load()}"),
             Row("photo frame: face measures 640x480", faces, "ms", total, "baseline",
                 f"pose, eyes, gaze, mouth/teeth, fringe, glare; share of the frame analysis; median of {runs}")]
+
+
+def _beside_row(spec, subject, rounds: int = 30) -> Row:
+    """The slowest frame of the cycle (the person mask's) with the face count and the mask on the worker thread
+    beside FaceMesh (parallel_count=True: what SpareCore picks when a core is idle) against both after it on the
+    calling thread, 640x480, interleaved. On a machine with no idle core the two compete for the same CPU."""
+    from drivers.camera.scripted import Pose
+    from kiosk.photo import FaceAnalyser, Thresholds
+
+    frame, t = subject.render(Pose(head=0.55), (640, 480)), Thresholds(min_head_px=200)
+    with FaceAnalyser(spec, t, tracking=True, parallel_count=True) as beside, \
+            FaceAnalyser(spec, t, tracking=True, parallel_count=False) as after:
+        k = math.lcm(beside.count_every, beside.scene_every)
+        for _ in range(2 * k):
+            beside.analyse(frame), after.analyse(frame)
+        times = {beside: [[] for _ in range(k)], after: [[] for _ in range(k)]}
+        for _ in range(rounds):
+            for i in range(k):
+                for analyser in (beside, after):
+                    start = time.perf_counter()
+                    analyser.analyse(frame)
+                    times[analyser][i].append(time.perf_counter() - start)
+        used = beside.scenes_beside
+    slowest = {a: max(statistics.median(v) * 1000 for v in frames) for a, frames in times.items()}
+    return Row("photo slowest frame 640x480, mask beside FaceMesh", slowest[beside], "ms", slowest[after],
+               "baseline", f"{used} fresh scenes taken beside; median of {rounds} cycles of {k}; {_load()}")
+
+
+def _approach_row(spec, subject, rounds: int = 30) -> Row:
+    """A student still moving into place (off centre, a little further each frame: framing refuses every frame):
+    the analyser skips the person mask there, against one that measures it on every frame (carry_shift=0, what a
+    moving face cost before), interleaved on the same frames."""
+    from drivers.camera.scripted import Pose
+    from kiosk.photo import FaceAnalyser
+
+    frames = [subject.render(Pose(face_x=0.22 + 0.01 * i), (960, 1280)) for i in range(6)]
+    with FaceAnalyser(spec, tracking=True) as live, FaceAnalyser(spec, tracking=True, carry_shift=0) as every:
+        for f in frames:
+            assert "move_left" in live.analyse(f).codes() and every.analyse(f).crop
+        ours, base = [], []
+        for _ in range(rounds):
+            for f in frames:
+                start = time.perf_counter()
+                live.analyse(f)
+                ours.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                every.analyse(f)
+                base.append(time.perf_counter() - start)
+    ms, base_ms = statistics.median(ours) * 1000, statistics.median(base) * 1000
+    return Row("photo frame 960x1280, student moving into place", ms, "ms", base_ms, "baseline",
+               f"framing refuses every frame: no person mask (the last scene carried) vs the mask on every frame; "
+               f"median of {len(ours)} frames; {_load()}")
 
 
 def _still_and_match_rows(policy, runs: int = 5) -> list[Row]:
@@ -179,7 +239,8 @@ def _still_and_match_rows(policy, runs: int = 5) -> list[Row]:
                 f"FaceMesh on the 640 copy, again on a full-resolution square around the face, person mask, faces "
                 f"counted on the photo rectangle and the frame; median of {runs}; {_load()}"),
             Row("face match live vs card portrait", match_ms, "ms", 1000.0, "goal <=",
-                f"two faces found, aligned and embedded (dlib ResNet); one embedding {embed_ms:.0f} ms; "
+                f"two faces found, aligned and embedded (dlib ResNet, the chip and its mirror); one embedding "
+                f"{embed_ms:.0f} ms; "
                 f"median of {runs}; {_load()}")]
 
 
@@ -241,6 +302,8 @@ def run() -> list[Row]:
     subject = Subject(cv2.cvtColor(skdata.astronaut(), cv2.COLOR_RGB2BGR), close_mouth=True)
     rows = _frame_rows(spec, subject)
     rows += _measure_rows(spec, subject)
+    rows.append(_beside_row(spec, subject))
+    rows.append(_approach_row(spec, subject))
     rows += _still_and_match_rows(policy)
     final_rows, image, _ = _finalise_rows(spec, subject)
     rows += final_rows

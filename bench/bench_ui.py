@@ -197,16 +197,16 @@ def child() -> dict:
         step("set_contact", example.contact_phone, example.home_address)
         wait(lambda: photo_screen.preview.opacity == 1, "the first camera frame")
         first_frames.append(time.perf_counter() - entered)
-        wait(lambda: app.feeder is not None and app.feeder.shots(), "the auto-capture")
+        wait(lambda: app.work.feeder is not None and app.work.feeder.shots(), "the auto-capture")
         EventLoop.idle()
         if profile and len(rss) < 2:
             print(f"  captured: RSS {_rss_mb():.0f} MB", file=sys.stderr)
-        step("photo_taken", app.feeder.choose(0), [c.code for c in CONFIRMATIONS])  # as photo_use does
+        step("photo_taken", app.work.feeder.choose(0), [c.code for c in CONFIRMATIONS])  # as photo_use does
         app.document_scan()
-        wait(lambda: app._document is not None, "the document scan")
+        wait(lambda: app.work._document is not None, "the document scan")
         if profile and len(rss) < 2:
             print(f"  scanned: RSS {_rss_mb():.0f} MB", file=sys.stderr)
-        step("document_scanned", *app._document)  # as document_use does
+        step("document_scanned", *app.work._document)  # as document_use does
         step("confirm_review")
         password = f"Kaoshi{card.id_number[-4:]}ok"
         before = session.step

@@ -27,13 +27,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from kiosk.policy import load_policies
 from kiosk import wire
-from kiosk.wire import (API, Ack, ConfigResponse, EnrollRequest, EnrollResponse, Heartbeat, Problem, PushRequest,
-                        PushResponse, PushResult, SelfTestReport, ValidationProblem, response_message)
+from kiosk.wire import (API, Ack, ConfigResponse, CorrectionAckRequest, CorrectionAckResponse, EnrollRequest,
+                        EnrollResponse, Heartbeat, Problem, PushRequest, PushResponse, PushResult, SelfTestReport,
+                        ValidationProblem, response_message)
 
 from . import console, ingest, models, terminals
+from .console import corrections
 from .auth import Caller, authenticate, make_precheck
 from .db import GroupCommit, make_engine, migrate, session_factory
-from .keys import load_or_create_server_key, public_bytes, public_key_problem
+from .keys import cached_school_key, load_or_create_server_key, public_bytes, public_key_problem
 from .limits import CAPS, BodyLimit, push_cap
 from .records import DataKeys, key_file
 from .security import (ConcurrencyGate, FailureThrottle, NonceCache, QueueDelayAdmission, RateLimiter,
@@ -245,13 +247,21 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get(f"{API}/config", response_model=ConfigResponse, tags=["terminal"],
              responses={**AUTH_PROBLEMS, 304: {"description": "not modified (If-None-Match)"}})
     def config(request: Request, who: Caller = Depends(caller)):
+        keys = central.data_keys
+        if who.scope.role == "school" and cached_school_key(keys, who.scope.school_code) is None:  # first pull
+            central.write(lambda s: terminals.ensure_school_key(s, s.get(models.Terminal, who.terminal_id), keys))
         with central.sessions() as session:
             terminal = session.get(models.Terminal, who.terminal_id)
+            returning, return_list = terminals.returns_for(session, terminal, keys)
+            password_key, taken = terminals.password_parts(session, terminal, keys)
             body = ConfigResponse(terminal_id=terminal.terminal_id, role=terminal.role,
                                   school_code=terminal.school_code, county_code=terminal.county_code,
                                   server_time=models.utcnow(), policies=central.policies(),
                                   schools=terminals.schools_for(session, terminal),
-                                  roster=terminals.roster_for(session, terminal, central.data_keys))
+                                  roster=terminals.roster_for(session, terminal, keys),
+                                  return_candidates=returning, return_list=return_list,
+                                  password_key=password_key, password_taken=taken,
+                                  corrections=corrections.for_terminal(session, terminal.terminal_id, keys))
         content = body.model_dump(mode="json", exclude={"server_time"})
         etag = '"' + hashlib.sha256(repr(content).encode()).hexdigest()[:32] + '"'
         if request.headers.get("if-none-match") == etag:
@@ -287,6 +297,13 @@ def create_app(settings: Settings) -> FastAPI:
 
         central.write(work)
         return Ack(server_time=now)
+
+    @app.post(f"{API}/corrections/ack", response_model=CorrectionAckResponse, tags=["terminal"],
+              responses=AUTH_PROBLEMS)
+    def correction_ack(request: CorrectionAckRequest, who: Caller = Depends(caller)) -> CorrectionAckResponse:
+        """The terminal applied (or could not apply) approved corrections it pulled with its config."""
+        results = central.write(lambda s: corrections.acknowledge(s, who.terminal_id, request.acks))
+        return CorrectionAckResponse(results=results)
 
     @app.post(f"{API}/self-tests", response_model=Ack, status_code=201, tags=["terminal"], responses=AUTH_PROBLEMS)
     def self_test(report: SelfTestReport, who: Caller = Depends(caller)) -> Ack:

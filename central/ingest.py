@@ -7,7 +7,10 @@
 - another record with the same ID number: the new record is kept as its own row and a conflict is queued;
   nothing is ever merged;
 - a record the terminal may not write (central.scope), malformed or over the field limits, or with attachments that
-  are not the policy's JPEGs: "rejected" with a code and a Chinese message, and an audit row.
+  are not the policy's JPEGs: "rejected" with a code and a Chinese message, and an audit row;
+- a password fingerprint another student of the same school holds (voided records aside): "rejected"
+  (password_reused); the terminal keeps the record unsynced with the message. A stored record's fingerprint is kept
+  in password_fingerprints (terminals pull them with their config).
 Payloads are sealed (central.records) and ID numbers held as keyed HMACs before the write transaction.
 """
 from __future__ import annotations
@@ -21,15 +24,17 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from kiosk.record import Record as WireRecord
-from kiosk.wire import MAX_ATTACHMENT_BYTES, PushItem, PushResult, Rejection, is_progress, jpeg_problem, push_problem
+from kiosk.wire import (MAX_ATTACHMENT_BYTES, PushItem, PushResult, Rejection, is_progress, jpeg_problem, push_problem,
+                        student_tag)
 
-from .models import Attachment, Conflict, Record, RecordVersion, TerminalAudit, utcnow
+from .keys import school_key
+from .models import Attachment, Conflict, PasswordFingerprint, Record, RecordVersion, TerminalAudit, utcnow
 from .records import DataKeys
 from .scope import TerminalScope, scope_problem
 
 # Core tables: the hot path skips the ORM's per-statement work
 RECORDS, VERSIONS, ATTACHMENTS = Record.__table__, RecordVersion.__table__, Attachment.__table__
-CONFLICTS, AUDIT = Conflict.__table__, TerminalAudit.__table__
+CONFLICTS, AUDIT, FINGERPRINTS = Conflict.__table__, TerminalAudit.__table__, PasswordFingerprint.__table__
 # ... and its statements are built once: building and coercing a select costs more than SQLite running it
 HELD = select(RECORDS.c.version, RECORDS.c.state, RECORDS.c.content_hash, RECORDS.c.terminal_id,
               RECORDS.c.payload).where(RECORDS.c.record_id == bindparam("rid")).with_for_update()
@@ -42,6 +47,7 @@ QUEUED = select(CONFLICTS.c.conflict_id, CONFLICTS.c.kind).where(
     CONFLICTS.c.content_hash == bindparam("digest"))
 HELD_ATTACHMENT = select(ATTACHMENTS.c.size).where(ATTACHMENTS.c.sha256 == bindparam("sha"))
 INSERT_VERSION, INSERT_RECORD = insert(VERSIONS), insert(RECORDS)
+_PASSWORD_TAKEN = []  # built on first use: it names the console's flags table (central.terminals.voided)
 # the columns to set are the parameters' other keys
 UPDATE_VERSION = update(VERSIONS).where(VERSIONS.c.record_id == bindparam("b_rid"),
                                         VERSIONS.c.version == bindparam("b_version"))
@@ -122,6 +128,10 @@ def ingest(session: Session, terminal_id: str, prepared: Prepared) -> PushResult
         audit(db, terminal_id, "push", problem.code, rid, problem.detail)
         return rejected(item, problem)
     _lock_identity(db, prepared.id_key)
+    problem = _password_reused(db, record, prepared.id_key)
+    if problem:
+        audit(db, terminal_id, "push", problem.code, rid, problem.detail)
+        return rejected(item, problem)
     held = db.execute(HELD, {"rid": rid}).first()
     if held is None:
         other = db.scalar(OTHER_HOLDER, {"id_number": prepared.id_key, "rid": rid})
@@ -185,6 +195,40 @@ def _store(db: Connection, prepared: Prepared, *, new_record: bool, new_version:
                                        received_at=now, **values))
     else:
         db.execute(UPDATE_RECORD, {"b_rid": rid, **values})
+    if record.password_fingerprint and record.school_code:
+        _remember_fingerprint(db, prepared)
+
+
+def _password_reused(db: Connection, record: WireRecord, id_key: str) -> Rejection | None:
+    """Another student of the record's school holds its password fingerprint (a voided record's does not count)."""
+    if not (record.password_fingerprint and record.school_code):
+        return None
+    if db.dialect.name == "postgresql":  # two terminals pushing the same password at once: one after the other
+        db.execute(LOCK_IDENTITY, {"k": f"pw:{record.school_code}:{record.password_fingerprint}"})
+    if not _PASSWORD_TAKEN:
+        from .terminals import voided
+
+        _PASSWORD_TAKEN.append(select(FINGERPRINTS.c.record_id).where(
+            FINGERPRINTS.c.school_code == bindparam("school"), FINGERPRINTS.c.fingerprint == bindparam("fingerprint"),
+            FINGERPRINTS.c.id_number != bindparam("id_number"), FINGERPRINTS.c.record_id.not_in(voided())).limit(1))
+    other = db.scalar(_PASSWORD_TAKEN[0], {"school": record.school_code, "fingerprint": record.password_fingerprint,
+                                       "id_number": id_key})
+    return Rejection("password_reused", "password fingerprint held by another student of the school") if other \
+        else None
+
+
+def _remember_fingerprint(db: Connection, prepared: Prepared) -> None:
+    """The record's current fingerprint, with its student's tag under the school key (terminals skip their own)."""
+    record = prepared.record
+    key = school_key(db, prepared.keys, record.school_code)
+    if key is None:  # no terminal of the school ever pulled a key: a fingerprint under no key of ours
+        return
+    values = dict(record_id=prepared.rid, school_code=record.school_code, id_number=prepared.id_key,
+                  student=student_tag(key, record.id_number), fingerprint=record.password_fingerprint)
+    module = {"postgresql": postgresql, "sqlite": sqlite}[db.dialect.name]
+    statement = module.insert(FINGERPRINTS).values(values)
+    db.execute(statement.on_conflict_do_update(index_elements=["record_id"], set_={
+        k: statement.excluded[k] for k in ("school_code", "id_number", "student", "fingerprint")}))
 
 
 def _version_values(prepared: Prepared) -> dict:

@@ -87,3 +87,41 @@ def load_or_create_server_key(path: Path) -> Ed25519PrivateKey:
 
 def public_bytes(key: Ed25519PrivateKey) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+# -- per-school password keys ---------------------------------------------------------------------------------
+_SCHOOL_KEYS: dict[tuple[str, str], bytes] = {}  # (key file, school code) -> key: a school's key never changes
+
+
+def cached_school_key(keys, school_code: str) -> bytes | None:
+    """The school's key if this process has read it already (no database access)."""
+    return _SCHOOL_KEYS.get((str(keys.path), school_code))
+
+
+def school_key(db, keys, school_code: str, create: bool = False) -> bytes | None:
+    """The school's secret HMAC key for password fingerprints (32 bytes), sealed at rest under the server data key
+    (central.records.DataKeys) with the school code bound; made on first use when `create` (in a write
+    transaction). None when the school has none yet. db: a Session or a Connection."""
+    import base64
+
+    from sqlalchemy import select
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from .models import SchoolKey
+
+    cached = cached_school_key(keys, school_code)
+    if cached is not None:
+        return cached
+    context, query = f"school-key:{school_code}", select(SchoolKey.secret).where(SchoolKey.school_code == school_code)
+    sealed = db.scalar(query)
+    if sealed is None and create:
+        dialect = getattr(db, "dialect", None) or db.get_bind().dialect
+        secret = base64.b64encode(os.urandom(32)).decode()
+        db.execute({"postgresql": postgresql, "sqlite": sqlite}[dialect.name].insert(SchoolKey).values(
+            school_code=school_code, secret=keys.seal_json(secret, context), key_id=keys.current
+        ).on_conflict_do_nothing())  # two processes making it at once: the first one stays
+        sealed = db.scalar(query)
+    if sealed is None:
+        return None
+    key = _SCHOOL_KEYS[(str(keys.path), school_code)] = base64.b64decode(keys.open_json(sealed, context))
+    return key

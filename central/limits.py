@@ -22,7 +22,7 @@ from kiosk.wire import API, MAX_BATCH
 
 SMALL_CAP = 4096  # enroll, and anything not named below
 # the largest body the schema admits, every character escaped as \uXXXX (6 bytes), with room for the framing
-CAPS = {f"{API}/heartbeat": 128 * 1024, f"{API}/self-tests": 1536 * 1024}
+CAPS = {f"{API}/heartbeat": 128 * 1024, f"{API}/self-tests": 1536 * 1024, f"{API}/corrections/ack": 64 * 1024}
 RECORD_JSON_CAP = 64 * 1024  # a record within the field limits (kiosk.wire.rules), escaped the same way
 
 

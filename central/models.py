@@ -175,3 +175,40 @@ class UploadLease(Base):
     __tablename__ = "upload_leases"
     lease: Mapped[str] = mapped_column(String(60), primary_key=True)
     expires_at: Mapped[float] = mapped_column(Float)
+
+
+class ReturnCandidate(Base):
+    """A county's list of return-to-hukou candidates (类别 回户籍), which its registration points pull. source:
+    "authority" (uploaded by the county or above it: the county provided its list) or "school" (named on a school's
+    roster with this hukou county)."""
+
+    __tablename__ = "return_candidates"
+    county_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(64), primary_key=True)  # keyed HMAC (DataKeys.id_digest)
+    entry: Mapped[str] = mapped_column(Text)  # sealed JSON: student_number, id_number, name, school_code
+    source: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SchoolKey(Base):
+    """One secret HMAC key per school for password fingerprints (central.keys.school_key), sealed at rest."""
+
+    __tablename__ = "school_keys"
+    school_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    secret: Mapped[str] = mapped_column(Text)  # sealed base64 of 32 bytes (DataKeys.seal_json)
+    key_id: Mapped[str] = mapped_column(String(16), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PasswordFingerprint(Base):
+    """The current password fingerprint of each record (HMAC-SHA256 of the password under its school's key; never
+    the password): no two students of one school may share a password. `student` is the ID number's HMAC under the
+    school key, so a terminal can skip its own student's entry."""
+
+    __tablename__ = "password_fingerprints"
+    __table_args__ = (Index("password_fingerprints_school", "school_code", "fingerprint"),)
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    school_code: Mapped[str] = mapped_column(String(20))
+    id_number: Mapped[str] = mapped_column(String(64))  # keyed HMAC (DataKeys.id_digest)
+    student: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))

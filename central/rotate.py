@@ -11,7 +11,7 @@ import json
 
 from sqlalchemy import select, update
 
-from .models import Attachment, Conflict, Record, RecordVersion, RosterEntry
+from .models import Attachment, Conflict, Record, RecordVersion, ReturnCandidate, RosterEntry, SchoolKey
 from .records import DataKeys
 
 BATCH = 200
@@ -24,6 +24,10 @@ def rotate(central) -> dict[str, int]:
     counts = {model.__tablename__: _reseal_rows(central, keys, model.__table__)
               for model in (Record, RecordVersion, Conflict)}
     counts["roster"] = central.write(lambda session: _reseal_roster(session, keys))
+    counts["return_candidates"] = central.write(lambda session: _reseal_column(
+        session, keys, ReturnCandidate, "entry", lambda r: f"return:{r.county_code}:{r.id_number}"))
+    counts["school_keys"] = central.write(lambda session: _reseal_column(
+        session, keys, SchoolKey, "secret", lambda r: f"school-key:{r.school_code}"))
     with central.sessions() as session:
         shas = session.scalars(select(Attachment.sha256)).all()
     counts["attachments"] = sum(central.storage.reseal(sha) for sha in shas)
@@ -64,4 +68,14 @@ def _reseal_roster(session, keys: DataKeys) -> int:
         session.flush()
         session.add(RosterEntry(student_number=key, id_number=keys.id_digest(r.id_number), school_code=r.school_code,
                                 name=keys.seal_json(json.dumps(entry, ensure_ascii=False), key)))
+    return len(rows)
+
+
+def _reseal_column(session, keys: DataKeys, model, column: str, context) -> int:
+    """A table's one sealed column (its context from the row), the rows not under the current key."""
+    rows = [r for r in session.scalars(select(model)) if DataKeys.key_of(getattr(r, column)) != keys.current]
+    for r in rows:
+        setattr(r, column, keys.seal_json(keys.open_json(getattr(r, column), context(r)), context(r)))
+        if hasattr(r, "key_id"):
+            r.key_id = keys.current
     return len(rows)

@@ -9,9 +9,10 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.wire import EnrollRequest, EnrollResponse, RosterEntry as WireRoster, School as WireSchool
+from kiosk.wire import EnrollRequest, EnrollResponse, RosterEntry as WireRoster, School as WireSchool, TakenPassword
 
-from .models import EnrollmentCode, RosterEntry, School, Terminal, utcnow
+from .keys import school_key
+from .models import EnrollmentCode, PasswordFingerprint, ReturnCandidate, RosterEntry, School, Terminal, utcnow
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by a technician
 
@@ -89,6 +90,61 @@ def roster_for(session: Session, terminal: Terminal, keys) -> list[WireRoster]:
     entries = [WireRoster(school_code=r.school_code, **json.loads(keys.open_json(r.name, r.student_number)))
                for r in rows]
     return sorted(entries, key=lambda e: e.student_number)
+
+
+def returns_for(session: Session, terminal: Terminal, keys) -> tuple[list[WireRoster], bool]:
+    """A designated point's return-to-hukou list: the candidates of its county (uploaded by the county or above
+    it, or named with this hukou county on a school's roster), and whether the county provided its list itself
+    (only then is a candidate not on it refused). School terminals get none."""
+    if terminal.role != "point":
+        return [], False
+    rows = session.scalars(select(ReturnCandidate).where(ReturnCandidate.county_code == terminal.county_code)).all()
+    entries = [WireRoster(**json.loads(keys.open_json(r.entry, f"return:{r.county_code}:{r.id_number}")))
+               for r in rows]
+    provided = any(r.source == "authority" for r in rows)
+    return sorted(entries, key=lambda e: (e.student_number, e.id_number)), provided
+
+
+def password_parts(session: Session, terminal: Terminal, keys) -> tuple[bytes | None, list[TakenPassword]]:
+    """A school terminal's password check: its school's key (made on first use by ensure_school_key) and the
+    fingerprints of the school's students' passwords, those of voided records left out (a voided registration
+    frees its password). Designated points get none: the rule is per school."""
+    if terminal.role != "school":
+        return None, []
+    key = school_key(session, keys, terminal.school_code)
+    if key is None:
+        return None, []
+    rows = session.execute(select(PasswordFingerprint.student, PasswordFingerprint.fingerprint).where(
+        PasswordFingerprint.school_code == terminal.school_code, PasswordFingerprint.record_id.not_in(voided()))
+        .order_by(PasswordFingerprint.student, PasswordFingerprint.fingerprint).distinct())
+    return key, [TakenPassword(student=s, fingerprint=f) for s, f in rows]
+
+
+def ensure_school_key(session: Session, terminal: Terminal, keys) -> None:
+    if terminal.role == "school":
+        school_key(session, keys, terminal.school_code, create=True)
+
+
+def voided():
+    """Record ids an operator set aside (console conflict resolution): their passwords no longer count."""
+    from .console.models import RecordFlag
+
+    return select(RecordFlag.record_id).where(RecordFlag.status == "voided")
+
+
+def load_returns(session: Session, rows: list[dict], keys) -> None:
+    """Upserts return-to-hukou candidates: rows with return_county, return_source ("authority" or "school"),
+    student_number, id_number, name and school_code ("" when outside the uploader's scope)."""
+    for r in rows:
+        digest = keys.id_digest(r["id_number"])
+        entry = json.dumps({k: r[k] for k in ("student_number", "id_number", "name", "school_code")},
+                           ensure_ascii=False)
+        held = session.get(ReturnCandidate, (r["return_county"], digest))
+        source = "authority" if r["return_source"] == "authority" or (held and held.source == "authority") \
+            else "school"
+        session.merge(ReturnCandidate(county_code=r["return_county"], id_number=digest, source=source,
+                                      entry=keys.seal_json(entry, f"return:{r['return_county']}:{digest}"),
+                                      updated_at=utcnow()))
 
 
 def load_schools(session: Session, schools: list[dict], roster: list[dict] = (), keys=None) -> None:

@@ -1,4 +1,4 @@
-"""Time for the terminal: one `utcnow()` and the clocks the composition root injects.
+"""Time for the terminal: one `utcnow()`, the local zone (SHANGHAI) and the clocks the composition root injects.
 
 Every part that needs the time (the session, the store's outbox and audit, the lifecycle, the print service, the
 form) takes a `Clock`: a callable returning an aware datetime. The real terminal uses `utcnow`; the demo and the
@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 
 Clock = Callable[[], dt.datetime]
+# China Standard Time (no daylight saving since 1991): the local time the form and the operator screens show.
+SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 
 def utcnow() -> dt.datetime:

@@ -1,4 +1,5 @@
-"""May this student register here and now? Calendar window, terminal role, school roster, card validity, duplicates.
+"""May this student register here and now? Calendar window, terminal role, school roster, the county's
+return-to-hukou list at a designated point, card validity, duplicates.
 
 Every refusal is a Chinese sentence that tells the student where to go or what to do.
 """
@@ -37,6 +38,14 @@ class RosterTable(dict):
 class Roster(Protocol):
     def lookup(self, id_number: str) -> RosterEntry | None: ...
 
+    # optional (kiosk.terminal.PulledConfig): (the county provided its return-to-hukou list, the student's entry)
+    # def return_candidate(self, id_number: str) -> tuple[bool, RosterEntry | None]: ...
+
+
+RETURN_HUKOU = "return_hukou"  # the policies' category code for 回户籍所在地报考
+NOT_ON_RETURN_LIST = ("你不在本县（区）回户籍报考考生名单中，本报名点不能为你采集信息。请到学籍所在学校咨询班主任，"
+                      "或联系户籍所在县（区）教育行政部门核实名单后再来")
+
 
 class NoDuplicates(Protocol):
     def find_by_id_number(self, id_number: str) -> list: ...
@@ -61,6 +70,10 @@ def check_eligibility(card: IdentityCard, policy: Policy, category: str, termina
         entry = roster.lookup(card.id_number) if roster else None
         if entry is None or entry.school_code != terminal.school_code:
             problems.append("本校终端只能为学籍在本校的学生采集信息，请到学籍所在学校采集或咨询老师")
+    if category == RETURN_HUKOU and terminal.role == "point" and hasattr(roster, "return_candidate"):
+        provided, entry = roster.return_candidate(card.id_number)  # its 学籍号 goes on the record
+        if entry is None and provided:  # no list from the county: anyone may register here, as before
+            problems.append(NOT_ON_RETURN_LIST)
     if records is not None:
         existing = [r for r in records.find_by_id_number(card.id_number)
                     if r.policy == policy.name]

@@ -15,12 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.clock import Clock, utcnow
+from kiosk.clock import SHANGHAI, Clock, utcnow
 from kiosk.devices.badge import BadgeEvent, BadgeEventKind, Operator
 from kiosk.errors import KioskError
 from kiosk.files import write_json
 from kiosk.identity import CardType, IdentityCard, check_id_number, ethnicity_codes, mask_id
+from kiosk.qr import read_qr  # noqa: F401 - the sign-off scan, re-exported for the operator screens
 from kiosk.record import AuditEntry, Record, RecordState
+from kiosk.record.lifecycle import operator_actor as _actor
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +135,7 @@ def _local_time(iso: str | None) -> str:
         moment = dt.datetime.fromisoformat(iso)
     except ValueError:
         return iso
-    return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%m-%d %H:%M:%S")
+    return moment.astimezone(SHANGHAI).strftime("%m-%d %H:%M:%S")
 
 
 class OperatorDesk:
@@ -141,7 +143,7 @@ class OperatorDesk:
 
     def __init__(self, store, *, clock: Clock = utcnow, worker=None,
                  peripherals: Callable[[], dict[str, str]] = dict, state_dir: str | Path | None = None,
-                 tz: dt.tzinfo = dt.timezone(dt.timedelta(hours=8)), on_saved: Callable[[], None] | None = None):
+                 tz: dt.tzinfo = SHANGHAI, on_saved: Callable[[], None] | None = None):
         """on_saved: after every record change (the wiring kicks the sync worker there, TerminalCore.saved)."""
         self.store, self.clock, self.worker, self._peripherals, self.tz = store, clock, worker, peripherals, tz
         self.on_saved = on_saved
@@ -161,10 +163,10 @@ class OperatorDesk:
         """The printed, unsigned record whose form's QR says `text`: signed by this terminal's key, and the very
         version and content printed. A Chinese KioskError otherwise."""
         from kiosk.form.payload import parse_payload
-        from kiosk.form.signing import HmacSigner
+        from kiosk.form.signing import terminal_signer
 
         payload = parse_payload(text[:400])
-        if not payload.signature_valid(HmacSigner.from_device_key(self.store.key)):
+        if not payload.signature_valid(terminal_signer(self.store)):
             raise KioskError("二维码签名无效：该登记表不是本终端打印的", detail="QR signature invalid")
         record = self.store.get(payload.record_id)
         if record.version != payload.version or record.content_hash() != payload.content_hash:
@@ -186,9 +188,9 @@ class OperatorDesk:
                 timeout: float = 90.0):
         """Prints the form once more (counted, audited as the operator); returns the PrintOutcome."""
         from kiosk.form.printing import PrintService
-        from kiosk.form.signing import HmacSigner
+        from kiosk.form.signing import terminal_signer
 
-        service = PrintService(self.store, printer, HmacSigner.from_device_key(self.store.key), policy=policy,
+        service = PrintService(self.store, printer, terminal_signer(self.store), policy=policy,
                                clock=self.clock, timeout=timeout, terminal_id=terminal_id)
         outcome = service.print_record(record_id, _actor(operator))
         self._saved(outcome.record)
@@ -269,32 +271,12 @@ class OperatorDesk:
                        self.store.outbox_depth(), problems)
 
 
-def read_qr(image) -> str:
-    """The text of the QR code in a document-camera image (OpenCV's detector), or a Chinese KioskError."""
-    import cv2
-
-    detector = cv2.QRCodeDetector()
-    for scale in (1.0, 0.5, 0.75, 0.6, 0.9, 1.25, 0.4, 0.8, 0.7, 1.5):  # OpenCV misses some module sizes
-        scaled = image if scale == 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        text, _points, _ = detector.detectAndDecode(scaled)
-        if text:
-            return text
-    raise KioskError("未识别到二维码，请将登记表的二维码朝上放在扫描区中央", detail="no QR code found")
-
-
 def _state_text(state: str) -> str:
     if state == "ok":
         return "正常"
     if state == "simulator":
         return "正常（模拟设备）"
     return state
-
-
-def _actor(operator: str) -> str:
-    operator = (operator or "").strip()
-    if not operator:
-        raise KioskError("须由工作人员刷卡登录后操作", detail="no operator id")
-    return operator if operator.startswith("operator:") else f"operator:{operator}"
 
 
 # -- the assisted path ---------------------------------------------------------------------------------------------

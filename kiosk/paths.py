@@ -15,6 +15,8 @@ environment's KIOSK_DATA_DIR, else /var/lib/kiosk (the appliance's place; the in
     <data_dir>/update.lock         flock: shared while a student registers, exclusive while an update applies
     <data_dir>/update-backup.db    the store as it was before the last update (restored if a rollback needs it)
     <data_dir>/identify.json       a technician's "identify yourself" request (flash and beep) for the kiosk
+    <data_dir>/voice/              spoken prompts rendered by espeak-ng, cached per text
+    <data_dir>/voice.json          the operator's voice mute (kept across restarts)
     <data_dir>/run/                the simulated card reader's pty and control socket (demo and tests)
     <data_dir>/central/            the embedded central server's data (demo mode only)
     <data_dir>/demo/               what the demo robot keeps for a person to look at (photo, document)
@@ -89,6 +91,14 @@ class TerminalPaths:
     @property
     def identify_request(self) -> Path:
         return self.data_dir / "identify.json"
+
+    @property
+    def voice_cache(self) -> Path:
+        return self.data_dir / "voice"
+
+    @property
+    def voice_state(self) -> Path:
+        return self.data_dir / "voice.json"
 
     @property
     def runtime(self) -> Path:

@@ -11,6 +11,9 @@ operator (assisted_start: the identity typed from the household register page, m
 terminal is paused, or an operator is using it, no card starts a registration. Devices stay outside: the session receives a read
 IdentityCard, the finished photo and document (with what the staff should look at), and a Printer to print on.
 Every state change goes through Store.apply; every write calls the `on_saved` hook (the wiring kicks sync there).
+
+This module holds the student's steps and the session's state; the print and the staff's part are the mixin in
+kiosk.session_staff, the push-check and face-match helpers are in kiosk.session_checks.
 """
 from __future__ import annotations
 
@@ -26,30 +29,27 @@ from kiosk.eligibility import Roster, Terminal, check_eligibility
 from kiosk.errors import KioskError, SealBroken
 from kiosk.identity import IdentityCard
 from kiosk.policy import Policy
-from kiosk.record import (AuditEntry, Guardian, OperatorNote, Record, RecordState, StudyEntry, edit, hash_password,
+from kiosk.record import (Guardian, OperatorNote, Record, RecordState, StudyEntry, edit, hash_password,
                           password_problem, validate_record)
 from kiosk.record.model import Identity
+from kiosk.session_checks import match_faces, server_errors
+from kiosk.session_staff import StaffSteps
 from kiosk.steps import CARD_STEPS, ORDER, PROMPTS, STEP_FIELDS, Step
 from kiosk.store import Store
 
 if TYPE_CHECKING:  # the session needs only their attributes, not OpenCV or MediaPipe
-    from kiosk.devices.printer import Printer
     from kiosk.document import DocumentImage
     from kiosk.form.printing import PrintOutcome
+    from kiosk.password_reuse import PasswordBook
     from kiosk.photo import FaceMatch, FinalPhoto
 
 log = logging.getLogger(__name__)
 
-
-PRINT_ATTEMPTS = 2  # a transient failure (Retry.NOW) is tried once more before the student sees it
 PAUSED_PROMPT = "暂停服务，请稍候或联系工作人员"
-# The data steps as the student knows them, for what central would reject (kiosk.wire.push_problem) in a step.
-SECTIONS = {Step.CATEGORY: "报考信息", Step.GUARDIANS: "监护人信息", Step.HISTORY: "学习简历",
-            Step.CONTACT: "联系方式", Step.PHOTO: "照片", Step.DOCUMENT: "证件图像"}
 
 
 @dataclass
-class RegistrationSession:
+class RegistrationSession(StaffSteps):
     policy: Policy
     terminal: Terminal
     store: Store
@@ -60,6 +60,7 @@ class RegistrationSession:
     print_timeout: float = 90.0
     policies: Callable[[], Policy] | None = None  # the policy to apply from the next card on (pulled config)
     face_matcher: Callable[[bytes, bytes], FaceMatch] | None = None  # kiosk.photo.match_faces (the wiring's); slow
+    passwords: Callable[[], PasswordBook] | None = None  # the school's password fingerprints (pulled config)
 
     step: Step = Step.ATTRACT
     card: IdentityCard | None = None
@@ -102,16 +103,19 @@ class RegistrationSession:
             return self.step
         if self.step in (Step.DONE, Step.PRINTED) and self.card is not None and card.id_number == self.card.id_number:
             return self.step  # the same card read again (the reader came back) while its student is still here
-        self.reset()
-        self._touch()
-        if self.policies is not None:
-            self.policy = self.policies()
+        self._start()
         try:
             return self._card_read(card, category)
         except SealBroken as exc:
             return self._halt(exc)
 
     def _card_read(self, card: IdentityCard, category: str) -> Step:
+        from kiosk.corrections import awaiting_reprint_for
+
+        corrected = awaiting_reprint_for(self.store, card.id_number, self.policy.name)
+        if corrected is not None:  # an approved correction of the signed record: its new form is to be printed
+            self.card, self.record, self.step = card, corrected, Step.PRINTED
+            return self.step
         result = check_eligibility(card, self.policy, category, self.terminal, self.clock(), self.roster, self.store)
         if not result.allowed:
             self.step, self.card, self.refusal = Step.REFUSED, card, result.problems
@@ -134,34 +138,6 @@ class RegistrationSession:
                                  updated_at=now)
             self._save()
         self.step = Step.IDENTITY
-        return self.step
-
-    def assisted_start(self, operator: str, card: IdentityCard, document: DocumentImage, category: str) -> Step:
-        """A student without an ID card: the operator typed the identity from the household register page (the
-        card built by kiosk.operator.assisted_card) and scanned that page as the document. Eligibility as for a
-        card; the record is marked operator-verified (audited); the student continues from the category step."""
-        actor = _operator(operator)
-        if self.paused or self.step not in CARD_STEPS:
-            raise KioskError("当前不能开始采集", detail=f"assisted start at {self.step.value}")
-        self.reset()
-        self._touch()
-        if self.policies is not None:
-            self.policy = self.policies()
-        try:
-            step = self._card_read(card, category)
-            if step is not Step.IDENTITY:
-                return step
-            notes = [OperatorNote(source="document", code=w.code, message=w.message) for w in document.warnings]
-            self.record = edit(self.record, self.clock(), operator_verified=actor.removeprefix("operator:"),
-                               document_sha256=hashlib.sha256(document.jpeg).hexdigest(),
-                               operator_notes=self._notes_besides("document") + notes)
-            self._save(document=document.jpeg)
-        except SealBroken as exc:
-            return self._halt(exc)
-        self.store.append_audit(AuditEntry(str(self.record.record_id), "verify_identity", actor,
-                                           self.record.state.value, self.record.state.value, self.record.version,
-                                           self.clock(), {"document": "household_register"}))
-        self.errors, self.step = {}, Step.CATEGORY
         return self.step
 
     def confirm_identity(self) -> Step:
@@ -208,10 +184,19 @@ class RegistrationSession:
             self.errors = {"photo": "请确认：" + "；".join(missing)}
             return self.step
         notes = [OperatorNote(source="photo", code=w.code, message=w.message) for w in photo.operator_warnings]
-        return self._attach(Step.PHOTO, "photo", photo.jpeg, photo_confirmed=[c.code for c in photo.confirmations],
+        step = self._attach(Step.PHOTO, "photo", photo.jpeg, photo_confirmed=[c.code for c in photo.confirmations],
                             operator_notes=self._notes_besides("photo") + notes)
+        scan = None if self.errors else self.attachment("document")
+        face = self.face_match(scan) if scan else None  # retaken after the card scan: the old match is stale
+        if face is not None:
+            kept = [n for n in self.record.operator_notes
+                    if not (n.source == "document" and n.code.startswith("face_"))]
+            new = [OperatorNote(source="document", code=face.warning.code, message=face.warning.message)]
+            self.record = edit(self.record, self.clock(), operator_notes=kept + (new if face.warning else []))
+            self._save()
+        return step
 
-    def face_match(self, document: DocumentImage) -> FaceMatch | None:
+    def face_match(self, document: DocumentImage | bytes) -> FaceMatch | None:
         """The saved photo matched to the portrait on the scanned ID card (seconds at first, dlib loading): call it
         off the UI thread, with the scan, and hand the result to document_scanned. None when there is nothing to
         match: no matcher, no photo yet, or the household register page (the assisted path has no portrait)."""
@@ -220,13 +205,7 @@ class RegistrationSession:
         photo = self.attachment("photo")
         if photo is None:
             return None
-        try:
-            return self.face_matcher(photo, document.jpeg)
-        except Exception as exc:  # noqa: BLE001 - a failed match is for the staff to check, never the student's stop
-            from kiosk.photo.match import WARNING_NO_FACE, FaceMatch
-
-            log.warning("face match failed", extra={"fields": {"error": type(exc).__name__}})
-            return FaceMatch(None, "unavailable", None, None, WARNING_NO_FACE)
+        return match_faces(self.face_matcher, photo, document if isinstance(document, bytes) else document.jpeg)
 
     def document_scanned(self, document: DocumentImage, face: FaceMatch | None = None) -> Step:
         """The finished document image; its warnings (OCR mismatch) and the face match's (face_match(document),
@@ -260,10 +239,14 @@ class RegistrationSession:
         problem = password_problem(password, self.record.id_number, self.record.card.birth_date.isoformat())
         if password != repeated:
             problem = "两次输入的密码不一致，请重新输入"
+        fingerprint = ""  # kiosk.password_reuse: another student of the school holds this password
+        if not problem and self.passwords is not None:
+            problem, fingerprint = self.passwords().check(password, self.record.id_number, self.store)
         if problem:
             self.errors = {"password": problem}
             return self.step
-        self.record = edit(self.record, self.clock(), password_hash=hash_password(password))
+        self.record = edit(self.record, self.clock(), password_hash=hash_password(password),
+                           password_fingerprint=fingerprint)
         errors = self._validate() or self._server_errors()
         if errors:  # cannot happen after review unless data changed underneath; never submit an invalid record
             self.errors = errors
@@ -271,59 +254,6 @@ class RegistrationSession:
         self._save()
         self._apply("submit", "student")
         self.errors, self.step = {}, Step.PRINT
-        return self.step
-
-    # -- printing and the operator ----------------------------------------------------------------------------
-    def print_form(self, printer: Printer) -> Step:
-        """Prints the form (a transient failure is tried once more); every attempt is audited. Printed: done.
-        Not printed: the step stays PRINT with the job's message in errors["print"]; 重新打印 calls this again."""
-        from kiosk.devices.printer import Retry
-        from kiosk.form.printing import PrintService
-        from kiosk.form.signing import HmacSigner
-
-        self._touch()
-        self._require(Step.PRINT)
-        service = PrintService(self.store, printer, HmacSigner.from_device_key(self.store.key), policy=self.policy,
-                               clock=self.clock, timeout=self.print_timeout, terminal_id=self.terminal.terminal_id)
-        for _attempt in range(PRINT_ATTEMPTS):
-            try:
-                outcome = service.print_record(self.record.record_id, "student")
-            except SealBroken as exc:
-                return self._halt(exc)
-            self.print_outcome = outcome
-            if outcome.ok or outcome.job.retry is not Retry.NOW:
-                break
-        self._touch()
-        if outcome.ok:
-            self.record, self.errors, self.step = outcome.record, {}, Step.DONE
-            self._saved()
-        else:
-            self.errors = {"print": outcome.job.student_message or "打印失败，请联系工作人员"}
-        return self.step
-
-    def reprint(self) -> Step:
-        """From the printed screen (the card of a printed record laid again): print the form once more (counted)."""
-        self._touch()
-        self._require(Step.PRINTED)
-        self.errors, self.step = {}, Step.PRINT
-        return self.step
-
-    def operator_sign(self, operator: str) -> Record:
-        """The operator confirms the signed paper: the record is locked. `operator` is the operator's id."""
-        self._touch()
-        if self.record is None or self.step not in (Step.DONE, Step.PRINTED):
-            raise KioskError("请先完成打印，再由工作人员确认签字", detail=f"sign at {self.step.value}")
-        self._apply("sign", _operator(operator))
-        return self.record
-
-    def operator_reopen(self, operator: str, reason: str) -> Step:
-        """Only an operator sends a printed record back to draft (the old paper taken back), with a reason; the
-        student then edits a new version from the identity step."""
-        self._touch()
-        if self.record is None or self.step not in (Step.DONE, Step.PRINTED):
-            raise KioskError("当前没有已打印的登记表", detail=f"reopen at {self.step.value}")
-        self._apply("revise", _operator(operator), reason=reason)
-        self.errors, self.step = {}, Step.IDENTITY
         return self.step
 
     def attachment(self, kind: str) -> bytes | None:
@@ -343,6 +273,13 @@ class RegistrationSession:
             self._touch()
 
     # -- helpers --------------------------------------------------------------------------------------------------
+    def _start(self) -> None:
+        """A new student: a clean session on the policy to apply now (the pulled one when there is one)."""
+        self.reset()
+        self._touch()
+        if self.policies is not None:
+            self.policy = self.policies()
+
     def _touch(self) -> None:
         self.last_activity = self.clock()
 
@@ -360,23 +297,7 @@ class RegistrationSession:
         return validate_record(self.record, self.policy, self.clock().astimezone(self.policy.tz).date())
 
     def _server_errors(self) -> dict[str, str]:
-        """What central would reject this record for once submitted (the server's own push checks), as a Chinese
-        error under the field it names, saying which step to go back to; {} when central would take it."""
-        from kiosk.wire import push_problem
-
-        rejection = push_problem(self.record.model_copy(update={"state": RecordState.SUBMITTED}))
-        if rejection is None:
-            return {}
-        log.warning("record would be rejected by central", extra={"fields": {"code": rejection.code,
-                                                                             "detail": rejection.detail}})
-        name = rejection.detail.split(":", 1)[0].split(".", 1)[0]  # "guardians.name: longer than 50 characters"
-        step = next((s for s, prefixes in STEP_FIELDS.items() if s in SECTIONS and name.startswith(prefixes)), None)
-        if name == "identity":
-            return {"identity": "身份证信息超出登记表允许的长度，请联系工作人员"}
-        if step is None or rejection.code not in ("field_too_long", "malformed"):
-            return {name or "record": rejection.message}
-        problem = "内容过长" if rejection.code == "field_too_long" else "含有无法识别的字符"
-        return {name: f"{SECTIONS[step]}中有{problem}，请返回“{SECTIONS[step]}”修改"}
+        return server_errors(self.record)  # kiosk.session_checks: central's push checks as step messages
 
     def _step_errors(self, step: Step) -> dict[str, str]:
         prefixes = STEP_FIELDS.get(step, ())
@@ -439,9 +360,3 @@ class RegistrationSession:
             except Exception:  # noqa: BLE001 - a hook must never lose the student's step
                 log.exception("on_saved hook failed")
 
-
-def _operator(operator: str) -> str:
-    operator = operator.strip()
-    if not operator:
-        raise KioskError("须由工作人员刷卡登录后操作", detail="no operator id")
-    return operator if operator.startswith("operator:") else f"operator:{operator}"

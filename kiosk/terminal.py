@@ -21,6 +21,7 @@ from kiosk.clock import Clock, utcnow
 from kiosk.config import TerminalConfig
 from kiosk.eligibility import RosterEntry, RosterTable, Terminal
 from kiosk.errors import KioskError
+from kiosk.password_reuse import PasswordBook
 from kiosk.paths import TerminalPaths
 from kiosk.policy import Policy, get_policy
 from kiosk.record import Record
@@ -47,6 +48,8 @@ class PulledConfig:
         self.cache = ConfigCache(paths.sync_dir)
         self.policy: Policy
         self.roster: RosterTable | None = None
+        self.returning: tuple[bool, RosterTable] = (False, RosterTable())  # (county provided it, its candidates)
+        self.passwords = PasswordBook(None)
         self.reload()
 
     def reload(self) -> None:
@@ -55,13 +58,23 @@ class PulledConfig:
         pulled = self.cache.last_good()
         roster = RosterTable({r.id_number: RosterEntry(r.school_code, r.student_number) for r in pulled.roster}) \
             if pulled else None
-        self.policy, self.roster = policy, roster  # each swapped whole: readers on other threads see old or new
+        returning = RosterTable({r.id_number: RosterEntry(r.school_code, r.student_number)
+                                 for r in pulled.return_candidates}) if pulled else RosterTable()
+        passwords = PasswordBook(pulled.password_key, pulled.password_taken) if pulled else PasswordBook(None)
+        # each swapped whole: readers on other threads see old or new
+        self.policy, self.roster, self.passwords = policy, roster, passwords
+        self.returning = (bool(pulled and pulled.return_list), returning)
         log.info("pulled configuration loaded", extra={"fields": {"policy": policy.name, "year": policy.year,
                                                                   "roster": len(roster) if roster else 0}})
 
     def lookup(self, id_number: str) -> RosterEntry | None:
         roster = self.roster
         return roster.lookup(id_number) if roster is not None else None
+
+    def return_candidate(self, id_number: str) -> tuple[bool, RosterEntry | None]:
+        """A point's return-to-hukou list: (the county provided it, the student's entry or None)."""
+        provided, candidates = self.returning
+        return provided, candidates.lookup(id_number)
 
     @property
     def roster_size(self) -> int:
@@ -111,6 +124,7 @@ class TerminalCore:
         kwargs.setdefault("on_saved", self.saved)
         kwargs.setdefault("policies", lambda: self.pulled.policy)
         kwargs.setdefault("face_matcher", _match_faces)
+        kwargs.setdefault("passwords", lambda: self.pulled.passwords)
         return RegistrationSession(self.pulled.policy, self.station, self.store, self.pulled, **kwargs)
 
     def close(self) -> None:

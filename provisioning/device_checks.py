@@ -97,6 +97,22 @@ def _frames(source: str, timeout: float) -> list:
         camera.close()
 
 
+def _live_frames(name: str, source: str, ctx: Context, *, simulated: str, unopened: str, blank: str) -> list | Check:
+    """The frames the configured camera `name` gives within ctx.timeout, or the Check saying why there are none
+    (the simulator configured, the device not opening, too few frames)."""
+    from kiosk.errors import KioskError
+
+    if source == SIMULATED:
+        return Check(name, "warning", simulated, f"{name} = simulator")
+    try:
+        frames = _frames(source, ctx.timeout)
+    except KioskError as exc:
+        return Check(name, "error", unopened, exc.detail)
+    if len(frames) < MIN_FRAMES:
+        return Check(name, "error", blank, f"{len(frames)} frames in {ctx.timeout}s")
+    return frames
+
+
 def backdrop_blue(image, ctx: Context) -> float:
     """Share of the frame's top band (above any head) that reads as the photo policy's blue backdrop."""
     import cv2
@@ -116,14 +132,10 @@ def check_camera(ctx: Context) -> Check:
     from kiosk.policy import get_policy
 
     source = ctx.config.camera
-    if source == SIMULATED:
-        return Check("camera", "warning", "使用模拟摄像头（未配置真实摄像头）", "camera = simulator")
-    try:
-        frames = _frames(source, ctx.timeout)
-    except KioskError as exc:
-        return Check("camera", "error", "摄像头无法打开，请检查摄像头USB连接", exc.detail)
-    if len(frames) < MIN_FRAMES:
-        return Check("camera", "error", "摄像头没有画面，请重新插拔摄像头", f"{len(frames)} frames in {ctx.timeout}s")
+    frames = _live_frames("camera", source, ctx, simulated="使用模拟摄像头（未配置真实摄像头）",
+                          unopened="摄像头无法打开，请检查摄像头USB连接", blank="摄像头没有画面，请重新插拔摄像头")
+    if isinstance(frames, Check):
+        return frames
     image = frames[-1].image
     h, w = image.shape[:2]
     luma = float(image.mean())
@@ -142,18 +154,11 @@ def check_camera(ctx: Context) -> Check:
 
 
 def check_document_camera(ctx: Context) -> Check:
-    from kiosk.errors import KioskError
-
     source = ctx.config.document_camera
-    if source == SIMULATED:
-        return Check("document_camera", "warning", "使用模拟证件扫描（未配置真实证件摄像头）",
-                     "document_camera = simulator")
-    try:
-        frames = _frames(source, ctx.timeout)
-    except KioskError as exc:
-        return Check("document_camera", "error", "证件摄像头无法打开，请检查USB连接", exc.detail)
-    if len(frames) < MIN_FRAMES:
-        return Check("document_camera", "error", "证件摄像头没有画面，请重新插拔", f"{len(frames)} frames")
+    frames = _live_frames("document_camera", source, ctx, simulated="使用模拟证件扫描（未配置真实证件摄像头）",
+                          unopened="证件摄像头无法打开，请检查USB连接", blank="证件摄像头没有画面，请重新插拔")
+    if isinstance(frames, Check):
+        return frames
     h, w = frames[-1].image.shape[:2]
     detail = f"{source}: {w}x{h}, {len(frames)} frames"
     if w < DOCUMENT_MIN[0] or h < DOCUMENT_MIN[1]:

@@ -13,10 +13,11 @@ def make_keyboard(on_confirm):
     """The on-screen keyboard; None when it cannot load: plain fields (hardware keyboard)."""
     try:
         from .keyboard import OnScreenKeyboard
+        from .theme import px
     except ImportError:
         return None
     try:
-        board = OnScreenKeyboard(key_height=64)  # 64 px keys leave room for the field being typed into
+        board = OnScreenKeyboard(key_height=px(64))  # 64 px keys leave room for the field being typed into
     except Exception:  # noqa: BLE001 - a broken keyboard must not stop the kiosk
         log.exception("on-screen keyboard failed to start")
         return None

@@ -20,6 +20,7 @@ from kiosk.operator import OperatorAccess, OperatorDesk, assisted_card
 from kiosk.session import Step
 
 from .screens.operator import OPERATOR_SCREENS
+from .theme import px
 from .wiring import DEMO_OPERATOR, operator_registry
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class CornerPress(Widget):
     """An invisible square in the attract screen's top-left corner: held for LONG_PRESS_S it opens operator mode."""
 
     def __init__(self, on_long_press, **kwargs):
-        super().__init__(size_hint=(None, None), size=(110, 110), pos_hint={"x": 0, "top": 1}, **kwargs)
+        super().__init__(size_hint=(None, None), size=px((110, 110)), pos_hint={"x": 0, "top": 1}, **kwargs)
         self.on_long_press, self._event = on_long_press, None
 
     def on_touch_down(self, touch):
@@ -264,8 +265,21 @@ class OperatorMode:
     def show_status(self) -> None:
         if self._require() is None:
             return
-        self.screens["operator_status"].show(self.desk.summary(), self.desk.sync_state(), self.desk.peripherals())
+        screen = self.screens["operator_status"]
+        screen.show(self.desk.summary(), self.desk.sync_state(), self.desk.peripherals())
+        screen.show_voice(self.app.voice.muted if self.app.voice is not None else None)
+        screen.note("")
         self._show("operator_status")
+
+    def toggle_voice(self) -> None:
+        """Mutes or unmutes the spoken prompts; kept in the terminal's state across restarts."""
+        operator, voice = self._require(), self.app.voice
+        if operator is None or voice is None:
+            return
+        voice.set_muted(not voice.muted, operator.id)
+        log.info("voice prompts %s", "muted" if voice.muted else "on", extra={"fields": {"operator": operator.id}})
+        self.show_status()
+        self.screens["operator_status"].note("语音提示已关闭" if voice.muted else "语音提示已开启", ok=True)
 
     # -- assisted path --------------------------------------------------------------------------------------------
     def show_assist(self) -> None:

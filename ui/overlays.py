@@ -8,7 +8,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 
-from .screens.base import ERROR, TEXT, BigButton, label, paint
+from .screens.base import ERROR, TEXT, BigButton, label, paint, px
 
 
 class Blocking(FloatLayout):
@@ -36,13 +36,14 @@ class IdleCountdown(Blocking):
             Color(0, 0, 0, 0.45)
             self._shade = Rectangle()
         self.bind(pos=self._follow, size=self._follow)
-        box = BoxLayout(orientation="vertical", size_hint=(None, None), size=(640, 300), padding=[32, 24], spacing=16,
+        box = BoxLayout(orientation="vertical", size_hint=(None, None), size=px((640, 300)),
+                        padding=px([32, 24]), spacing=px(16),
                         pos_hint={"center_x": 0.5, "center_y": 0.5})
         paint(box, (1, 1, 1, 1), radius=12)
         box.add_widget(label("长时间没有操作", 32, TEXT, bold=True, halign="center", height=48))
         self.seconds = label("", 28, ERROR, halign="center", height=84)
         box.add_widget(self.seconds)
-        row = AnchorLayout(size_hint_y=None, height=80)
+        row = AnchorLayout(size_hint_y=None, height=px(80))
         self.stay_button = BigButton("继续", on_stay, width=280)
         row.add_widget(self.stay_button)
         box.add_widget(row)
@@ -60,13 +61,13 @@ class NetworkBadge(Label):
     the backlog. place() keeps it under the header when the window changes size."""
 
     def __init__(self, **kwargs):
-        super().__init__(text="", font_size=18, color=(1, 1, 1, 1), size_hint=(None, None), size=(300, 34),
+        super().__init__(text="", font_size=px(18), color=(1, 1, 1, 1), size_hint=(None, None), size=px((300, 34)),
                          pos_hint={"right": 0.99}, **kwargs)
         paint(self, ERROR, radius=8)
         self.opacity = 0
 
     def place(self, root, *_args) -> None:
-        self.top = root.top - 70  # the step screens' header is 64 px
+        self.top = root.top - px(70)  # the step screens' header is 64 design px
 
     def show(self, status) -> None:
         """status: the sync worker's SyncStatus (None: no central configured)."""
@@ -84,7 +85,7 @@ class IdentifyFlash(Blocking):
             self._colour = Color(1, 1, 1, 1)
             self._fill = Rectangle()
         self.bind(pos=self._follow, size=self._follow)
-        self.text = Label(text=f"终端 {terminal_id}", font_size=96, bold=True, color=(0.8, 0, 0, 1),
+        self.text = Label(text=f"终端 {terminal_id}", font_size=px(96), bold=True, color=(0.8, 0, 0, 1),
                           pos_hint={"center_x": 0.5, "center_y": 0.5})
         self.add_widget(self.text)
         self.red = False

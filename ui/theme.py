@@ -22,6 +22,7 @@ ERROR = (0.75, 0.08, 0.08, 1)
 OK = (0.05, 0.45, 0.20, 1)
 ADVICE = (0.62, 0.30, 0.0, 1)  # live guidance ("move left"): not an error
 HEADER = (0.08, 0.27, 0.52, 1)
+OPERATOR_HEADER = (0.42, 0.20, 0.04, 1)  # operator mode's header: brown, never mistaken for the student's blue
 WHITE = (1, 1, 1, 1)
 STRIP_DONE = (0.72, 0.80, 0.92, 1)  # the step strip on the header: steps done, steps to come, the current one
 STRIP_NEXT = (0.86, 0.91, 0.98, 1)
@@ -39,7 +40,7 @@ PAIRS = {
     "white on primary button": (WHITE, PRIMARY), "white on pressed button": (WHITE, PRIMARY_DOWN),
     "text on secondary button": (TEXT, SECONDARY), "text on pressed secondary": (TEXT, SECONDARY_DOWN),
     "disabled button": (DISABLED_TEXT, DISABLED),
-    "white on header": (WHITE, HEADER), "strip done on header": (STRIP_DONE, HEADER),
+    "white on header": (WHITE, HEADER), "white on operator header": (WHITE, OPERATOR_HEADER), "strip done on header": (STRIP_DONE, HEADER),
     "strip next on header": (STRIP_NEXT, HEADER), "text on chip": (TEXT, CHIP),
 }
 MIN_CONTRAST = 4.5
@@ -73,10 +74,38 @@ def portrait(width: float, height: float) -> bool:
     return height > width
 
 
+# Density-independent sizing: every size in ui/ (type, targets, gaps) is written in design px for a 1280x800 panel
+# and drawn as px(value) = value * SCALE, SCALE set from the configured screen size when the app is built. A
+# landscape panel scales with its height over 800 (and its width over 1280); a portrait one keeps at least
+# PORTRAIT_WIDTH design px across, which its stacked layouts need.
+DESIGN = (1280, 800)
+PORTRAIT_WIDTH = 960
+MAX_SCALE = 1.5
+SCALE = 1.0
+
+
 def scale(width: float, height: float) -> float:
-    """Type and targets grow on a big panel: 1.0 at 1280x800 (or 800 wide portrait), 1.35 at full HD."""
-    short = min(width, height)
-    return max(1.0, min(1.35, short / 800))
+    """1.0 at 1280x800, 1.35 at 1920x1080, 1.125 at 1080x1920 (never below 1: a smaller panel keeps the design's
+    sizes, which its layouts must fit)."""
+    if portrait(width, height):
+        factor = min(width / PORTRAIT_WIDTH, height / DESIGN[0])
+    else:
+        factor = min(width / DESIGN[0], height / DESIGN[1])
+    return round(max(1.0, min(MAX_SCALE, factor)), 3)
+
+
+def set_scale(config) -> float:
+    """SCALE for the widgets built from now on (the app calls it when it builds its screens)."""
+    global SCALE
+    SCALE = scale(*size_of(config))
+    return SCALE
+
+
+def px(value):
+    """A design size (a number, or a list/tuple of them: padding, spacing, size) in window pixels."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(v * SCALE for v in value)
+    return value * SCALE
 
 
 configured = False  # configure() ran: ui.app keeps its hands off the window's size

@@ -45,7 +45,7 @@ def demo_session(app) -> None:
         raise RuntimeError(f"the demo card was refused: {session.refusal}")
     session.record = session.record.model_copy(update={
         "guardians": example.guardians, "study_history": example.study_history, "school_name": example.school_name,
-        "contact_phone": example.contact_phone, "claims": example.claims})
+        "contact_phone": example.contact_phone, "home_address": example.home_address, "claims": example.claims})
 
 
 def show(app, step: Step, *, error: bool = False) -> object:
@@ -73,25 +73,115 @@ def show(app, step: Step, *, error: bool = False) -> object:
 
 
 def screens(app) -> Iterator[tuple[str, object]]:
-    """(name, screen) for every screen the app has, each shown in turn: the flow, its error states, and any
-    other screen (failure screens) entered as it is."""
+    """(name, screen) for every screen the app has, each shown in turn with realistic demo data: the flow, its
+    error states, the paused attract screen, the idle countdown, every failure (over the step it happens on) and
+    the operator screens."""
     demo_session(app)
     for step in FLOW:
         yield step.value, show(app, step)
         if step in (Step.GUARDIANS, Step.HISTORY, Step.CONTACT):
             yield step.value + "-error", show(app, step, error=True)
-    known = {s.value for s in FLOW}
-    for name in app.sm.screen_names:
-        if name in known:
-            continue
-        screen = app.sm.get_screen(name)
-        try:
-            screen.enter(app.session)
-        except Exception:  # noqa: BLE001 - a screen that needs more state is shown as built
-            pass
-        app.sm.current = name
-        pump(4)
-        yield name, screen
+    app.session.paused = True
+    yield "attract-paused", show(app, Step.ATTRACT)
+    app.session.paused = False
+    yield "idle-countdown", _countdown(app)
+    for name, step, failure, called in demo_failures():
+        yield name, _failure(app, step, failure, called)
+    yield from _operator(app)
+    app.failures.current = None
+    app.idle.hide()
+
+
+def demo_failures() -> list[tuple[str, Step, object, bool]]:
+    """(name, the step it happens on, the Failure, staff already called) for the tour: the printer's out of paper
+    (with toner low) through the printer drivers' own CUPS reason table, the reader lost mid-flow, the camera
+    silent, the scanner failing, the store's seal broken."""
+    from drivers.printer.reasons import describe_job, describe_printer
+    from kiosk.devices.printer import JobState
+
+    from .screens import failure as failures
+
+    printer = describe_printer("kiosk", "stopped", ["media-empty-error", "toner-low-warning"])
+    job = describe_job(printer, 42, JobState.PROCESSING)
+    return [
+        ("failure-printer", Step.PRINT, failures.printer_failed(job.student_message, job.operator_alert), True),
+        ("failure-reader", Step.GUARDIANS, failures.reader_lost(mid_flow=True), False),
+        ("failure-camera", Step.PHOTO, failures.camera_silent(5), False),
+        ("failure-scanner", Step.DOCUMENT, failures.scanner_error("扫描仪没有响应"), False),
+        ("failure-seal", Step.REFUSED, failures.seal_broken(), True),
+    ]
+
+
+def _countdown(app):
+    screen = show(app, Step.GUARDIANS)
+    app.idle.countdown.show(15)
+    if app.idle.countdown.parent is None:
+        app.root_layout.add_widget(app.idle.countdown)
+    pump(4)
+    return screen
+
+
+def _failure(app, step: Step, failure, called: bool):
+    app.idle.hide()
+    show(app, step)
+    if step is Step.PRINT:
+        app.sm.get_screen("print").failed(failure.advice)
+    app.failures.current = None
+    app.failures.fail(failure)
+    screen = app.sm.get_screen("failure")
+    if called:
+        screen.staff_called()
+    pump(4)
+    return screen
+
+
+def _operator(app) -> Iterator[tuple[str, object]]:
+    """The operator screens with an operator logged in, printed forms waiting, an outbox waiting for the network,
+    a printer out of paper, and the assisted form with a wrong check digit."""
+    import datetime as dt
+
+    from kiosk.operator import PrintedRow, Summary, SyncState
+
+    app.failures.current = None
+    mode, today = app.operator, app.kiosk.clock().date()
+    login = mode.screens["operator_login"]
+    login.show_login("PIN码错误，还可尝试4次", True, "演示：PIN码 123456")
+    yield "operator_login", _operator_show(app, login)
+    home = mode.screens["operator"]
+    rows = [PrintedRow("demo-1", "王小明", "4114**********0012", app.terminal_config.school_name, 1, 3, ""),
+            PrintedRow("demo-2", "李思琪", "4114**********0026", app.terminal_config.school_name, 2, 4, "op-01",
+                       ["监护人电话与户口簿不一致，已电话核实"]),
+            PrintedRow("demo-3", "刘䶮", "4114**********0035", app.terminal_config.school_name, 1, 2, "")]
+    home.show_rows("张老师（演示工作人员）", rows, paused=False)
+    home.note("已重新打印（第2次）", ok=True)
+    yield "operator", _operator_show(app, home)
+    status = mode.screens["operator_status"]
+    summary = Summary(today, 37, 35, 30, 4, ["打印失败：打印机缺纸", "上传错误：无法连接中心服务器（连接超时）",
+                                              "0026：监护人电话与户口簿不一致，已电话核实"])
+    sync = SyncState(4, "待上传 4 条，网络恢复后自动上传", "无法连接中心服务器（连接超时）",
+                     (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=18)).isoformat())
+    peripherals = [("身份证读卡器", "正常", True), ("摄像头", "正常", True), ("证件扫描", "正常", True),
+                   ("打印机", "缺纸；碳粉不足", False), ("工作人员卡读卡器", "正常", True),
+                   ("中心服务器", "无法连接（连接超时）", False)]
+    status.show(summary, sync, peripherals)
+    status.show_voice(False)
+    yield "operator_status", _operator_show(app, status)
+    assist = mode.screens["operator_assist"]
+    for key, value in {"name": "赵一鸣", "ethnicity": "汉族", "birth_date": "2010-05-17",
+                       "id_number": "411402201005170013", "address": "河南省商丘市梁园区平原路12号"}.items():
+        assist.fields[key].text = value
+    assist.genders["男"].state = "down"
+    assist.show_errors({"id_number": "公民身份号码校验位不正确，请核对户口簿"})
+    yield "operator_assist", _operator_show(app, assist)
+    for screen in mode.screens.values():
+        screen.clear()
+
+
+def _operator_show(app, screen):
+    app.hide_keyboard()
+    app.sm.current = screen.name
+    pump(4)
+    return screen
 
 
 def check(app) -> list[str]:
@@ -111,7 +201,22 @@ def check(app) -> list[str]:
         if isinstance(widget, Label) and widget.text and not widget.shorten and widget.text_size[0] \
                 and widget.texture_size[0] > widget.width + 2:
             problems.append(f"text {widget.text[:20]!r} wider than its label")
+        if isinstance(widget, Label) and widget.text and _off_window(widget, Window):
+            problems.append(f"{widget.text[:20]!r} outside the window")
     return problems
+
+
+def _off_window(widget, window) -> bool:
+    """Beyond the window's edge (what lies in a scroll view may be scrolled away: not counted)."""
+    from kivy.uix.scrollview import ScrollView
+
+    node = widget.parent
+    while node is not None and node is not node.parent:
+        if isinstance(node, ScrollView):
+            return False
+        node = node.parent
+    x, y = widget.to_window(widget.x, widget.y)
+    return x < -1 or y < -1 or x + widget.width > window.width + 1 or y + widget.height > window.height + 1
 
 
 def _visible(widget) -> bool:
@@ -148,4 +253,4 @@ def shoot(app, out, sizes=theme.SIZES) -> list:
     return written, problems
 
 
-__all__ = ["FLOW", "check", "demo_session", "resize", "screens", "shoot", "show"]
+__all__ = ["FLOW", "check", "demo_failures", "demo_session", "resize", "screens", "shoot", "show"]

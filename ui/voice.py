@@ -7,9 +7,15 @@ with its reading in toned pinyin ("gan3 ying4 qu1"), which the same voice reads 
 rendered once (render() at build or start) and then only played.
 
 Prompts are the kiosk's own fixed texts: never a student's name or number (the cache is on disk).
+
+The app (ui/app.py) speaks each step's prompt when the step is entered and each failure's title when it is shown;
+the operator mutes or unmutes it on the terminal-state screen, and the choice is kept in the terminal's state
+(<data_dir>/voice.json, as the pause is). The app makes no voice unless it is built with voice=True
+(`kiosk run --ui` does; tests turn it on only where they test it).
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import os
@@ -19,6 +25,8 @@ import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+
+from kiosk.files import read_json, write_json
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +40,14 @@ class VoicePrompts:
     """say(text) returns at once with a Future of the WAV path; the sound plays when it is ready (if not muted)."""
 
     def __init__(self, cache_dir: str | os.PathLike | None = None, *, voice: str = VOICE, speed: int = SPEED,
-                 muted: bool = False, play: bool = True):
+                 muted: bool = False, play: bool = True, state_file: str | os.PathLike | None = None):
         self.cache_dir = Path(cache_dir) if cache_dir else Path(tempfile.mkdtemp(prefix="kiosk-voice-"))
         self.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.voice, self.speed, self.play = voice, speed, play
-        self._muted = muted
+        self.state_file = Path(state_file) if state_file else None  # the operator's mute, kept across restarts
+        state = read_json(self.state_file, {}) if self.state_file else {}
+        self._muted = bool(state.get("muted", muted)) if isinstance(state, dict) else muted
+        self.renders = 0  # espeak-ng runs (a prompt already cached is not rendered again)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice")
         self._lock = threading.Lock()
         self.sound = None  # the Kivy Sound playing or last played
@@ -54,6 +65,13 @@ class VoicePrompts:
         self._muted = bool(value)
         if self._muted:
             self.stop()
+
+    def set_muted(self, muted: bool, by: str = "") -> None:
+        """The operator's choice, kept in the terminal's state."""
+        self.muted = muted
+        if self.state_file is not None:
+            write_json(self.state_file, {"muted": self.muted, "by": by,
+                                         "at": dt.datetime.now(dt.timezone.utc).isoformat()})
 
     def stop(self) -> None:
         sound, self.sound = self.sound, None
@@ -79,6 +97,7 @@ class VoicePrompts:
             subprocess.run([ESPEAK, "-v", self.voice, "-s", str(self.speed), "-w", str(tmp), "--", text],
                            check=True, capture_output=True, timeout=20)
             os.replace(tmp, path)
+            self.renders += 1
         return path
 
     def say(self, text: str, reading: str | None = None) -> Future:

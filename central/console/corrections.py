@@ -1,7 +1,10 @@
 """Correction requests for signed records: requested at the school, decided by an authority above it.
 
-Approval follows the kiosk's lifecycle (request_correction, approve_correction): the record becomes a new draft
-version with the corrected fields, to be reprinted and signed again; before and after are kept with the request.
+Approval runs the lifecycle's "correct" transition (kiosk.record): the record stays signed and locked, the corrected
+fields become a new stored version; before and after are kept with the request. The approved correction then goes
+to the record's terminal in its config pull (for_terminal) and is marked delivered when the terminal acknowledges
+it (acknowledge): applied there through the same transition, so both sides hold the same content hash, or refused
+with a code shown here. The terminal's pushes cannot overwrite the corrected version (central.ingest).
 """
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from central.models import Record, RecordVersion, School, Terminal, utcnow
 from kiosk.errors import KioskError
+from kiosk.record import CORRECTABLE, transition
 from kiosk.record import Record as WireRecord
-from kiosk.record import edit, transition
+from kiosk.wire import Correction, CorrectionAck, CorrectionAckResult
 
 from .accounts import audit
 from .models import CorrectionRequest, User
@@ -22,6 +26,11 @@ from .scope import Scope
 
 FIELDS = {"contact_phone": "联系电话", "home_address": "家庭住址", "student_number": "学籍号",
           "category": "报考类别"}
+assert set(FIELDS) <= CORRECTABLE
+# why a terminal refused to apply an approved correction (kiosk.wire.RefusalCode), for the operator
+REFUSALS = {"not_held": "终端上已没有该记录（可能已按保留期限清理）", "version_moved": "终端上的记录已有其他新版本",
+            "content_differs": "终端上的记录内容与中心不一致", "bad_fields": "更正内容终端无法接受"}
+MAX_DELIVERY = 100
 PHONE = re.compile(r"1[3-9]\d{9}")
 
 
@@ -58,12 +67,32 @@ def request(session: Session, user: User, record: Record, reason: str, changes: 
         problem = _checked(field, value)
         if problem:
             return problem
+    problems = _terminal_problems(data, after)
+    if problems:
+        return next(iter(problems.values()))
     before = {k: data.get(k, "") for k in after}
     session.add(CorrectionRequest(record_id=record.record_id, school_code=record.school_code,
                                   from_version=record.version, reason=reason, before=seal(before, keys, "corrections"),
                                   after=seal(after, keys, "corrections"), status="pending", requested_by=user.user_id))
     audit(session, user, "correction.request", record.record_id, before, after)
     return ""
+
+
+def _terminal_problems(data: dict, after: dict) -> dict[str, str]:
+    """What the terminal would refuse of these values (kiosk.corrections.correction_problems): refused here, at the
+    request, so an approved correction is one the terminal applies."""
+    from kiosk.corrections import correction_problems
+    from kiosk.policy import get_policy
+
+    try:
+        current = WireRecord.model_validate(data)
+    except ValueError:
+        return {"record": "记录格式无效"}
+    try:
+        policy = get_policy(current.policy)
+    except KioskError:
+        policy = None
+    return correction_problems(current, after, policy)
 
 
 def county_of(session: Session, correction: CorrectionRequest, record: Record | None) -> str:
@@ -108,16 +137,18 @@ def decide(session: Session, user: User, correction: CorrectionRequest, approve:
     if approve:
         try:
             current = WireRecord.model_validate(record_data(record, keys))
-            requested, _ = transition(current, "request_correction", f"operator:{correction.requested_by}",
-                                      reason=correction.reason)
-            reopened, _ = transition(requested, "approve_correction", f"operator:{user.user_id}",
-                                     approver=user.username)
-            corrected = edit(reopened, **(unseal(correction.after, keys, "corrections") or {}))
+            corrected, _ = transition(current, "correct", f"operator:{user.user_id}", approver=user.username,
+                                      changes=unseal(correction.after, keys, "corrections") or {},
+                                      correction_id=correction.correction_id)
         except (KioskError, ValueError) as exc:
             return getattr(exc, "message", "") or "更正内容无效"
         stored, digest, now = record_payload(corrected, keys), corrected.content_hash(), utcnow()
-        session.add(RecordVersion(record_id=record.record_id, version=corrected.version,
-                                  state=corrected.state.value, content_hash=digest, received_at=now, **stored))
+        held = session.get(RecordVersion, (record.record_id, corrected.version))
+        if held is not None and held.content_hash != digest:  # a version kept as history with other content
+            return "记录已有新的版本，请学校重新提出申请"
+        if held is None:
+            session.add(RecordVersion(record_id=record.record_id, version=corrected.version,
+                                      state=corrected.state.value, content_hash=digest, received_at=now, **stored))
         record.version, record.state, record.content_hash = corrected.version, corrected.state.value, digest
         record.payload, record.key_id, record.updated_at = stored["payload"], stored["key_id"], now
         correction.to_version = corrected.version
@@ -127,3 +158,62 @@ def decide(session: Session, user: User, correction: CorrectionRequest, approve:
     audit(session, user, "correction." + correction.status, record.record_id, before,
           {"status": correction.status, "to_version": correction.to_version, "comment": correction.decision_comment})
     return ""
+
+
+def for_terminal(session: Session, terminal_id: str, keys) -> list[Correction]:
+    """The approved corrections of the terminal's records it has not acknowledged yet (oldest first)."""
+    rows = session.execute(
+        select(CorrectionRequest, RecordVersion.content_hash)
+        .join(Record, Record.record_id == CorrectionRequest.record_id)
+        .join(RecordVersion, (RecordVersion.record_id == CorrectionRequest.record_id)
+              & (RecordVersion.version == CorrectionRequest.to_version))
+        .where(CorrectionRequest.status == "approved", CorrectionRequest.delivered_at.is_(None),
+               Record.terminal_id == terminal_id)
+        .order_by(CorrectionRequest.decided_at).limit(MAX_DELIVERY)).all()
+    approvers = dict(session.execute(select(User.user_id, User.username).where(
+        User.user_id.in_({c.decided_by for c, _ in rows}))).all()) if rows else {}
+    return [Correction(correction_id=c.correction_id, record_id=c.record_id, from_version=c.from_version,
+                       version=c.to_version, changes=unseal(c.after, keys, "corrections") or {},
+                       content_hash=digest, approver=approvers.get(c.decided_by, ""), approved_at=c.decided_at)
+            for c, digest in rows]
+
+
+def acknowledge(session: Session, terminal_id: str, acks: list[CorrectionAck]) -> list[CorrectionAckResult]:
+    """The terminal's answer for corrections it pulled. One not of this terminal's records (another terminal's, an
+    unknown id, one never approved) is refused and audited; a repeated acknowledgement is taken again."""
+    from central.ingest import audit as terminal_audit
+
+    results = []
+    for ack in acks:
+        correction = session.get(CorrectionRequest, ack.correction_id)
+        record = session.get(Record, correction.record_id) if correction is not None else None
+        if correction is None or record is None or correction.status != "approved" \
+                or record.terminal_id != terminal_id:
+            terminal_audit(session, terminal_id, "correction_ack", "unknown_correction", None,
+                           f"correction {ack.correction_id} is not an approved correction of this terminal")
+            results.append(CorrectionAckResult(correction_id=ack.correction_id, ok=False,
+                                               reason="not an approved correction of this terminal's records"))
+            continue
+        if ack.outcome == "applied" and ack.version != correction.to_version:
+            results.append(CorrectionAckResult(correction_id=ack.correction_id, ok=False,
+                                               reason="applied at another version than the corrected one"))
+            continue
+        if correction.delivered_at is None:
+            correction.delivered_at, correction.delivery = utcnow(), ack.outcome
+            correction.delivery_code = ack.code or ""
+            if ack.outcome == "refused":
+                terminal_audit(session, terminal_id, "correction_ack", ack.code or "refused", record.record_id,
+                               f"terminal refused correction {ack.correction_id} at version {ack.version}")
+        results.append(CorrectionAckResult(correction_id=ack.correction_id, ok=True))
+    return results
+
+
+def delivery_label(correction: CorrectionRequest) -> str:
+    """Chinese, for the corrections page: where the approved correction is on its way to the terminal."""
+    if correction.status != "approved":
+        return ""
+    if correction.delivery == "applied":
+        return "终端已更新"
+    if correction.delivery == "refused":
+        return "终端未能更新：" + REFUSALS.get(correction.delivery_code, correction.delivery_code)
+    return "待终端同步"

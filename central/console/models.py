@@ -136,6 +136,10 @@ class CorrectionRequest(Base):
     decision_comment: Mapped[str] = mapped_column(Text, default="")
     requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[dt.datetime | None]
+    # the approved correction on its way to the record's terminal (config pull, then its acknowledgement)
+    delivered_at: Mapped[dt.datetime | None]
+    delivery: Mapped[str] = mapped_column(String(10), default="")  # "" | applied | refused
+    delivery_code: Mapped[str] = mapped_column(String(20), default="")  # kiosk.wire.RefusalCode when refused
 
 
 class AttachmentCheck(Base):

@@ -2,6 +2,12 @@
 
 Applied rows go into central's `roster` table, the one terminals pull with their config (central/terminals.py);
 gender, class and category go beside it in console_roster_details.
+
+Return-to-hukou candidates (类别 回户籍) also go on the list of their hukou county (return_candidates), which that
+county's registration points pull: the optional column 户籍所在县（区） names the county (6-digit code); a county's
+own upload defaults to that county. A county's (or city's, province's) upload is the county providing its list;
+their school may lie outside the uploader's scope (it is not written to that school's roster then). A school's
+roster naming a hukou county adds the student to that county's list without making it the county's own.
 """
 from __future__ import annotations
 
@@ -28,7 +34,11 @@ MAX_ERRORS_SHOWN = 500
 COLUMNS = {"name": ("姓名",), "gender": ("性别",), "id_number": ("身份证号", "身份证号码", "证件号码"),
            "student_number": ("学籍号", "学籍辅号", "全国学籍号"), "school": ("学校", "学校名称", "学校代码"),
            "class_name": ("年级/班级", "班级", "年级", "年级班级"), "category": ("类别", "报考类别")}
-LABELS = {key: names[0] for key, names in COLUMNS.items()}
+OPTIONAL = {"hukou_county": ("户籍所在县（区）", "户籍所在县(区)", "户籍县区", "户籍县区代码", "户籍所在县区代码")}
+LABELS = {key: names[0] for key, names in COLUMNS.items()}  # the required columns, as the upload page lists them
+ALL_LABELS = {**LABELS, **{key: names[0] for key, names in OPTIONAL.items()}}
+COUNTY = re.compile(r"\d{6}")
+RETURN_HUKOU = "return_hukou"
 STUDENT_NUMBER = re.compile(r"[0-9A-Za-z]{1,40}")
 GENDERS = {"男": "男", "女": "女", "1": "男", "2": "女"}
 
@@ -85,7 +95,7 @@ def _xlsx(data: bytes) -> list[list[str]]:
 def _header(row: list[str]) -> dict[str, int]:
     found = {}
     for index, cell in enumerate(row):
-        for key, names in COLUMNS.items():
+        for key, names in {**COLUMNS, **OPTIONAL}.items():
             if cell.replace(" ", "") in names and key not in found:
                 found[key] = index
     missing = [LABELS[k] for k in COLUMNS if k not in found]
@@ -113,10 +123,11 @@ def check(session: Session, scope: Scope, table: list[list[str]]) -> Checked:
     result, seen_id, seen_number = Checked(), {}, {}
 
     def error(line: int, key: str, message: str) -> None:
-        result.errors.append({"row": line, "column": LABELS[key], "message": message})
+        result.errors.append({"row": line, "column": ALL_LABELS[key], "message": message})
 
     for line, raw in enumerate(table[1:], start=2):
         cells = {k: (raw[i] if i < len(raw) else "") for k, i in columns.items()}
+        cells.setdefault("hukou_county", "")
         if not any(cells.values()):
             continue
         before = len(result.errors)
@@ -135,10 +146,11 @@ def check(session: Session, scope: Scope, table: list[list[str]]) -> Checked:
         if cells["student_number"] and not STUDENT_NUMBER.fullmatch(cells["student_number"]):
             error(line, "student_number", "学籍号应为1至40位字母或数字")
         school = schools.get(cells["school"]) or by_name.get(cells["school"])
-        if cells["school"] and school is None:
-            error(line, "school", f"学校“{cells['school'][:40]}”不存在或不在您的管理范围内")
         if cells["category"] and cells["category"] not in categories:
             error(line, "category", f"类别“{cells['category'][:20]}”不是采集政策中的报考类别")
+        county = _return_county(scope, cells, categories, lambda m: error(line, "hukou_county", m))
+        if cells["school"] and school is None and not (county and scope.regional):
+            error(line, "school", f"学校“{cells['school'][:40]}”不存在或不在您的管理范围内")
         number = id_check.id_number if id_check else ""
         for key, value, seen in (("id_number", number, seen_id), ("student_number", cells["student_number"],
                                                                    seen_number)):
@@ -148,10 +160,29 @@ def check(session: Session, scope: Scope, table: list[list[str]]) -> Checked:
                 seen[value] = line
         if len(result.errors) == before:
             result.rows.append({"line": line, "name": cells["name"][:50], "gender": gender, "id_number": number,
-                                "student_number": cells["student_number"], "school_code": school.code,
-                                "class_name": cells["class_name"][:50], "category": categories[cells["category"]]})
+                                "student_number": cells["student_number"], "school_code": school.code if school
+                                else "", "class_name": cells["class_name"][:50],
+                                "category": categories[cells["category"]], "return_county": county or "",
+                                "return_source": "authority" if scope.regional else "school",
+                                "return_school": school.code if school and school.county_code == county else ""})
     _changes(session, result)
     return result
+
+
+def _return_county(scope: Scope, cells: dict, categories: dict, error) -> str | None:
+    """The hukou county whose list a return-to-hukou row goes on (None: not such a row, or an error said why)."""
+    if categories.get(cells["category"]) != RETURN_HUKOU:
+        return None
+    county = cells["hukou_county"] or (scope.code if scope.role == "county" else "")
+    if not county:
+        error("回户籍报考的考生请填写户籍所在县（区）代码（6位数字）")
+    elif not COUNTY.fullmatch(county):
+        error("户籍所在县（区）代码应为6位数字")
+    elif scope.regional and not county.startswith(scope.code):
+        error(f"户籍所在县（区）“{county}”不在您的管理范围内")
+    else:
+        return county
+    return None
 
 
 def _changes(session: Session, result: Checked) -> None:
@@ -179,7 +210,9 @@ def _changes(session: Session, result: Checked) -> None:
                                   "message": "该身份证号已在另一学籍号下登记（可能在其他学校），请核实"})
             continue
         old, detail = held.get(row["student_number"]), details.get(row["student_number"])
-        if old is None:
+        if not row["school_code"]:  # only on a county's return-to-hukou list (its school is elsewhere)
+            row["change"], row["fields"] = "new", []
+        elif old is None:
             row["change"], row["fields"] = "new", []
         else:
             entry = roster_entry(keys, old)
@@ -213,11 +246,14 @@ def apply(session: Session, imported: RosterImport) -> dict:
     """Central's roster rows written (sealed) by central.terminals.load_schools; the console's details beside
     them under the same keyed 学籍号."""
     keys = keys_of(session)
-    rows = [r for r in preview_rows(session, imported) if r["change"] != "unchanged"]
+    checked = preview_rows(session, imported)
+    rows = [r for r in checked if r["change"] != "unchanged" and r["school_code"]]
     terminals.load_schools(session, [], rows, keys)
+    terminals.load_returns(session, [{**r, "school_code": r["return_school"]} for r in checked
+                                     if r.get("return_county")], keys)
     for r in rows:
         session.merge(RosterDetail(student_number=roster_key(keys, r["student_number"]), gender=r["gender"],
                                    class_name=r["class_name"], category=r["category"],
                                    import_id=imported.import_id))
     imported.status = "applied"
-    return {"applied": len(rows), **imported.summary["counts"]}
+    return {"applied": len(rows), **imported.summary["counts"]}  # return-list rows are upserted every time

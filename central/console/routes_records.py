@@ -75,7 +75,7 @@ def correction_list(request: Request, who: Who, status: str = "pending"):
     status = status if status in ("pending", "approved", "rejected") else "pending"
     with console_of(request).central.sessions() as session:
         items = [(c, corrections.diff(c, keys_of(session))) for c in corrections.listing(session, who.scope, status)]
-    return render(request, "corrections.html", who, items=items, shown=status)
+    return render(request, "corrections.html", who, items=items, shown=status, delivery=corrections.delivery_label)
 
 
 @router.post("/corrections/{correction_id}/decide")

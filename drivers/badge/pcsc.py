@@ -14,11 +14,12 @@ A badge's UID is read with FF CA 00 00 00 as soon as it is seen.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from dataclasses import dataclass
 
 from kiosk.devices.badge import BadgeEvent, BadgeEventKind, ReaderLostReason
+
+from .events import QueuedReader
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class _Slot:
         return (self.state >> 16) & 0xFFFF  # pcsc-lite counts card events in the upper 16 bits
 
 
-class PcscBadgeReader:
+class PcscBadgeReader(QueuedReader):
     """Implements kiosk.devices.badge.BadgeReader; reader_filter keeps only readers whose name contains it."""
 
     def __init__(self, reader_filter: str = "", *, poll: float = 1.0, retry: float = 1.0):
@@ -53,7 +54,7 @@ class PcscBadgeReader:
         self.reader_filter = reader_filter
         self.poll = poll
         self.retry = retry
-        self._events: queue.Queue[BadgeEvent] = queue.Queue()
+        super().__init__()
         self._stop = threading.Event()
         self._lock = threading.Lock()  # guards _context against close() cancelling it while it is released
         self._context: int | None = None
@@ -64,12 +65,6 @@ class PcscBadgeReader:
         self._thread.start()
 
     # --- BadgeReader ------------------------------------------------------------------------------------------
-
-    def next_event(self, timeout: float) -> BadgeEvent | None:
-        try:
-            return self._events.get(timeout=timeout)
-        except queue.Empty:
-            return None
 
     def close(self) -> None:
         self._stop.set()

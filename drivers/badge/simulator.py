@@ -2,18 +2,18 @@
 it away. It speaks kiosk.devices.badge.BadgeReader, so the login, the registry and the PIN check are the real ones."""
 from __future__ import annotations
 
-import queue
-
 from kiosk.devices.badge import BadgeEvent, BadgeEventKind, normalise_uid
+
+from .events import QueuedReader
 
 READER = "模拟工作人员卡读卡器"
 
 
-class SimulatedBadgeReader:
+class SimulatedBadgeReader(QueuedReader):
     simulated = True
 
     def __init__(self):
-        self._events: queue.Queue[BadgeEvent] = queue.Queue()
+        super().__init__()
         self._events.put(BadgeEvent(BadgeEventKind.READER_READY, READER))
         self.present: str | None = None
 
@@ -28,12 +28,6 @@ class SimulatedBadgeReader:
         if self.present is not None:
             self.present = None
             self._events.put(BadgeEvent(BadgeEventKind.REMOVED, READER))
-
-    def next_event(self, timeout: float) -> BadgeEvent | None:
-        try:
-            return self._events.get(timeout=timeout)
-        except queue.Empty:
-            return None
 
     def close(self) -> None:
         pass

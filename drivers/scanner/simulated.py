@@ -1,5 +1,6 @@
 """A simulated document camera: renders the front of the student's ID card (from the chip's fields) lying askew on
-a desk, so the document pipeline runs on a realistic picture of the very card that was read."""
+a desk, so the document pipeline runs on a realistic picture of the very card that was read. The card carries the
+demo camera's scripted student as its portrait (drivers.camera.demo), so the demo's live photo matches its card."""
 from __future__ import annotations
 
 import cv2
@@ -91,7 +92,10 @@ def render_page(pdf: bytes, dpi: int = 200) -> np.ndarray:
 class SimulatedDocumentCamera:
     """DocumentScanner that 'photographs' the card last laid on the reader (set by the composition root)."""
 
-    def __init__(self):
+    def __init__(self, portrait=None):
+        """portrait: the BGR image printed on every card, or a callable making it on the first scan (by default the
+        demo camera's student: the same source image the scripted camera plays); False for a blank portrait box."""
+        self._portrait = portrait
         self.card: IdentityCard | None = None
         self.register_page = False  # the household register page of `card` instead of the card
         self.form_pdf: bytes | None = None  # a printed form laid for its QR (operator sign-off)
@@ -117,7 +121,16 @@ class SimulatedDocumentCamera:
             raise KioskError("请将身份证正面朝上放在扫描区", detail="simulated document camera has no card")
         if self.register_page:
             return place_on_desk(draw_register_page(self.card), [(420, 80), (900, 110), (880, 880), (400, 860)])
-        return place_on_desk(draw_card(self.card))
+        return place_on_desk(draw_card(self.card, portrait=self.portrait()))
+
+    def portrait(self) -> np.ndarray | None:
+        if self._portrait is None:
+            from drivers.camera.demo import demo_portrait
+
+            self._portrait = demo_portrait
+        if callable(self._portrait):
+            self._portrait = self._portrait()
+        return None if self._portrait is False else self._portrait
 
     def close(self) -> None:
         pass

@@ -2,8 +2,9 @@
 
     HNZK1|<record id, 32 hex>|<version>|<content sha256, 64 hex>|<terminal id>|<printed at, unix s>|<alg>|<sig>
 
-The signature (base64url, no padding) covers everything before the last "|". About 190 characters: a QR of
-version 9 or 10 at error correction level M, easily read from paper by a phone or a kiosk scanner.
+The signature (the terminal's Ed25519, 64 bytes as base64url without padding) covers everything before the last
+"|". About 235 characters: a QR of version 11 at error correction level M, read from the printed form at 150 dpi
+(tests/form/test_render.py) by a phone or a kiosk scanner.
 """
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The print service: render the stored record's form, print it through the Printer protocol, follow the job, and
-record the outcome. A completed job applies the "print" transition (reprints allowed and counted); every attempt,
-also a failed one, is in the audit log."""
+record the outcome. A completed job applies the "print" transition (reprints allowed and counted), or "reprint" for a
+signed record whose corrected version awaits its form (kiosk.corrections); every attempt, also a failed one, is in
+the audit log."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from kiosk.clock import Clock
-from kiosk.devices.printer import Printer, PrintJob
+from kiosk.devices.printer import Printer, PrintJob, Retry
 from kiosk.errors import KioskError
 from kiosk.policy import Policy
 from kiosk.record import AuditEntry, Record
@@ -55,9 +56,12 @@ class PrintService:
         self.clock = clock or store.clock
 
     def print_record(self, record_id, actor: str = "student") -> PrintOutcome:
-        """Renders the stored record (refused early for drafts and signed records with the lifecycle's message),
-        prints it, and applies the counted "print" transition when the job completed."""
-        record = self.store.check(record_id, "print")
+        """Renders the stored record (refused early for drafts and signed records with the lifecycle's message, but
+        for a corrected one), prints it, and applies the counted transition when the job completed."""
+        from kiosk.corrections import awaiting_reprint
+
+        action = "reprint" if awaiting_reprint(self.store, self.store.get(record_id)) else "print"
+        record = self.store.check(record_id, action)
         photo = self.store.attachment_or_none(record_id, "photo")  # none: an empty frame; a broken seal raises
         policy = self.policy if self.policy is not None and self.policy.name == record.policy else None
         try:
@@ -72,12 +76,21 @@ class PrintService:
                    **({"operator_alert": job.operator_alert} if job.operator_alert else {}),
                    **({"missing_glyphs": len(form.missing_glyphs)} if form.missing_glyphs else {})}
         if job.ok:
-            record = self.store.apply(record_id, "print", actor, **details)
+            record = self.store.apply(record_id, action, actor, **details)
         else:
             self._audit_failure(record, actor, {**details, "retry": job.retry.value})
         log.info("form print attempt", extra={"fields": {"record_id": str(record.record_id), "ok": job.ok,
                                                          "state": job.state.value}})
         return PrintOutcome(job, record, form)
+
+    def print_with_retries(self, record_id, actor: str = "student", *, attempts: int = 2) -> PrintOutcome:
+        """print_record, tried again after a transient failure (Retry.NOW) up to `attempts` in all; every attempt is
+        audited. The outcome of the last one."""
+        for _attempt in range(max(1, attempts)):
+            outcome = self.print_record(record_id, actor)
+            if outcome.ok or outcome.job.retry is not Retry.NOW:
+                break
+        return outcome
 
     def _audit_failure(self, record: Record, actor: str, details: dict) -> None:
         self.store.append_audit(AuditEntry(str(record.record_id), "print_failed", actor, record.state.value,

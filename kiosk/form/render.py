@@ -19,6 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Image, LayoutError, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from kiosk.clock import SHANGHAI, utcnow
 from kiosk.errors import KioskError
 from kiosk.policy import Policy, get_policy
 from kiosk.record import Record
@@ -36,7 +37,6 @@ WIDTH = A4[0] - 2 * MARGIN  # 182 mm
 SIDE = 14 * mm  # the vertical section label column
 SIZES = (10.5, 9.5, 8.5, 7.5, 6.5)  # body text sizes tried until the form fits on one page
 PHOTO_W, PHOTO_H = 33 * mm, 44 * mm  # 3:4 like the 450 x 600 photo
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class RenderedForm:
 def render_form(record: Record, signer: Signer, *, photo: bytes | None = None, policy: Policy | None = None,
                 printed_at: dt.datetime | None = None, terminal_id: str | None = None) -> RenderedForm:
     policy = policy or get_policy(record.policy)
-    printed_at = (printed_at or dt.datetime.now(dt.timezone.utc)).astimezone(SHANGHAI)
+    printed_at = (printed_at or utcnow()).astimezone(SHANGHAI)
     payload = make_payload(record, signer, printed_at, terminal_id)
     qr = encode(payload.text())
     for size in SIZES:

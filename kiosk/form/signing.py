@@ -1,22 +1,23 @@
-"""Signatures on the form's QR payload: a small Signer protocol and an HMAC implementation from the device key.
+"""Signatures on the form's QR payload: the terminal's Ed25519 key, the one it enrolls with, so central checks paper
+it did not print against the enrolled public key (central/console/paper.py) and the terminal checks its own.
 
-HMAC proves the paper to the terminal that printed it (the key never leaves it). An Ed25519 signer whose public
-part the central server knows can implement the same protocol later, so the server can check paper too.
+The key is <data_dir>/sync/terminal.key (kiosk.paths, kiosk.sync.identity): made on first use if the terminal has
+not enrolled yet, and enrollment then sends its public part.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from kiosk.store import DeviceKey
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-HMAC_LABEL = "kiosk-form-signing/v1"
+ALGORITHM = "ed25519"
 
 
 @runtime_checkable
 class Signer(Protocol):
-    algorithm: str  # short tag written into the payload, e.g. "hs256", "ed25519"
+    algorithm: str  # short tag written into the payload
 
     def sign(self, data: bytes) -> bytes:
         ...
@@ -25,20 +26,36 @@ class Signer(Protocol):
         ...
 
 
-class HmacSigner:
-    algorithm = "hs256"
+def verify_ed25519(public_key: bytes, data: bytes, signature: bytes) -> bool:
+    """Whether signature is public_key's Ed25519 signature of data (a malformed key or signature: False)."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, data)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
 
-    def __init__(self, secret: bytes):
-        if len(secret) < 16:
-            raise ValueError("HMAC secret must be at least 16 bytes")
-        self._secret = secret
 
-    @classmethod
-    def from_device_key(cls, key: DeviceKey) -> "HmacSigner":
-        return cls(key.derive(HMAC_LABEL))
+class Ed25519Signer:
+    algorithm = ALGORITHM
+
+    def __init__(self, key: Ed25519PrivateKey):
+        self._key = key
+        self.public_key = key.public_key().public_bytes_raw()
 
     def sign(self, data: bytes) -> bytes:
-        return hmac.new(self._secret, data, hashlib.sha256).digest()
+        return self._key.sign(data)
 
     def verify(self, data: bytes, signature: bytes) -> bool:
-        return hmac.compare_digest(self.sign(data), signature)
+        return verify_ed25519(self.public_key, data, signature)
+
+
+def terminal_signer(store_or_data_dir) -> Ed25519Signer:
+    """The signer of this terminal: from its data directory, or from the store kept in it (<data_dir>/kiosk.db)."""
+    from kiosk.paths import TerminalPaths
+    from kiosk.sync.identity import KEY_FILE, load_or_create_key
+
+    path = getattr(store_or_data_dir, "path", None)
+    data_dir = Path(path).parent if path is not None else Path(store_or_data_dir)
+    sync_dir = TerminalPaths(data_dir).sync_dir
+    sync_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return Ed25519Signer(load_or_create_key(sync_dir / KEY_FILE))

@@ -1,5 +1,6 @@
 """Checking paper against the store: scan the form's QR, then ask whether the record exists here, whether the paper
-is what was printed for it, whether the record changed since, and whether the terminal's signature holds."""
+is what was printed for it, whether the record changed since, and whether this terminal's Ed25519 signature holds.
+Paper of a record this terminal does not hold is another terminal's: central checks its signature."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,14 +9,14 @@ from kiosk.errors import KioskError
 from kiosk.record import STATE_LABELS
 
 from .payload import FormPayload, parse_payload
-from .signing import HmacSigner, Signer
+from .signing import Signer, terminal_signer
 
 
 @dataclass(frozen=True)
 class Verification:
     payload: FormPayload
     found: bool  # a record with this id is in the store
-    signature_valid: bool | None  # None: no key for this algorithm here (another terminal's Ed25519, say)
+    signature_valid: bool | None  # None: not this terminal's paper (central checks it)
     matches_printed: bool  # the stored content of the printed version has the hash on the paper
     changed_since: bool  # the record's current version or content differs from the paper
     current_version: int | None
@@ -36,17 +37,14 @@ class Verification:
 
 
 def verify(payload: str | FormPayload, store, signer: Signer | None = None) -> Verification:
-    """payload: the QR text (or a parsed one); signer defaults to this terminal's HMAC key from the store."""
+    """payload: the QR text (or a parsed one); signer defaults to this terminal's key (terminal_signer)."""
     p = parse_payload(payload) if isinstance(payload, str) else payload
-    signer = signer or HmacSigner.from_device_key(store.key)
-    signature = p.signature_valid(signer) if signer.algorithm == p.algorithm else None
     try:
         current = store.get(p.record_id)
     except KioskError:
-        message = "本终端没有该考生记录，请到采集该考生的学校或报名点核验"
-        if signature is False:
-            message = "二维码签名无效：该表不是本终端打印的，或二维码被篡改"
-        return Verification(p, False, signature, False, False, None, None, message)
+        return Verification(p, False, None, False, False, None, None,
+                            "本终端没有该考生记录，请到采集该考生的学校或报名点核验，或由中心核验")
+    signature = p.signature_valid(signer or terminal_signer(store))
     try:
         printed = store.get_version(p.record_id, p.version)
         matches = printed.content_hash() == p.content_hash
@@ -63,6 +61,4 @@ def verify(payload: str | FormPayload, store, signer: Signer | None = None) -> V
                    "此纸质表作废，请重新打印并签字")
     else:
         message = f"纸质表与系统记录一致（第{current.version}版，{STATE_LABELS[current.state]}）"
-        if signature is None:
-            message += "；签名须由中心核验"
     return Verification(p, True, signature, matches, changed, current.version, state, message)

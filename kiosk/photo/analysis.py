@@ -1,5 +1,5 @@
 """Per-frame analysis of a face: MediaPipe FaceMesh landmarks (3-D), then the measures (measures.py), the scene on
-the person mask (scene.py) and the verdicts (rules.py).
+the person mask (scene.py), the other faces (counting.py) and the verdicts (rules.py).
 
 One FaceAnalyser owns the models (loaded once); analyse() is cheap enough to run on every camera frame. Landmarks
 are found on a copy scaled to at most `work_width` pixels wide; a still image whose face is small in that copy is
@@ -14,16 +14,17 @@ from (final.cut applies the same turn).
 Speed (a third of a 30 fps frame on a 2-core terminal): in tracking mode FaceMesh follows one face, which it does
 without running its face detector on every frame; other faces are counted by the same short-range detector every
 `count_every` frames (and on every frame while a second face is seen). The person mask is taken on the photo
-rectangle at 144x192 (the model works at 256x256). When another core is idle (SpareCore), the count runs on a
-worker thread beside FaceMesh on the same frame; when the machine is busy it runs after FaceMesh on the calling
-thread. The counting frame takes sharpness and the scene (person mask, backdrop) from the frame just before it
-when the face has not moved (never two frames in a row); the finished photo measures both again on its own pixels
+rectangle at 144x192 (the model works at 256x256), afresh on one frame in `scene_every` (6: 2.5 times a second at
+15 fps) while the face stays put, at once when it moves; it is the dearest step (the segmentation call alone is
+about 4.7 ms, FaceMesh 3.2), so the frame that takes it is the slowest of the cycle. When another core is idle
+(SpareCore), the count runs on a worker thread beside FaceMesh on the same frame; when the machine is busy it runs
+after FaceMesh on the calling thread; so does the fresh person mask of a still face (on this frame's pixels and
+the last frame's photo rectangle), which takes the slowest frame down to about the dearer of the two calls. The
+frames between carry the scene (person mask, backdrop) while the face has not moved, the counting frame always
+when it can; sharpness is measured on every frame. The finished photo measures both again on its own pixels
 (PhotoMaker.verify), so the capture never relies on a carried value.
 """
 from __future__ import annotations
-
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -31,12 +32,13 @@ import numpy as np
 from kiosk.policy import PhotoSpec
 
 from . import measures as m
+from .counting import FaceCounter, outside
 from .mesh import (CHIN, FOREHEAD, LEFT_CHEEK, LEFT_CHEEK_EDGE, LEFT_EYE, LEFT_IRIS, LOWER_LIP, RIGHT_CHEEK,
-                   RIGHT_CHEEK_EDGE, RIGHT_EYE, RIGHT_IRIS, SpareCore, landmark_points, load_face_detection,
-                   load_face_mesh, load_segmentation)
-from .problems import problem, warning
+                   RIGHT_CHEEK_EDGE, RIGHT_EYE, RIGHT_IRIS, SpareCore, landmark_points, load_face_mesh,
+                   load_segmentation)
+from .problems import problem
 from .result import Analysis, blue_mask, crop_box  # noqa: F401 (re-exported)
-from .rules import frame_problems, quality_problems, quality_warnings  # noqa: F401 (re-exported)
+from .rules import frame_problems, framing_problems, quality_problems, quality_warnings  # noqa: F401 (re-exported)
 from .scene import SCENE_SIZE, blue_in_range, measure_scene, region_matrix, warp
 from .thresholds import Thresholds
 
@@ -66,18 +68,15 @@ class FaceAnalyser:
         self.tracking = tracking
         self.count_every = max(1, count_every)
         self._mesh = load_face_mesh(static=not tracking, max_faces=1 if tracking else 2)
-        self._detector = None  # loaded on first use
-        self._far_detector = None  # full range, for a still image's photo rectangle
-        self._detector_lock = threading.Lock()
         self._segmenter = load_segmentation()
-        self.parallel_count = parallel_count
-        self._spare = SpareCore() if tracking and parallel_count is None else None
-        self._pool: ThreadPoolExecutor | None = None  # the counting thread, started on first use
-        self.counts = [0, 0]  # face counts run after FaceMesh, beside it (on the worker thread)
+        self.counter = FaceCounter(tracking=tracking, parallel_count=parallel_count)
+        self.counts = self.counter.counts  # face counts run after FaceMesh, beside it (on the worker thread)
         self.carry_shift = carry_shift
         self._frame_no = 0
-        self.scene_every = 3 if tracking else 1
+        self.scene_every = 6 if tracking else 1
         self._fresh: tuple | None = None  # (frame number, crop, scene, size) of the last scene measured afresh
+        self.scenes_beside = 0  # fresh scenes taken beside FaceMesh (_scene_ahead)
+        self._prev: tuple | None = None  # (analysis, work points, scale, work shape) of the last measured frame
         self._frames = 0  # frames since the last face count (tracking)
         self._others = 0  # faces besides the tracked one at the last count (tracking)
         self._work: np.ndarray | None = None  # reused buffers: the scaled frame and its RGB copy
@@ -89,13 +88,9 @@ class FaceAnalyser:
         self._fresh, self._frames, self._others = None, 0, 0
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        self.counter.close()
         self._mesh.close()
         self._segmenter.close()
-        for d in (self._detector, self._far_detector):
-            if d is not None:
-                d.close()
 
     def __enter__(self):
         return self
@@ -124,19 +119,15 @@ class FaceAnalyser:
         h, w = image.shape[:2]
         work, rgb, scale = self._prepare(image)
         count = self.tracking and (self._frames % self.count_every == 0 or self._others > 0)
-        pending = None
-        if count:
-            beside = self._count_beside()
-            self.counts[beside] += 1
-            if beside:
-                pending = self._pool_submit(rgb)
+        pending = self.counter.start(rgb) if count else None
+        ahead = self._scene_ahead(work, scale, count)
         try:
             result = self._mesh.process(rgb)
             faces = result.multi_face_landmarks or []
             a = Analysis(width=w, height=h, faces=len(faces))
             if not faces:
                 self._frames = 0  # count again as soon as a face is found
-                if not self.tracking and len(self._detect(rgb, far=True)) > 1:
+                if not self.tracking and len(self.counter.detect(rgb, far=True)) > 1:
                     a.faces = 2  # a group too small for FaceMesh
                     a.problems = [problem("multiple_faces")]
                 else:
@@ -146,9 +137,9 @@ class FaceAnalyser:
             pts = landmark_points(faces[0], ww, wh, depth=True)
             if self.tracking and len(faces) == 1:
                 if count:
-                    centres = pending.result() if pending is not None else self._detect(rgb)
+                    centres = pending.result() if pending is not None else self.counter.detect(rgb)
                     pending = None
-                    self._others = _outside(centres, pts, ww, wh)
+                    self._others = outside(centres, pts, ww, wh)
                     self._frames = 0
                 else:
                     a.faces_counted = False
@@ -159,13 +150,14 @@ class FaceAnalyser:
                 return a
             if not self.tracking and pts[CHIN, 1] - pts[FOREHEAD, 1] < FULL_RES_BELOW and scale < 1.0:
                 pts, work, scale = self._full_resolution(image, pts / scale) or (pts, work, scale)
-            self.measure(a, pts, image, work, scale, carry=self._may_carry(count))
+            self.measure(a, pts, image, work, scale, carry=self._may_carry(count), ahead=ahead)
             if not self.tracking and a.faces == 1 and a.crop is not None:
-                self._count_still(image, rgb, a)
+                self.counter.still(image, rgb, a)
             return a
         finally:
-            if pending is not None:
-                pending.result()  # the worker reads `rgb`, a buffer the next frame reuses
+            for job in (pending, ahead and ahead[1]):
+                if job is not None:
+                    job.result()  # the worker reads `rgb` or `work`, buffers the next frame reuses
 
     def _full_resolution(self, image: np.ndarray, pts: np.ndarray):
         """(points, work, scale) measured on a square around the face at up to full resolution, expressed as a
@@ -189,6 +181,17 @@ class FaceAnalyser:
         work = cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else image
         return local, work, s
 
+    def _scene_ahead(self, work: np.ndarray, scale: float, count: bool):
+        """(photo rectangle, Future of its scene) when a still face's fresh scene is due on this frame and a core is
+        spare: the person mask is taken on the worker thread beside FaceMesh, on this frame's pixels and the last
+        frame's rectangle (kept if the rectangle has moved by at most carry_shift, measured again otherwise)."""
+        prev = self._prev
+        if not self.tracking or count or prev is None or prev[3] != work.shape or self._fresh is None \
+                or self._may_carry(count) or not self.counter.beside():
+            return None
+        a, pts = prev[0], prev[1]
+        return a.crop, self.counter.run(self._scene, a, pts, work, scale)
+
     def _may_carry(self, count: bool) -> bool:
         """May this frame take the scene from an earlier one? The counting frame whenever the scene is recent;
         the others until it is scene_every - 1 frames old."""
@@ -197,75 +200,24 @@ class FaceAnalyser:
         age = self._frame_no - self._fresh[0]
         return age < self.scene_every if count else age < self.scene_every - 1
 
-    def _count_beside(self) -> bool:
-        """Run this frame's face count on the worker thread, beside FaceMesh?"""
-        if self.parallel_count is not None:
-            return self.parallel_count
-        return self._spare()
-
-    def _pool_submit(self, rgb: np.ndarray):
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="face-count")
-        return self._pool.submit(self._detect, rgb)
-
-    def _detect(self, rgb: np.ndarray, far: bool = False) -> list[tuple[float, float]]:
-        """Centres (relative to the image) of the faces the short-range (or full-range) detector finds."""
-        with self._detector_lock:
-            if far:
-                if self._far_detector is None:
-                    self._far_detector = load_face_detection(full_range=True)
-                detector = self._far_detector
-            else:
-                if self._detector is None:
-                    self._detector = load_face_detection()
-                detector = self._detector
-            detections = detector.process(rgb).detections or []
-        centres = []
-        for d in detections:
-            box = d.location_data.relative_bounding_box
-            centres.append((box.xmin + box.width / 2, box.ymin + box.height / 2))
-        return centres
-
-    def _count_still(self, image: np.ndarray, rgb: np.ndarray, a: Analysis) -> None:
-        """Other faces of a still image: inside the photo rectangle they refuse it (multiple_faces); elsewhere in
-        the frame (a small head far behind, a helper at the side) they are named to the operator."""
-        extra = self._faces_in_photo(image, a)
-        if extra:
-            a.faces += extra
-            a.problems = [problem("multiple_faces")]
-            a.warnings = []
-        elif _outside(self._detect(rgb, far=True), a.landmarks * (rgb.shape[1] / a.width), rgb.shape[1],
-                      rgb.shape[0]):
-            a.warnings.append(warning("bystander"))
-
-    def _faces_in_photo(self, image: np.ndarray, a: Analysis) -> int:
-        """Faces other than the candidate's inside the photo rectangle, counted at full resolution (both
-        detectors: a second head beside the shoulder, a small face behind)."""
-        size = (384, 512)
-        aff = a.photo_matrix(size)
-        photo = cv2.cvtColor(warp(image, aff, size), cv2.COLOR_BGR2RGB)
-        own = m.transform(a.landmarks, aff)
-        return max(_outside(self._detect(photo, far), own, *size) for far in (False, True))
-
     def count_faces(self, image: np.ndarray, a: Analysis) -> int:
         """Faces in `image` now: the analysed face plus any other the detector finds (for a tracked analysis)."""
         if a.faces != 1 or a.landmarks is None:
             return a.faces
         _, rgb, scale = self._prepare(image)
-        return 1 + self._other_faces(rgb, a.landmarks * scale)
-
-    def _other_faces(self, rgb: np.ndarray, pts: np.ndarray) -> int:
-        """Detections whose centre lies outside the tracked face's landmarks: other people in the frame."""
-        return _outside(self._detect(rgb), pts, rgb.shape[1], rgb.shape[0])
+        return 1 + outside(self.counter.detect(rgb), a.landmarks * scale, rgb.shape[1], rgb.shape[0])
 
     def measure(self, a: Analysis, pts: np.ndarray, image: np.ndarray, work: np.ndarray | None = None,
-                scale: float = 1.0, carry: bool = False) -> Analysis:
+                scale: float = 1.0, carry: bool = False, ahead=None) -> Analysis:
         """Every measurement, problem and warning of one face whose landmarks (`work` pixels, N x 2 or N x 3) are
         known.
 
         `work` is `image` scaled by `scale` (the copy FaceMesh saw); without it, `image` itself at scale 1.
         carry (a tracked frame, see _may_carry): the scene is taken from the frame it was last measured on if the
-        photo rectangle has barely moved since; sharpness is measured on every frame.
+        photo rectangle has barely moved since; sharpness is measured on every frame. A tracked frame that cannot be
+        photographed for its framing (too far, off centre: the guidance names that first) carries the last scene
+        whatever its age: the person mask is not taken while the student is still moving into place.
+        ahead: (rectangle, Future) of a scene taken beside FaceMesh (_scene_ahead), used if the rectangle held.
         """
         if work is None:
             work, scale = image, 1.0
@@ -273,15 +225,22 @@ class FaceAnalyser:
         self._geometry(a, pts, work, scale)
         self._light(a, pts, work)
         self._sharpness(a, image)
-        last = self._fresh
-        if carry and last is not None and last[3] == (a.width, a.height) \
-                and max(abs(u - v) for u, v in zip(a.crop, last[1])) <= self.carry_shift * (a.crop[3] - a.crop[1]):
+        last, held = self._fresh, self.carry_shift * (a.crop[3] - a.crop[1])
+        if last is not None and last[3] == (a.width, a.height) and (
+                self.tracking and self.carry_shift > 0 and framing_problems(a, self.t) or carry
+                and max(abs(u - v) for u, v in zip(a.crop, last[1])) <= held):
             a.carried = True
             self._apply_scene(a, last[2])
         else:
-            scene = self._scene(a, pts, work, scale)
+            scene = ahead[1].result() if ahead is not None else None
+            if scene is None or max(abs(u - v) for u, v in zip(a.crop, ahead[0])) > held:
+                scene = self._scene(a, pts, work, scale)
+            else:
+                self.scenes_beside += 1
             self._apply_scene(a, scene)
             self._fresh = (self._frame_no, a.crop, scene, (a.width, a.height))
+        if self.tracking:
+            self._prev = (a, pts, scale, work.shape)
         a.landmarks = pts[:, :2] / scale
         a.depth = pts[:, 2] / scale if pts.shape[1] == 3 else None
         a.problems = frame_problems(a, self.t)
@@ -404,8 +363,3 @@ def _frame_point(a: Analysis, x: float, y: float) -> tuple[float, float]:
     p = m.transform(np.float32([[x, y]]), cv2.invertAffineTransform(a.rotation))[0]
     return float(p[0]), float(p[1])
 
-
-def _outside(centres: list[tuple[float, float]], pts: np.ndarray, w: int, h: int) -> int:
-    """How many detection centres (relative) lie outside the tracked face's landmark box (`pts`, pixels)."""
-    (fx0, fy0), (fx1, fy1) = pts[:, :2].min(axis=0), pts[:, :2].max(axis=0)
-    return sum(1 for cx, cy in centres if not (fx0 <= cx * w <= fx1 and fy0 <= cy * h <= fy1))

@@ -73,6 +73,12 @@ def quality_warnings(a: "Analysis", t: Thresholds) -> list[Problem]:
 
 def frame_problems(a: "Analysis", t: Thresholds) -> list[Problem]:
     """Problems of a camera frame: can a compliant photo be cut from it? Framing first, then quality."""
+    return framing_problems(a, t) + quality_problems(a, t)
+
+
+def framing_problems(a: "Analysis", t: Thresholds) -> list[Problem]:
+    """Is the photo rectangle inside the frame, the head big enough and centred? (geometry only: known before the
+    scene is measured)"""
     out = []
     x0, y0, x1, y1 = a.crop_bounds()
     if a.crop[3] - a.crop[1] > a.height or a.crop[2] - a.crop[0] > a.width:
@@ -88,4 +94,4 @@ def frame_problems(a: "Analysis", t: Thresholds) -> list[Problem]:
             out.append(problem("move_left"))
         elif x1 > a.width or a.center_offset > t.frame_center_offset:
             out.append(problem("move_right"))
-    return out + quality_problems(a, t)
+    return out

@@ -65,7 +65,7 @@ class OperatorNote(BaseModel):
 
 # Fields added after records were first synced: they count in the content hash only when set, so the hash of a
 # record saved before they existed does not change (sync's idempotency compares hashes).
-LATER_FIELDS = ("photo_confirmed", "operator_notes", "operator_verified")
+LATER_FIELDS = ("photo_confirmed", "operator_notes", "operator_verified", "password_fingerprint")
 
 
 class Identity(BaseModel):
@@ -148,6 +148,7 @@ class Record(BaseModel):
     operator_verified: str = ""  # no ID card: the operator id who typed the identity from the 户口簿 page
     document_sha256: str = ""
     password_hash: str = ""  # set by the student only; see kiosk.record.password
+    password_fingerprint: str = ""  # HMAC of the password under the school's key (kiosk.wire.password_fingerprint)
     print_count: int = 0
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)

@@ -1,9 +1,11 @@
-"""Pulled configuration (policies, school list, roster), kept on disk as the last good copy for offline use.
+"""Pulled configuration (policies, school list, roster; a point's return-to-hukou list; a school's password key and
+fingerprints), kept on disk as the last good copy for offline use.
 
 Policies land in <sync_dir>/config/policies/*.json: point KIOSK_POLICY_DIR (or load_policies(extra_dir)) there.
 A response is used only when it carries the signature of the server key pinned at enrollment; policy names
 become file names, so only kiosk.wire.POLICY_NAME is taken. The cached copy (the roster holds names and ID
-numbers) is sealed with AES-GCM under a key derived from the terminal's device key. A policy's document file name
+numbers, the school's password key and fingerprints) is sealed with AES-GCM under a key derived from the
+terminal's device key. A policy's document file name
 (written by the terminal) must be one plain component too (kiosk.wire.FILE_NAME).
 """
 from __future__ import annotations
@@ -96,4 +98,6 @@ class ConfigCache:
         write_atomic(self.file, nonce + self._cipher().encrypt(nonce, plain, b"config"), mode=0o600)
         (self.dir / "config.json").unlink(missing_ok=True)  # an unsealed copy of an older version
         log.info("config saved", extra={"fields": {"policies": len(config.policies), "schools": len(config.schools),
-                                                   "roster": len(config.roster)}})
+                                                   "roster": len(config.roster),
+                                                   "return_candidates": len(config.return_candidates),
+                                                   "password_fingerprints": len(config.password_taken)}})

@@ -1,4 +1,5 @@
-"""The background worker: drains the store's outbox to central, pulls configuration, sends heartbeats.
+"""The background worker: drains the store's outbox to central, pulls configuration (and applies the approved
+corrections it carries, kiosk.corrections), sends heartbeats.
 
 It runs in its own thread and never blocks the caller: kick() only sets an event. Everything that must survive a
 restart (what is queued, attempts, next try) is in the store's outbox; status() is a snapshot for the UI and the
@@ -25,7 +26,8 @@ from kiosk.store import OutboxItem, Store
 from . import backoff
 from .config import ConfigCache
 from .files import write_json
-from .wire import API, FINAL_OUTCOMES, Heartbeat, PushItem, PushRequest, PushResponse
+from .wire import (API, FINAL_OUTCOMES, MAX_ACKS, CorrectionAck, CorrectionAckRequest, CorrectionAckResponse,
+                   Heartbeat, PushItem, PushRequest, PushResponse)
 
 log = logging.getLogger(__name__)
 PARKED = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)  # a rejected entry: kept, never due again
@@ -131,6 +133,7 @@ class SyncWorker:
             try:
                 if now >= next_config:
                     self.pull_config()
+                    self.apply_corrections()
                     self.purge()
                     next_config = now + backoff.spread(self.config_period_s, self.rng)
                 if now >= next_heartbeat or self._beat_now.is_set():
@@ -284,6 +287,41 @@ class SyncWorker:
             except Exception:  # noqa: BLE001 - a bad reload keeps the previous roster and policy
                 log.exception("reloading the pulled configuration failed")
         return changed
+
+    def apply_corrections(self) -> list[CorrectionAck]:
+        """Applies the approved corrections of the last good config to the store (each once, kiosk.corrections) and
+        acknowledges them to central, which then stops sending them. Offline they are applied all the same and
+        acknowledged at a later round. Returns the acknowledgements central took."""
+        config = self.config.last_good()
+        if config is None or not config.corrections:
+            return []
+        from kiosk.corrections import apply_corrections
+        from kiosk.policy import get_policy
+
+        acks = apply_corrections(self.store, config.corrections, lambda name: get_policy(name, self.config.policy_dir))
+        if any(a.outcome == "applied" for a in acks):
+            self.kick()  # the corrected versions are in the outbox
+        taken = []
+        for start in range(0, len(acks), MAX_ACKS):
+            chunk = acks[start:start + MAX_ACKS]
+            try:
+                response = self.client.post(f"{API}/corrections/ack",
+                                             content=CorrectionAckRequest(acks=chunk).model_dump_json().encode(),
+                                             headers={"Content-Type": "application/json"})
+                response.raise_for_status()
+                results = CorrectionAckResponse.model_validate_json(response.content).results
+            except (httpx.HTTPError, ValueError) as exc:
+                log.warning("correction acknowledgement failed", extra={"fields": {"error": repr(exc)[:200]}})
+                if isinstance(exc, httpx.TransportError):
+                    self._update(online=False)
+                break
+            for result in results:
+                if not result.ok:
+                    log.warning("correction acknowledgement not taken",
+                                extra={"fields": {"correction_id": result.correction_id, "reason": result.reason}})
+            ok = {r.correction_id for r in results if r.ok}
+            taken += [a for a in chunk if a.correction_id in ok]
+        return taken
 
     def purge(self) -> int:
         """The retention purge: confirmed, signed records older than `retention` leave the terminal."""

@@ -9,7 +9,9 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import hmac
 import re
+import uuid
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
@@ -113,6 +115,75 @@ class RosterEntry(_Wire):
     school_code: str = Field(max_length=20)
 
 
+FINGERPRINT = r"^[0-9a-f]{64}$"
+
+
+def password_fingerprint(key: bytes, password: str) -> str:
+    """HMAC-SHA256 of a password under its school's key (hex): what terminal and server compare, never the
+    password or a plain hash of it."""
+    return hmac.new(key, password.encode(), hashlib.sha256).hexdigest()
+
+
+def student_tag(key: bytes, id_number: str) -> str:
+    """The ID number's HMAC under the school key (hex, NUL-separated from any password): a terminal recognises its
+    own student's entry in the pulled fingerprints without learning anyone's ID number."""
+    return hmac.new(key, b"student\x00" + id_number.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+class TakenPassword(_Wire):
+    """A password fingerprint held by a student of the school (student: student_tag)."""
+
+    student: str = Field(pattern=FINGERPRINT)
+    fingerprint: str = Field(pattern=FINGERPRINT)
+
+
+MAX_CORRECTION_VALUE = 200  # the longest correctable field (home_address)
+
+
+class Correction(_Wire):
+    """An authority's approved correction of a signed record (central's console): the terminal applies it with the
+    lifecycle's "correct" transition (kiosk.corrections) and acknowledges it, once."""
+
+    correction_id: int = Field(ge=1, le=2**62)
+    record_id: uuid.UUID
+    from_version: int = Field(ge=1, le=1_000_000, description="the signed version the correction was asked for")
+    version: int = Field(ge=2, le=1_000_001, description="the corrected version (from_version + 1)")
+    changes: dict[Annotated[str, text(40)], Annotated[str, text(MAX_CORRECTION_VALUE)]] = Field(
+        min_length=1, max_length=10, description="field -> corrected value (kiosk.record.CORRECTABLE fields)")
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="content hash of the corrected version")
+    approver: str = text(64, description="the approving operator's account")
+    approved_at: dt.datetime
+
+
+CorrectionOutcome = Literal["applied", "refused"]
+# refused: why the terminal could not apply it (Chinese in kiosk.corrections.REFUSALS)
+RefusalCode = Literal["not_held", "version_moved", "content_differs", "bad_fields"]
+
+
+class CorrectionAck(_Wire):
+    correction_id: int = Field(ge=1, le=2**62)
+    outcome: CorrectionOutcome
+    version: int = Field(ge=0, le=1_000_001, description="the record's version on the terminal now (0: none)")
+    code: RefusalCode | None = None
+
+
+MAX_ACKS = 32  # per request (central.limits caps the body at 64 KiB)
+
+
+class CorrectionAckRequest(_Wire):
+    acks: list[CorrectionAck] = Field(min_length=1, max_length=MAX_ACKS)
+
+
+class CorrectionAckResult(_Wire):
+    correction_id: int
+    ok: bool
+    reason: str = Field(default="", description="English: why an acknowledgement was not taken")
+
+
+class CorrectionAckResponse(_Wire):
+    results: list[CorrectionAckResult]
+
+
 class ConfigResponse(_Wire):
     terminal_id: str
     role: Role
@@ -122,6 +193,17 @@ class ConfigResponse(_Wire):
     policies: list[dict] = Field(description="policy documents (kiosk.policy.Policy as JSON)")
     schools: list[School]
     roster: list[RosterEntry] = Field(description="empty for designated-point terminals")
+    return_candidates: list[RosterEntry] = Field(
+        default_factory=list, description="point terminals: the county's return-to-hukou candidates (school_code "
+                                          "empty when their school is outside the county)")
+    return_list: bool = Field(default=False, description="point terminals: the county provided its list (a "
+                                                         "return-to-hukou candidate not on it is refused)")
+    password_key: Base64Bytes | None = Field(
+        default=None, description="school terminals: the school's secret HMAC key for password fingerprints")
+    password_taken: list[TakenPassword] = Field(
+        default_factory=list, description="school terminals: fingerprints of the school's students' passwords")
+    corrections: list[Correction] = Field(default_factory=list, max_length=100, description=(
+        "approved corrections of this terminal's signed records not yet acknowledged (POST corrections/ack)"))
 
 
 # -- record push ----------------------------------------------------------------------------------------------

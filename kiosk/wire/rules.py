@@ -30,6 +30,7 @@ MESSAGES = {
     "category_not_allowed": "本终端不能受理该报名类别",
     "other_school": "学校采集终端只能提交本校考生的信息",
     "other_county": "报名点只能提交本县区考生的信息",
+    "password_reused": "该密码过于常见或已被他人使用，请考生换一个密码后重新提交",
 }
 
 
@@ -120,6 +121,8 @@ def push_problem(record: Record) -> Rejection | None:
         return Rejection("malformed", "version or print_count out of range")
     if any(sha and not SHA256.fullmatch(sha) for sha in (record.photo_sha256, record.document_sha256)):
         return Rejection("malformed", "attachment hash malformed")
+    if record.password_fingerprint and not SHA256.fullmatch(record.password_fingerprint):
+        return Rejection("malformed", "password fingerprint malformed")
     return None
 
 
@@ -147,10 +150,10 @@ def jpeg_problem(data: bytes, spec) -> str:
 
 # -- lifecycle order ---------------------------------------------------------------------------------------------
 def _successors() -> dict[RecordState, set[RecordState]]:
-    """States reachable within one version (revise and approved corrections start a new version)."""
+    """States reachable within one version (revise and corrections start a new version)."""
     step = {s: set() for s in RecordState}
     for action, (sources, target) in TRANSITIONS.items():
-        if action in ("revise", "approve_correction"):
+        if action in ("revise", "approve_correction", "correct"):
             continue
         for source in sources:
             step[source].add(target)

@@ -7,11 +7,12 @@ import json
 import stat
 import subprocess
 
-from conftest import PG_BIN, Server
 
 from central import models, terminals
 from central.rotate import rotate
 from kiosk.record import Record as WireRecord
+from tests.support.central import Server
+from tests.support.postgres import PG_BIN
 
 
 def _secrets(records) -> set[bytes]:

@@ -6,7 +6,6 @@ import time
 
 import httpx
 import pytest
-from conftest import wait_until
 
 from central import terminals
 from kiosk.errors import KioskError
@@ -14,6 +13,7 @@ from kiosk.sync import enroll
 from kiosk.sync.client import SignedAuth
 from kiosk.sync.identity import TerminalIdentity, load_or_create_key
 from kiosk.wire import API, H_NONCE, H_SIGNATURE, H_TIMESTAMP, signing_message
+from tests.support.central import wait_until
 
 
 def test_code_is_single_use_and_key_file_is_private(server, tmp_path):

@@ -7,10 +7,11 @@ import sys
 
 import httpx
 import pytest
-from conftest import free_port, jpeg, wait_until
 
+from central.embedded import free_port
 from kiosk.record import example_record
 from kiosk.store import Store
+from tests.support.central import jpeg, wait_until
 
 
 def _healthy(url: str) -> bool:

@@ -10,13 +10,13 @@ import struct
 import time
 
 import pytest
-from conftest import jpeg, signed_post, valid_id
 from PIL import Image
 
 from central import models
 from kiosk.policy import load_policies
 from kiosk.record.limits import STRING_LIMITS
 from kiosk.wire import API, PushItem, PushRequest, PushResponse, jpeg_problem
+from tests.support.central import jpeg, signed_post, valid_id
 
 POLICY = load_policies()["henan-2024"]
 

@@ -9,7 +9,6 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from conftest import signed_headers
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central import models, terminals
@@ -18,6 +17,7 @@ from kiosk.errors import KioskError
 from kiosk.sync import enroll
 from kiosk.sync.identity import check_server_url
 from kiosk.wire import API, H_SIGNATURE
+from tests.support.central import signed_headers
 
 P = 2 ** 255 - 19
 SMALL_ORDER = {

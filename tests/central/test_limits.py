@@ -10,10 +10,10 @@ import threading
 import time
 
 import pytest
-from conftest import cli, signed_headers
 
 from kiosk.sync import enroll
 from kiosk.wire import API
+from tests.support.central import cli, signed_headers
 
 HUGE = 256 * 1024 * 1024
 CHUNK = b"x" * (1 << 20)

@@ -7,10 +7,10 @@ import json
 import logging
 
 import httpx
-from conftest import signed_headers, signed_post
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kiosk.wire import API, PushItem, PushRequest, PushResponse
+from tests.support.central import signed_headers, signed_post
 
 NAME = "王小明"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import valid_id
 
 from central import models
 from kiosk.record import RecordState, transition
 from kiosk.wire import API, PushItem, PushRequest, PushResponse
+from tests.support.central import valid_id
 
 
 def push(kiosk, record, photo=None, document=None, status=200):

@@ -7,9 +7,9 @@ import hashlib
 import uuid
 
 import pytest
-from conftest import free_port
 
 from central import models
+from central.embedded import free_port
 from central.storage import S3Storage
 
 

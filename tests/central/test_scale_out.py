@@ -9,11 +9,13 @@ import threading
 
 import httpx
 import pytest
-from conftest import Kiosk, _children, cli, new_pg_database, signed_headers, wait_until
 
 from kiosk.store import Store
 from kiosk.sync import SyncWorker, enroll, open_client
 from kiosk.wire import API
+from tests.support.central import Kiosk, cli, signed_headers, wait_until
+from tests.support.postgres import new_pg_database
+from tests.support.procs import children
 
 
 @pytest.fixture
@@ -94,4 +96,4 @@ def test_serve_with_two_workers(central_process, pg_url, tmp_path):
     identity = _enroll(server, pg_url, tmp_path / "kiosk")
     with open_client(identity) as client:
         assert all(client.get(f"{API}/config").status_code == 200 for _ in range(6))
-    assert len(_children(server.process.pid)) >= 2
+    assert len(children(server.process.pid)) >= 2

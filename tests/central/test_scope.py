@@ -7,10 +7,10 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import signed_post
 
 from central import models, terminals
 from kiosk.wire import API, MESSAGES, PushItem, PushRequest, PushResponse
+from tests.support.central import signed_post
 
 SCHOOLS = [{"code": "4114030012", "name": "商丘市第一初级中学", "county_code": "411403"},
            {"code": "4114030013", "name": "商丘市第二初级中学", "county_code": "411403"},

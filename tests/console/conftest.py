@@ -12,21 +12,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from consoleutil import Client, Console
 
 from central.settings import Settings
-
-
-def _central_fixtures():
-    """tests/central/conftest.py's fixtures (its private PostgreSQL cluster), loaded under their own name."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("central_test_fixtures",
-                                                  Path(__file__).parents[1] / "central" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-postgres = _central_fixtures().postgres
+from tests.support.postgres import postgres  # noqa: F401 - fixture, shared with the central tests
+from tests.support.umask import keep_the_umask  # noqa: F401 - autouse fixture
 
 
 @pytest.fixture
@@ -88,15 +75,3 @@ def chromium():
             "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"])
         yield instance
         instance.close()
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_umask():
-    """kiosk-central's main sets umask 077 for the server it starts; tests call it in-process, so the rest of the
-    suite gets its umask back."""
-    import os
-
-    previous = os.umask(0o022)
-    os.umask(previous)
-    yield
-    os.umask(previous)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import random
 import re
 import uuid
 from pathlib import Path
@@ -119,6 +120,58 @@ class Console(EmbeddedServer):
 SCHOOLS_BY_CODE = [(c, n) for c, n, _ in SCHOOLS]
 SCHOOL_COUNTY = {c: k for c, _, k in SCHOOLS}
 
+
+
+class Kiosk:
+    """An enrolled terminal of school 4114030012: its data directory, store, signed client, worker (not started)."""
+
+    def __init__(self, console, directory: Path):
+        from kiosk.sync import enroll
+
+        self.dir = directory
+        self.identity = enroll(console.url, console.enroll_code("school", "4114030012", "411403"), directory / "sync",
+                               app_version="test")
+        self.open()
+
+    def open(self):
+        from kiosk.store import Store
+        from kiosk.sync import SyncWorker, open_client
+
+        self.store = Store(self.dir / "kiosk.db")
+        self.client = open_client(self.identity, timeout=10)
+        self.worker = SyncWorker(self.store, self.client, self.dir / "sync", app_version="test", start_spread_s=0,
+                                 backoff_base_s=0.02, backoff_cap_s=0.2, rng=random.Random(3))
+
+    def close(self):
+        self.client.close()
+        self.store.close()
+
+    def signed_record(self, printer=None):
+        """The example candidate's record, signed and pushed; printed on `printer` (the print service) if given."""
+        from kiosk.form import PrintService, terminal_signer
+        from kiosk.record import example_record
+
+        photo, document = jpeg(450, 600, 11), jpeg(800, 600, 12)
+        record = example_record(photo_sha256=hashlib.sha256(photo).hexdigest(),
+                                document_sha256=hashlib.sha256(document).hexdigest())
+        self.store.save(record, photo=photo, document=document)
+        self.store.apply(record.record_id, "submit", "student")
+        if printer is None:
+            self.store.apply(record.record_id, "print", "operator:7")
+        else:
+            self.printed = PrintService(self.store, printer, terminal_signer(self.store),
+                                        terminal_id=self.identity.terminal_id).print_record(record.record_id)
+        record = self.store.apply(record.record_id, "sign", "operator:7")
+        self.worker.drain()
+        assert self.store.outbox_depth() == 0
+        return record
+
+    def push(self, record):
+        from kiosk.wire import API, PushItem, PushRequest, PushResponse
+
+        body = PushRequest(items=[PushItem(record=record)]).model_dump_json().encode()
+        response = self.client.post(f"{API}/records", content=body, headers={"Content-Type": "application/json"})
+        return PushResponse.model_validate_json(response.content).results[0]
 
 
 class Client:

@@ -207,7 +207,9 @@ def test_conflict_and_correction(console, tab):
     with console.central.sessions() as s:
         row = s.get(Record, str(first.record_id))
         versions = s.scalars(select(RecordVersion.version).where(RecordVersion.record_id == row.record_id)).all()
-    assert (row.version, row.state, sorted(versions)) == (2, "draft", [1, 2])
+    assert (row.version, row.state, sorted(versions)) == (2, "signed", [1, 2])  # still signed: a new version
+    assert "待终端同步" in tab.content()  # on its way to the record's terminal
+    shoot(tab, "corrections-approved")
     assert record_data(row, console.central.data_keys)["contact_phone"] == "13912345678"
     assert "13912345678" not in row.payload  # the corrected version sealed too
 

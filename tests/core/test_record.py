@@ -130,3 +130,23 @@ def test_password_rules_and_hash():
     assert "Henan2024ok" not in stored
     assert verify_password("Henan2024ok", stored) and not verify_password("Henan2024oK", stored)
     assert not verify_password("x", "garbage")
+
+
+def test_the_identity_is_typed_once_and_keeps_the_chips_json():
+    """Record.identity is the typed Identity, validated when the record is built or loaded (a broken one is refused
+    there, not at some later access); its JSON is the chip's, so the wire and the content hash are unchanged."""
+    from pydantic import ValidationError
+
+    from kiosk.record import Record, example_card
+    from kiosk.record.model import Identity
+
+    record = example_record(TODAY)
+    loaded = Record.model_validate_json(record.model_dump_json())
+    assert isinstance(loaded.identity, Identity) and loaded.identity == record.identity
+    assert loaded.card == example_card() and loaded.id_number == example_card().id_number
+    assert loaded.model_dump(mode="json")["identity"] == example_card().as_json()
+    assert loaded.content_hash() == record.content_hash()
+    broken = record.model_dump(mode="json")
+    del broken["identity"]["id_number"]
+    with pytest.raises(ValidationError, match="id_number"):
+        Record.model_validate(broken)

@@ -298,6 +298,9 @@ def test_the_photo_is_matched_to_the_card_portrait_and_a_mismatch_is_an_operator
 
     assert session.go_back_to(Step.PHOTO) is Step.PHOTO  # a friend sits down for the photo
     assert session.photo_taken(final_photo(cv2.imencode(".jpg", friend)[1].tobytes()), ALL_CONFIRMED) is Step.REVIEW
+    # the photo changed after the card was scanned: matched again at once, no stale "same" left (#11)
+    assert matches[-1].verdict in ("different", "uncertain"), matches[-1].distance
+    assert [n.code for n in session.record.operator_notes if n.code.startswith("face_")] == [matches[-1].warning.code]
     assert session.go_back_to(Step.DOCUMENT) is Step.DOCUMENT
     assert session.document_scanned(document, session.face_match(document)) is Step.REVIEW
     assert matches[-1].verdict in ("different", "uncertain"), matches[-1].distance

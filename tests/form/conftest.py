@@ -1,27 +1,26 @@
 """Fixtures for the form and printing tests: a store, a signer, a photo; the private cupsd and pdf_tool come from
-tests/drivers/printer/cups_server.py (shared with the printer driver tests)."""
+tests/support/cups.py (shared with the printer driver tests)."""
 from __future__ import annotations
 
 import hashlib
 import io
-import sys
 from pathlib import Path
 
 import pytest
 
-from kiosk.form import HmacSigner
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kiosk.form import Ed25519Signer
 from kiosk.record import example_record, transition
 from kiosk.store import Store
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "drivers" / "printer"))
-from cups_server import cupsd, pdf_tool  # noqa: E402,F401 - fixtures
+from tests.support.cups import cupsd, pdf_tool  # noqa: F401 - fixtures
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "form"
 
 
 @pytest.fixture
-def signer() -> HmacSigner:
-    return HmacSigner(b"test-form-signing-key-0123456789")
+def signer() -> Ed25519Signer:
+    return Ed25519Signer(Ed25519PrivateKey.generate())
 
 
 @pytest.fixture(scope="session")

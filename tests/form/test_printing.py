@@ -5,12 +5,12 @@ from drivers.printer import FilePrinter
 from drivers.printer.cups_printer import CupsPrinter
 from kiosk.devices.printer import JobState, Printer, Retry
 from kiosk.errors import KioskError
-from kiosk.form import HmacSigner, PrintService, parse_payload, verify
+from kiosk.form import PrintService, parse_payload, terminal_signer, verify
 from kiosk.record import RecordState
 
 
 def service(store, printer, timeout=20.0) -> PrintService:
-    return PrintService(store, printer, HmacSigner.from_device_key(store.key), timeout=timeout)
+    return PrintService(store, printer, terminal_signer(store), timeout=timeout)
 
 
 def test_print_and_reprint_through_cups(cupsd, store, submitted, pdf_tool):
@@ -95,3 +95,19 @@ def test_render_failure_is_audited(tmp_path, store, submitted):
     with pytest.raises(KioskError):
         service(store, FilePrinter(tmp_path / "printed")).print_record(submitted.record_id)
     assert store.audit_entries(submitted.record_id)[-1].action == "print_failed"
+
+
+def test_signed_record_is_reprinted_only_after_a_correction(tmp_path, store, submitted):
+    """A signed record's form is not printed again, except once for the version an approved correction made."""
+    printer = FilePrinter(tmp_path / "printed")
+    for action in ("print", "sign"):
+        store.apply(submitted.record_id, action, "operator:1")
+    with pytest.raises(KioskError) as caught:
+        service(store, printer).print_record(submitted.record_id)
+    assert "不能执行此操作" in caught.value.message
+    store.apply(submitted.record_id, "correct", "central", approver="county", changes={"contact_phone": "13912345678"})
+    outcome = service(store, printer).print_record(submitted.record_id, "operator:1")
+    assert outcome.ok and outcome.record.state is RecordState.SIGNED and outcome.record.version == 2
+    assert outcome.form.payload.version == 2 and outcome.form.payload.signature_valid(terminal_signer(store))
+    with pytest.raises(KioskError):
+        service(store, printer).print_record(submitted.record_id)  # reprinted once: signed again

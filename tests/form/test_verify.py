@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 
 from kiosk.errors import KioskError
-from kiosk.form import HmacSigner, make_payload, parse_payload, verify
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kiosk.form import Ed25519Signer, make_payload, parse_payload, terminal_signer, verify
 from kiosk.record import edit
 
 NOW = dt.datetime(2024, 3, 5, 10, 22, tzinfo=dt.timezone.utc)
@@ -14,12 +16,12 @@ NOW = dt.datetime(2024, 3, 5, 10, 22, tzinfo=dt.timezone.utc)
 def test_payload_roundtrip_and_tamper(record, signer):
     payload = make_payload(record, signer, NOW)
     text = payload.text()
-    assert len(text) < 200 and "|" not in record.terminal_id
+    assert len(text) < 250 and "|" not in record.terminal_id
     parsed = parse_payload(text)
     assert parsed == payload and parsed.signature_valid(signer)
     tampered = parse_payload(text.replace(f"|{record.version}|", f"|{record.version + 1}|"))
     assert not tampered.signature_valid(signer)
-    assert not parsed.signature_valid(HmacSigner(b"another-terminal-key-0123456789a"))
+    assert not parsed.signature_valid(Ed25519Signer(Ed25519PrivateKey.generate()))
 
 
 @pytest.mark.parametrize("text", ["", "hello", "HNZK1|", "HNZK1|" + "0" * 32 + "|1|abc|T|1|hs256|" + "A" * 43,
@@ -36,7 +38,7 @@ def test_terminal_id_that_cannot_be_encoded_is_refused(record, signer):
 
 
 def test_paper_matches_store(store, submitted):
-    signer = HmacSigner.from_device_key(store.key)
+    signer = terminal_signer(store)
     result = verify(make_payload(submitted, signer, NOW).text(), store)
     assert result.ok and result.found and result.signature_valid and result.matches_printed
     assert not result.changed_since and "一致" in result.message
@@ -44,7 +46,7 @@ def test_paper_matches_store(store, submitted):
 
 
 def test_record_changed_since_printing(store, submitted):
-    signer = HmacSigner.from_device_key(store.key)
+    signer = terminal_signer(store)
     paper = make_payload(submitted, signer, NOW).text()
     store.apply(submitted.record_id, "revise", "student")
     store.save(edit(store.get(submitted.record_id), home_address="河南省商丘市梁园区新地址1号"))
@@ -53,7 +55,7 @@ def test_record_changed_since_printing(store, submitted):
 
 
 def test_new_version_after_correction(store, submitted):
-    signer = HmacSigner.from_device_key(store.key)
+    signer = terminal_signer(store)
     paper = make_payload(submitted, signer, NOW).text()
     for action, details in (("print", {}), ("sign", {}), ("request_correction", {"reason": "学籍号有误"}),
                             ("approve_correction", {"approver": "county:01"})):
@@ -64,25 +66,24 @@ def test_new_version_after_correction(store, submitted):
 
 
 def test_forged_signature_and_unknown_record(store, submitted):
-    forger = HmacSigner(b"not-this-terminal-key-0123456789")
+    forger = Ed25519Signer(Ed25519PrivateKey.generate())
     result = verify(make_payload(submitted, forger, NOW).text(), store)
     assert result.signature_valid is False and not result.ok and "签名无效" in result.message
     stranger = submitted.model_copy(update={"record_id": __import__("uuid").uuid4()})
-    result = verify(make_payload(stranger, HmacSigner.from_device_key(store.key), NOW).text(), store)
+    result = verify(make_payload(stranger, terminal_signer(store), NOW).text(), store)
     assert not result.found and "没有该考生记录" in result.message
 
 
-def test_other_algorithm_left_to_central(store, submitted):
-    class Ed25519Like:
-        algorithm = "ed25519"
+def test_another_terminals_paper_is_left_to_central(store, submitted):
+    """A record this terminal does not hold: its paper is another terminal's, whose key only central knows."""
+    stranger = submitted.model_copy(update={"record_id": __import__("uuid").uuid4()})
+    result = verify(make_payload(stranger, Ed25519Signer(Ed25519PrivateKey.generate()), NOW), store)
+    assert result.signature_valid is None and not result.found and "中心核验" in result.message
 
-        def sign(self, data):
-            return b"s" * 64
 
-        def verify(self, data, signature):
-            return True
-
-    payload = make_payload(submitted, Ed25519Like(), NOW)
-    result = verify(payload, store)
-    assert result.signature_valid is None and result.ok and "中心核验" in result.message
-    assert dataclasses.replace(payload).algorithm == "ed25519"
+def test_only_ed25519_is_taken(store, submitted):
+    """One way to sign: a payload of another algorithm (the old HMAC forms) does not verify."""
+    payload = make_payload(submitted, terminal_signer(store), NOW)
+    legacy = dataclasses.replace(payload, algorithm="hs256")
+    assert not verify(parse_payload(legacy.text()), store).ok
+    assert verify(payload, store).ok and terminal_signer(store).public_key == terminal_signer(store).public_key

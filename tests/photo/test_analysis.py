@@ -165,7 +165,7 @@ def test_face_count_on_the_worker_thread_or_after_facemesh_is_the_same(subject, 
 
 
 def test_scene_is_carried_only_from_a_still_face_and_never_for_long(subject, policy):
-    """Tracking measures the person mask (the scene) afresh on one frame in three, never on the frame that counts
+    """Tracking measures the person mask (the scene) afresh on one frame in scene_every, never on the frame that counts
     faces once running, and carries it only while the face stays put; sharpness is measured on every frame."""
     from kiosk.photo import FaceAnalyser
 
@@ -216,3 +216,34 @@ def test_spare_core_reads_other_work_from_proc_stat(tmp_path, monkeypatch):
     stat.unlink()
     clock[0] += 1.0
     assert not probe()  # unreadable: no
+
+
+def test_a_frame_refused_for_its_framing_skips_the_person_mask(subject, policy):
+    """While the student is still moving into place (off centre: the guidance names that first), the last scene
+    is carried instead of taking the person mask; the first frame ever is measured, and the scene is taken afresh
+    as soon as the framing is right."""
+    from kiosk.photo import FaceAnalyser
+
+    with FaceAnalyser(policy.photo, tracking=True, parallel_count=False) as tracker:
+        first = tracker.analyse(subject.render(Pose(face_x=0.22), FRAME))
+        assert "move_left" in first.codes() and not first.carried and first.background
+        moving = [tracker.analyse(subject.render(Pose(face_x=0.22 + 0.02 * i), FRAME)) for i in range(1, 8)]
+        assert all("move_left" in a.codes() and a.carried for a in moving)
+        steps = [tracker.analyse(subject.render(Pose(face_x=x), FRAME)) for x in (0.4, 0.44, 0.47, 0.5)]
+        placed = next(a for a in steps if a.ok)  # the first frame that could be photographed
+        assert not placed.carried
+
+
+def test_the_person_mask_taken_beside_facemesh_agrees_with_the_one_after_it(subject, policy):
+    """With a core spare, a still face's fresh scene is taken on the worker thread beside FaceMesh (this frame's
+    pixels, the last frame's photo rectangle): the same measures as the scene taken after FaceMesh."""
+    from kiosk.photo import FaceAnalyser
+
+    still = subject.render(Pose(), FRAME)
+    with FaceAnalyser(policy.photo, tracking=True, parallel_count=True) as beside, \
+            FaceAnalyser(policy.photo, tracking=True, parallel_count=False) as after:
+        pairs = [(beside.analyse(still), after.analyse(still)) for _ in range(3 * beside.scene_every)]
+        assert beside.scenes_beside >= 2 and after.scenes_beside == 0
+        for x, y in pairs:
+            assert x.ok and y.ok and x.carried == y.carried
+            assert abs(x.background["blue"] - y.background["blue"]) < 0.01 and abs(x.clutter - y.clutter) < 0.002

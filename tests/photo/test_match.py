@@ -14,9 +14,18 @@ FACES = next((p for p in (Path("/work/shared/faces"), Path(__file__).resolve().p
               if (p / "labels.json").exists()), Path("/work/shared/faces"))
 pytestmark = pytest.mark.skipif(not (FACES / "labels.json").exists(), reason="shared/faces is not on this machine")
 SAME_PHOTO = [("hv_test3.jpg", "hv_demo4.jpg"), ("ot_fringe.jpg", "ot_hat.jpg")]  # one photograph, edited
-SAME_PERSON = [("df_img29.jpg", "df_img33.jpg"), ("fr_obama.jpg", "fr_obama2.jpg"), ("in_rdj1.jpg", "in_rdj4.jpg")]
-DIFFERENT = [("df_img29.jpg", "fr_obama.jpg"), ("hv_test4.jpg", "hv_test3.jpg"), ("hv_demo1.jpg", "ot_kids.jpg"),
-             ("in_rdj1.jpg", "hv_demo3.jpg"), ("ot_idphoto.jpg", "hv_test0.jpg")]
+# the same person in two photographs (in_kun/in_jntm and the in_wink/in_openmouth series are one person each,
+# seen side by side: the labels name no identities)
+SAME_PERSON = [("df_img29.jpg", "df_img33.jpg"), ("fr_obama.jpg", "fr_obama2.jpg"), ("in_rdj1.jpg", "in_rdj4.jpg"),
+               ("in_kun.jpg", "in_jntm.jpg"), ("in_wink.jpg", "in_openmouth.jpg")]
+# the nearest different people of the set: generated look-alikes (hv_*), a child and a young woman, a schoolgirl
+# and an actress, and a spread of the rest
+DIFFERENT = [("hv_test4.jpg", "hv_test3.jpg"), ("hv_demo2.jpg", "hv_test1.jpg"), ("hv_demo1.jpg", "ot_kids.jpg"),
+             ("in_T1.jpg", "ot_kids.jpg"), ("ot_hat.jpg", "in_openmouth.jpg"), ("in_fake.jpg", "ot_fringe.jpg"),
+             ("df_img29.jpg", "fr_obama.jpg"), ("in_rdj1.jpg", "hv_demo3.jpg"), ("ot_idphoto.jpg", "hv_test0.jpg"),
+             ("in_kun.jpg", "hv_demo3.jpg")]
+PERSON = {"hv_demo4.jpg": "hv_test3.jpg", "ot_hat.jpg": "ot_fringe.jpg", "hv_demo2.jpg": "hv_test4.jpg",
+          **{b: a for a, b in SAME_PERSON}}
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +88,29 @@ def test_different_people_are_never_called_the_same(matcher, portraits, scanned,
     assert m.warning is not None and "工作人员" in m.warning.message  # to the operator, never a refusal
 
 
+def test_every_pair_of_the_set_is_never_called_wrongly(matcher, portraits, scanned):
+    """All ordered pairs of the faces above (live photo against another's scanned card): a different person is never
+    `same`, the same person never `different`; the share of different pairs the model does call `different` is
+    the one the operator is spared (MEASURES.md: no limit separates the two on this set)."""
+    from kiosk.photo.match import verdict_of
+
+    live = {n: matcher.embed(p)[0] for n, p in portraits.items()}
+    card = {}
+    from kiosk.document.portrait import card_portrait
+
+    for n, doc in scanned.items():
+        card[n] = matcher.embed(card_portrait(cv2.imdecode(np.frombuffer(doc, np.uint8), cv2.IMREAD_COLOR)))[0]
+    verdicts = {"same": [], "different": []}
+    for a in live:
+        for b in card:
+            same = PERSON.get(a, a) == PERSON.get(b, b)
+            verdicts["same" if same else "different"].append(verdict_of(float(np.linalg.norm(live[a] - card[b]))))
+    assert "different" not in verdicts["same"] and "same" not in verdicts["different"]
+    assert verdicts["same"].count("same") >= len(portraits) + 2 * 3  # each face on its own card; 3 edited photos
+    print({k: {v: vs.count(v) for v in set(vs)} for k, vs in verdicts.items()})
+    assert verdicts["different"].count("different") >= 0.7 * len(verdicts["different"])
+
+
 def test_no_face_on_the_card_is_for_the_operator(matcher, portraits, cards, id_number, policy):
     doc = make_document(cards.place_on_desk(cards.draw_card(id_number), cards.TILTED), id_number, policy.document)
     m = match_faces(_jpeg(portraits["df_img29.jpg"]), doc.jpeg, matcher)
@@ -105,3 +137,20 @@ def test_chip_photo_as_the_wlt_decoder_returns_it(matcher, portraits):
 
     with pytest.raises(KioskError):
         match_chip_photo(_jpeg(portraits["hv_test3.jpg"]), b"\0" * 100, matcher)
+
+
+def test_the_demo_students_photo_matches_her_simulated_card(matcher, maker, policy):
+    """The demo's scripted student and the portrait on the simulated document camera's card come from one source
+    image: the finished photo of a demo camera frame matches the scanned card (no face note in the demo)."""
+    from drivers.camera.demo import demo_subject
+    from drivers.camera.scripted import Pose
+    from drivers.scanner.simulated import SimulatedDocumentCamera
+    from kiosk.record import example_card
+
+    scanner = SimulatedDocumentCamera()
+    scanner.lay(example_card())
+    document = make_document(scanner.scan(), example_card().id_number, policy.document)
+    photo = maker.make(demo_subject().render(Pose(), (960, 1280)))
+    m = match_faces(photo.jpeg, document.jpeg, matcher)
+    assert m.verdict == "same" and m.warning is None, m.distance
+    assert SimulatedDocumentCamera(portrait=False).portrait() is None  # a blank portrait box on request

@@ -1,11 +1,10 @@
 """Fixtures for the technician's tool: a terminal (config + data dir), a real central server on loopback, the card
-reader simulator on a pty, camera image files, and the private cupsd of the form tests (loaded from there, not
-copied)."""
+reader simulator on a pty, camera image files; the simulator, the private cupsd and pcscd are tests/support's."""
 from __future__ import annotations
 
+import functools
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,9 @@ import pytest
 from central.embedded import EmbeddedServer
 from central.settings import Settings
 from kiosk.config import TerminalConfig
-
-TESTS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(TESTS / "drivers" / "printer"))
-from cups_server import cupsd  # noqa: E402,F401 - the private cupsd fixture, shared with the printer tests
-
-CARD = TESTS / "drivers" / "idcard" / "fixtures" / "resident.json"
+from tests.support.cups import cupsd  # noqa: F401 - fixtures
+from tests.support.idcard import make_sim, resident  # noqa: F401
+from tests.support.pcscd import pcscd  # noqa: F401
 
 
 class Terminal:
@@ -70,23 +66,9 @@ def enrolled(terminal, server):
 
 
 @pytest.fixture
-def reader_sim(tmp_path):
-    """make(**options) -> a started card reader simulator (warm, card on it unless told otherwise)."""
-    from drivers.idcard.simulator import SimCard, Simulator
-
-    started = []
-
-    def make(*, placed: bool = True, **options) -> Simulator:
-        options.setdefault("warmup", 0.0)
-        sim = Simulator(tmp_path / f"ttyIDCARD{len(started)}", SimCard.load(CARD), **options).start()
-        if placed:
-            sim.place()
-        started.append(sim)
-        return sim
-
-    yield make
-    for sim in started:
-        sim.stop()
+def reader_sim(make_sim, resident):
+    """reader_sim(*, placed=True, **options) -> a started card reader simulator with the resident card."""
+    return functools.partial(make_sim, resident)
 
 
 @pytest.fixture
@@ -105,18 +87,6 @@ def images(tmp_path):
         return str(path)
 
     return make
-
-
-@pytest.fixture(scope="session")
-def pcscd(tmp_path_factory):
-    """A running pcscd with only the vpcd reader (one per machine: waits for other runs that hold it)."""
-    from drivers.badge.testing import PcscdUnavailable, shared
-
-    try:
-        with shared(tmp_path_factory.mktemp("pcscd")) as server:
-            yield server
-    except PcscdUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 @pytest.fixture

@@ -134,17 +134,6 @@ def test_pin_stdin_through_the_installed_command(config):
 # --- read-badge against a real pcscd with vsmartcard's vpcd -----------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pcscd(tmp_path_factory):
-    from drivers.badge.testing import PcscdUnavailable, shared
-
-    try:
-        with shared(tmp_path_factory.mktemp("pcscd")) as server:
-            yield server
-    except PcscdUnavailable as exc:
-        pytest.skip(str(exc))
-
-
 def read_badge_process(config, pcscd, *extra) -> subprocess.Popen:
     command = [str(Path(sys.executable).with_name("kiosk-provision")), "operator", "read-badge", "--config",
                str(config), "--reader", pcscd.reader, *extra]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # spoken prompts (test_voice) play to no device
 os.environ["KIVY_NO_ARGS"] = "1"
 os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="kivy-home-")
 os.environ["KIVY_NO_CONSOLELOG"] = "1"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[1] / "drivers" / "printer"))
-from cups_server import cupsd  # noqa: E402,F401 - the private cupsd fixture, shared with the printer tests
 from uiflow import lay_card, walk_to  # noqa: E402
+
+from tests.support.cups import cupsd  # noqa: E402,F401 - the private cupsd fixture, shared with the printer tests
 
 from kiosk.session import Step  # noqa: E402
 
@@ -143,9 +143,9 @@ def test_paper_out_waits_for_the_operator_then_reprints(kiosk_ui, cupsd):
 
     # never wiped by idle: the student and the record wait for the staff
     app.kiosk.clock.advance(dt.timedelta(seconds=600))
-    app._tick()
+    app.idle.tick()
     d.frames(2)
-    assert app.sm.current == "failure" and app.session.step is Step.PRINT and app.countdown.parent is None
+    assert app.sm.current == "failure" and app.session.step is Step.PRINT and app.idle.countdown.parent is None
 
     # the staff load paper: the queue works again, 已处理，重新打印
     conn = cupsd.connection()

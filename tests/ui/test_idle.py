@@ -27,22 +27,22 @@ def test_countdown_stay_then_wipe_and_the_exit_button(kiosk_ui):
 
     # the card still lies on the reader: that is activity
     clock.advance(dt.timedelta(seconds=115))
-    app._tick()
-    assert app.countdown.parent is None and app.sm.current == "guardians"
+    app.idle.tick()
+    assert app.idle.countdown.parent is None and app.sm.current == "guardians"
 
     app.devices.card_reader.simulate("remove")
-    d.until(lambda: not app.card_present, 10, "card removed")
+    d.until(lambda: not app.idle.card_present, 10, "card removed")
     clock.advance(dt.timedelta(seconds=110))
-    app._tick()
+    app.idle.tick()
     d.frames(2)
-    assert app.countdown.parent is not None and "秒后将退出并清除本人信息" in app.countdown.seconds.text
+    assert app.idle.countdown.parent is not None and "秒后将退出并清除本人信息" in app.idle.countdown.seconds.text
     d.screenshot("idle-countdown")
-    d.tap(app.countdown.stay_button)
-    assert app.countdown.parent is None and app.sm.current == "guardians"
+    d.tap(app.idle.countdown.stay_button)
+    assert app.idle.countdown.parent is None and app.sm.current == "guardians"
     assert d.screen.blocks[0].work_unit.text == "郑州市第一中学"
 
     clock.advance(dt.timedelta(seconds=130))
-    app._tick()
+    app.idle.tick()
     d.on("attract")
     assert app.session.record is None and app.session.card is None
     assert leftovers(app, record) == [] and "郑州市第一中学" not in texts(app)
@@ -74,6 +74,6 @@ def test_photo_guidance_is_activity(kiosk_ui):
     d.until(lambda: photo.guidance.text not in ("", "正在打开摄像头…"), 30, "guidance")
     app.kiosk.clock.advance(dt.timedelta(seconds=119))
     d.wait(1.5)  # frames keep coming: each guided frame is activity
-    app._tick()
+    app.idle.tick()
     d.frames(2)
-    assert app.sm.current == "photo" and app.countdown.parent is None and app.session.step is Step.PHOTO
+    assert app.sm.current == "photo" and app.idle.countdown.parent is None and app.session.step is Step.PHOTO

@@ -15,10 +15,10 @@ def _photo_session(d):
     lay_card(d)
     app.devices.card_reader.simulate("remove")
     walk_to(d, Step.PHOTO)
-    d.until(lambda: app.feeder is not None and app.feeder.shots(), 60, "the auto-capture")
+    d.until(lambda: app.work.feeder is not None and app.work.feeder.shots(), 60, "the auto-capture")
     d.on("photo")
     d.frames(2)
-    feeder = app.feeder
+    feeder = app.work.feeder
     session = feeder.session
     kept = {"feeder": weakref.ref(feeder), "session": weakref.ref(session)}
     for i, shot in enumerate(session.shots):

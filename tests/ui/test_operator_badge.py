@@ -2,23 +2,12 @@
 virtual badge (drivers/badge/testing.py, vicc.py), read by the app's own badge reader (config badge_reader =
 "pcsc:<reader>"). The badge laid on the attract screen opens the login, the PIN is typed on the pad, pulling the
 badge logs out and the attract screen comes back."""
-import pytest
-
 import ui.app  # noqa: F401 - first: it sets the window's size in Kivy's Config before anything opens the window
 from ui.wiring import DEMO_OPERATOR
 
+from tests.support.pcscd import pcscd  # noqa: F401 - fixture
+
 from .conftest import Driver
-
-
-@pytest.fixture
-def pcscd(tmp_path_factory):
-    from drivers.badge.testing import PcscdUnavailable, shared
-
-    try:
-        with shared(tmp_path_factory.mktemp("pcscd")) as server:
-            yield server
-    except PcscdUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 def test_badge_on_the_reader_opens_operator_mode_and_pulling_it_closes_it(pcscd, tmp_path):

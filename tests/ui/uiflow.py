@@ -33,7 +33,7 @@ def walk_to(d, target: Step) -> None:
         if s.step is target:
             break
         assert s.step is step, (s.step, step, s.errors)
-        app._stop_photo()
+        app.work.stop_photo()
         advance()
         assert not s.errors, s.errors
     app.refresh()

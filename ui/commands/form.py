@@ -58,7 +58,7 @@ def _load_record(path: str):
 
 
 def _render(args) -> int:
-    from kiosk.form import HmacSigner, render_form
+    from kiosk.form import render_form, terminal_signer
 
     record = _load_record(args.record)
     photo = read_input(args.photo, "照片文件") if args.photo else None
@@ -66,7 +66,7 @@ def _render(args) -> int:
     try:
         if photo is None:
             photo = store.attachment_or_none(record.record_id, "photo")
-        form = render_form(record, HmacSigner.from_device_key(store.key), photo=photo, printed_at=store.clock())
+        form = render_form(record, terminal_signer(store), photo=photo, printed_at=store.clock())
     finally:
         store.close()
     write_output(args.output, form.pdf, "登记表PDF")
@@ -81,7 +81,7 @@ def _render(args) -> int:
 
 def _print(args) -> int:
     import drivers.printer
-    from kiosk.form import HmacSigner, PrintService, print_form
+    from kiosk.form import PrintService, print_form, terminal_signer
 
     record = _load_record(args.record)
     if args.timeout <= 0:
@@ -90,7 +90,7 @@ def _print(args) -> int:
                                    server=args.server)
     store = open_store(args)
     try:
-        signer = HmacSigner.from_device_key(store.key)
+        signer = terminal_signer(store)
         if str(record.record_id) in store.record_ids():
             outcome = PrintService(store, printer, signer, timeout=args.timeout).print_record(record.record_id,
                                                                                            args.actor)

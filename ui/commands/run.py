@@ -112,5 +112,5 @@ def _run_ui(config: TerminalConfig, category: str, at, workdir, fullscreen: bool
     from ui.app import KioskApp
 
     kivy_log.setLevel(level)
-    KioskApp(config, category=category, at=at, workdir=workdir, fullscreen=fullscreen).run()
+    KioskApp(config, category=category, at=at, workdir=workdir, fullscreen=fullscreen, voice=True).run()
     return 0

@@ -3,6 +3,9 @@ error line, and StepScreen (header with the step strip, the session's prompt, a 
 
 Screens never decide anything: they show the session's state (step, prompt, errors, record) and hand what the
 student typed or touched to the controller (ui.app.KioskApp), which calls the session.
+
+Sizes are design px for a 1280x800 panel (ui/theme.py): the helpers here (label, BigButton, Choice, Input, Field,
+Panel) take them as they are and scale them; anything else built by a screen wraps its sizes in px().
 """
 from __future__ import annotations
 
@@ -19,8 +22,9 @@ from kivy.uix.widget import Widget
 from ui.glyphs import fit_input, set_text
 from ui.pads import PADS
 from ui.theme import (  # noqa: F401 - the palette is imported from here by the screens
-    ADVICE, BACKGROUND, CHIP, DISABLED, DISABLED_TEXT, ERROR, HEADER, MIN_TOUCH, MUTED, OK, PANEL, PRIMARY,
-    PRIMARY_DOWN, SECONDARY, SECONDARY_DOWN, STRIP_DONE, STRIP_NEXT, TEXT, WHITE,
+    ADVICE, BACKGROUND, CHIP, DISABLED, DISABLED_TEXT, ERROR, HEADER, MIN_TOUCH, MUTED, OK, OPERATOR_HEADER, PANEL,
+    PRIMARY,
+    PRIMARY_DOWN, SECONDARY, SECONDARY_DOWN, STRIP_DONE, STRIP_NEXT, TEXT, WHITE, px,
 )
 
 # Step titles for the strip in the header (presentation only; the order is the session's).
@@ -35,7 +39,7 @@ def paint(widget: Widget, colour, radius: float = 0) -> None:
     """A filled (optionally rounded) background that follows the widget."""
     with widget.canvas.before:
         Color(*colour)
-        shape = RoundedRectangle(radius=[radius]) if radius else Rectangle()
+        shape = RoundedRectangle(radius=[px(radius)]) if radius else Rectangle()
 
     def follow(*_):
         shape.pos, shape.size = widget.pos, widget.size
@@ -48,6 +52,9 @@ def label(text: str = "", size: float = 22, colour=TEXT, *, bold: bool = False, 
           valign: str = "middle", height: float | None = None, **kwargs) -> Label:
     """A wrapping label; with height=None it grows to its text (use inside vertical BoxLayouts). Its text goes
     through ui.glyphs.set_text: characters the UI font lacks (rare names) are drawn by a fallback face."""
+    size = px(size)
+    if "width" in kwargs:
+        kwargs["width"] = px(kwargs["width"])
     widget = Label(text="", font_size=size, color=colour, bold=bold, halign=halign, valign=valign,
                    size_hint_y=None, **kwargs)
     set_text(widget, text)
@@ -57,7 +64,7 @@ def label(text: str = "", size: float = 22, colour=TEXT, *, bold: bool = False, 
         widget.height = size * 1.4  # until the text is laid out (an empty label never reports a texture size)
         widget.bind(texture_size=lambda w, ts: setattr(w, "height", max(ts[1], size * 1.4)))
     else:
-        widget.height = height
+        widget.height = px(height)
     return widget
 
 
@@ -66,16 +73,17 @@ class BigButton(Button):
 
     def __init__(self, text: str, on_press=None, *, primary: bool = True, font_size: float = 26,
                  width: float | None = 240, height: float = 72, **kwargs):
-        height = max(height, MIN_TOUCH)
+        height = px(max(height, MIN_TOUCH))
         self._colours = (PRIMARY, PRIMARY_DOWN) if primary else (SECONDARY, SECONDARY_DOWN)
-        super().__init__(text=text, font_size=font_size, background_normal="", background_down="",
+        super().__init__(text=text, font_size=px(font_size), background_normal="", background_down="",
                          background_disabled_normal="", background_color=self._colours[0],
                          color=WHITE if primary else TEXT, disabled_color=DISABLED_TEXT,
                          size_hint=(None if width else 1, None),
                          height=height, **kwargs)
         if width:
-            self.width = max(width, MIN_TOUCH)
+            self.width = px(max(width, MIN_TOUCH))
         self.bind(state=self._shade, disabled=self._shade)
+        self._shade()  # built disabled: grey from the start
         if on_press:
             self.bind(on_release=lambda *_: on_press())
 
@@ -90,12 +98,14 @@ class Choice(ToggleButton):
     """A big toggle (claims, confirmations, relation choice)."""
 
     def __init__(self, text: str, *, group: str | None = None, font_size: float = 22, height: float = 64, **kwargs):
-        super().__init__(text="", group=group, font_size=font_size, background_normal="", background_down="",
+        if "width" in kwargs:
+            kwargs["width"] = px(kwargs["width"])
+        super().__init__(text="", group=group, font_size=px(font_size), background_normal="", background_down="",
                          background_disabled_normal="", background_disabled_down="", disabled_color=DISABLED_TEXT,
-                         size_hint_y=None, height=max(height, MIN_TOUCH), halign="center", valign="middle",
+                         size_hint_y=None, height=px(max(height, MIN_TOUCH)), halign="center", valign="middle",
                          **kwargs)
         set_text(self, text)
-        self.bind(state=self._shade, size=lambda w, s: setattr(w, "text_size", (s[0] - 20, None)))
+        self.bind(state=self._shade, size=lambda w, s: setattr(w, "text_size", (s[0] - px(20), None)))
         self._shade()
 
     def _shade(self, *_):
@@ -110,9 +120,10 @@ class Input(TextInput):
 
     def __init__(self, hint: str = "", *, password: bool = False, font_size: float = 26, keyboard: str = "text",
                  **kwargs):
+        font_size = px(font_size)
         super().__init__(hint_text=hint, password=password, multiline=False, write_tab=False, font_size=font_size,
                          keyboard_mode="managed", size_hint_y=None, height=font_size * 2.2,
-                         padding=[12, (font_size * 2.2 - font_size * 1.25) / 2], **kwargs)
+                         padding=[px(12), (font_size * 2.2 - font_size * 1.25) / 2], **kwargs)
         self.keyboard_layout = keyboard if keyboard in PADS else "text"  # the on-screen keyboard's layout
         self.latin = password or keyboard == "latin"  # letters as typed, never pinyin
 
@@ -129,7 +140,9 @@ class Field(BoxLayout):
 
     def __init__(self, caption: str, hint: str = "", *, password: bool = False, readonly: bool = False,
                  font_size: float = 26, keyboard: str = "text", **kwargs):
-        super().__init__(orientation="vertical", size_hint_y=None, spacing=2, **kwargs)
+        if "width" in kwargs:
+            kwargs["width"] = px(kwargs["width"])
+        super().__init__(orientation="vertical", size_hint_y=None, spacing=px(2), **kwargs)
         self.caption = label(caption, 20, MUTED, height=28)
         self.input = Input(hint, password=password, font_size=font_size, readonly=readonly, keyboard=keyboard)
         fit_input(self.input)  # text filled in code (prefills, a draft) keeps a font that draws it
@@ -160,15 +173,17 @@ class Panel(BoxLayout):
 
     def __init__(self, title: str = "", *, action=None, action_text: str = "修改", fit: bool = True, **kwargs):
         kwargs.setdefault("orientation", "vertical")
-        kwargs.setdefault("padding", [20, 14])
-        kwargs.setdefault("spacing", 6)
+        kwargs["padding"] = px(kwargs.get("padding", [20, 14]))
+        kwargs["spacing"] = px(kwargs.get("spacing", 6))
+        if "width" in kwargs:
+            kwargs["width"] = px(kwargs["width"])
         super().__init__(size_hint_y=None if fit else 1, **kwargs)
         paint(self, PANEL, radius=10)
         if fit:  # as tall as its content; otherwise as tall as its parent gives (side-by-side panels)
             self.bind(minimum_height=self.setter("height"))
         self.action_button = None
         if title:
-            row = BoxLayout(size_hint_y=None, height=MIN_TOUCH, spacing=10)
+            row = BoxLayout(size_hint_y=None, height=px(MIN_TOUCH), spacing=px(10))
             row.add_widget(label(title, 24, HEADER, bold=True, height=MIN_TOUCH))
             if action:
                 self.action_button = BigButton(action_text, action, primary=False, width=120, height=MIN_TOUCH,
@@ -181,7 +196,7 @@ def scrolling(content: Widget) -> ScrollView:
     """A vertical scroll area for content as tall as its children; short content sits at the top."""
     from kivy.effects.scroll import ScrollEffect
 
-    view = ScrollView(do_scroll_x=False, bar_width=10, scroll_type=["bars", "content"], effect_cls=ScrollEffect)
+    view = ScrollView(do_scroll_x=False, bar_width=px(10), scroll_type=["bars", "content"], effect_cls=ScrollEffect)
     holder = BoxLayout(orientation="vertical", size_hint_y=None)
     holder.add_widget(content)
     holder.add_widget(Widget())  # the slack under short content
@@ -199,16 +214,16 @@ class StepStrip(BoxLayout):
     """The steps of the flow across the header, the current one highlighted and underlined."""
 
     def __init__(self, **kwargs):
-        super().__init__(spacing=4, **kwargs)
+        super().__init__(spacing=px(4), **kwargs)
         self.cells: dict[str, Label] = {}
         self.marks: dict[str, Color] = {}
         for step, title in STEP_TITLES.items():
-            cell = Label(text=title, font_size=17, color=STRIP_NEXT, halign="center", valign="middle",
+            cell = Label(text=title, font_size=px(17), color=STRIP_NEXT, halign="center", valign="middle",
                          shorten=True, shorten_from="right")
             cell.bind(size=lambda c, s: setattr(c, "text_size", s))
             with cell.canvas.before:
                 self.marks[step] = Color(1, 1, 1, 0)
-                underline = Line(points=[], width=2)
+                underline = Line(points=[], width=px(2))
             cell.bind(pos=lambda c, _v, u=underline: self._underline(c, u),
                       size=lambda c, _v, u=underline: self._underline(c, u))
             self.cells[step] = cell
@@ -216,7 +231,7 @@ class StepStrip(BoxLayout):
 
     @staticmethod
     def _underline(cell, line) -> None:
-        line.points = [cell.x + 6, cell.y + 6, cell.right - 6, cell.y + 6]
+        line.points = [cell.x + px(6), cell.y + px(6), cell.right - px(6), cell.y + px(6)]
 
     def show(self, current: str) -> None:
         names = list(self.cells)
@@ -236,6 +251,9 @@ class StepScreen(Screen):
 
     show_strip = True
     keyboard_slot_wanted = False  # form screens: the on-screen keyboard sits at the bottom
+    header_title = "考生信息采集"
+    header_colour = HEADER
+    header_note = ""  # right of the title when there is no step strip (operator mode: 仅限工作人员操作)
 
     def __init__(self, ctl, **kwargs):
         super().__init__(**kwargs)
@@ -243,27 +261,32 @@ class StepScreen(Screen):
         self.fields: dict[str, Field] = {}
         root = BoxLayout(orientation="vertical")
         paint(root, BACKGROUND)
-        self.header = header = BoxLayout(size_hint_y=None, height=64, padding=[24, 0], spacing=20)
-        paint(header, HEADER)
-        self.title = Label(text="考生信息采集", font_size=24, bold=True, color=WHITE, size_hint_x=None, width=170,
+        self.header = header = BoxLayout(size_hint_y=None, height=px(64), padding=px([24, 0]), spacing=px(20))
+        paint(header, self.header_colour)
+        self.title = Label(text=self.header_title, font_size=px(24), bold=True, color=WHITE, size_hint_x=None,
                            halign="left", valign="middle")
         self.title.bind(size=lambda w, s: setattr(w, "text_size", s))
+        self.title.texture_update()
+        self.title.width = max(px(170), self.title.texture_size[0] + px(8))
         header.add_widget(self.title)
         self.strip = StepStrip()
         if self.show_strip:
             header.add_widget(self.strip)
         else:
-            header.add_widget(Widget())
+            note = Label(text=self.header_note, font_size=px(20), color=WHITE, halign="right", valign="middle")
+            note.bind(size=lambda w, s: setattr(w, "text_size", s))
+            header.add_widget(note)
         root.add_widget(header)
-        body = BoxLayout(orientation="vertical", padding=[32, 12, 32, 8], spacing=8)
+        body = BoxLayout(orientation="vertical", padding=px([32, 12, 32, 8]), spacing=px(8))
         self.prompt = label("", 30, TEXT, bold=True, height=52)
         body.add_widget(self.prompt)
         self.general_error = label("", 22, ERROR, height=0)
+        self.general_error.bind(texture_size=self._fit_message)  # its height follows the text as laid out
         body.add_widget(self.general_error)
-        self.content = BoxLayout(orientation="vertical", spacing=10)
+        self.content = BoxLayout(orientation="vertical", spacing=px(10))
         body.add_widget(self.content)
         root.add_widget(body)
-        self.footer = BoxLayout(size_hint_y=None, height=96, padding=[32, 12], spacing=20)
+        self.footer = BoxLayout(size_hint_y=None, height=px(96), padding=px([32, 12]), spacing=px(20))
         root.add_widget(self.footer)
         self.keyboard_slot = BoxLayout(size_hint_y=None, height=0)
         root.add_widget(self.keyboard_slot)
@@ -280,10 +303,11 @@ class StepScreen(Screen):
             return
         self._portrait = portrait
         # portrait: the title above the step strip, so the eleven step names keep their width
-        self.header.orientation = "vertical" if portrait else "horizontal"
-        self.header.height = 112 if portrait and self.show_strip else 64
-        self.header.padding = [24, 10, 24, 0] if portrait and self.show_strip else [24, 0]
-        self.title.size_hint_x = 1 if portrait else None
+        stacked = portrait and self.show_strip
+        self.header.orientation = "vertical" if stacked else "horizontal"
+        self.header.height = px(112) if stacked else px(64)
+        self.header.padding = px([24, 10, 24, 0]) if stacked else px([24, 0])
+        self.title.size_hint_x = 1 if stacked else None
         self.adapt(portrait)
 
     def adapt(self, portrait: bool) -> None:
@@ -307,16 +331,19 @@ class StepScreen(Screen):
     def show_message(self, text: str, colour=ERROR) -> None:
         self.general_error.text = text
         self.general_error.color = colour
-        self.general_error.height = 0 if not text else max(34, self.general_error.texture_size[1] + 6)
         if text:
             self.general_error.texture_update()
-            self.general_error.height = max(34, self.general_error.texture_size[1] + 6)
+        self._fit_message()
+
+    def _fit_message(self, *_) -> None:
+        message = self.general_error
+        message.height = max(px(34), message.texture_size[1] + px(6)) if message.text else 0
 
     def keyboard_shown(self, shown: bool) -> None:
         """The on-screen keyboard takes the bottom of the screen: the prompt makes room (the header says where)."""
         if not self.keyboard_slot_wanted:
             return
-        self.prompt.height = 0 if shown else 52
+        self.prompt.height = 0 if shown else px(52)
         self.prompt.opacity = 0 if shown else 1
         board = getattr(self.ctl, "keyboard", None)
         if shown and board is not None:

@@ -11,7 +11,7 @@ from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from .base import ADVICE, ERROR, MUTED, OK, PRIMARY, TEXT, BigButton, Choice, StepScreen, label, paint
+from .base import ADVICE, ERROR, MUTED, OK, PRIMARY, TEXT, BigButton, Choice, StepScreen, label, paint, px
 
 
 def texture_from_bgr(image: np.ndarray, texture: Texture | None = None) -> Texture:
@@ -29,10 +29,10 @@ class ProgressRing(Widget):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("size_hint", (None, None))
-        kwargs.setdefault("size", (150, 150))
+        kwargs.setdefault("size", px((150, 150)))
         super().__init__(**kwargs)
         self.value = 0.0
-        self.text = Label(text="", font_size=30, color=TEXT, bold=True)
+        self.text = Label(text="", font_size=px(30), color=TEXT, bold=True)
         self.add_widget(self.text)
         self.bind(pos=self._draw, size=self._draw)
 
@@ -48,10 +48,10 @@ class ProgressRing(Widget):
         self.canvas.before.clear()
         with self.canvas.before:
             Color(0.86, 0.89, 0.93, 1)
-            Line(circle=(cx, cy, r), width=9)
+            Line(circle=(cx, cy, r), width=px(9))
             if self.value > 0:
                 Color(*(OK if self.value >= 1 else PRIMARY))
-                Line(circle=(cx, cy, r, 0, 360 * self.value), width=9, cap="round")
+                Line(circle=(cx, cy, r, 0, 360 * self.value), width=px(9), cap="round")
         self.text.center = self.center
         self.text.text = f"{round(self.value * 100)}%"
 
@@ -83,17 +83,17 @@ class FaceGuide(Widget):
         self.ellipse = (left + (iw - w) / 2, bottom + ih * 0.40, w, h)
         with self.canvas:
             Color(1, 1, 1, 0.7)
-            Line(ellipse=self.ellipse, width=2, dash_length=8, dash_offset=6)
+            Line(ellipse=self.ellipse, width=px(2), dash_length=8, dash_offset=6)
 
 
 class PhotoScreen(StepScreen):
     def __init__(self, ctl, **kwargs):
         super().__init__(ctl, name="photo", **kwargs)
-        self.body = BoxLayout(spacing=28)
+        self.body = BoxLayout(spacing=px(28))
         self.content.add_widget(self.body)
         # live pane
-        self.live = BoxLayout(spacing=28)
-        self.frame = frame = BoxLayout(size_hint_x=None, width=420, padding=4)
+        self.live = BoxLayout(spacing=px(28))
+        self.frame = frame = BoxLayout(size_hint_x=None, width=px(420), padding=px(4))
         paint(frame, (0.2, 0.22, 0.25, 1), radius=8)
         self.preview = Image(fit_mode="contain", pos_hint={"x": 0, "y": 0}, opacity=0)  # shown with a frame
         self.guide = FaceGuide(self.preview, pos_hint={"x": 0, "y": 0})
@@ -102,10 +102,10 @@ class PhotoScreen(StepScreen):
         holder.add_widget(self.guide)
         frame.add_widget(holder)
         self.live.add_widget(frame)
-        self.side = side = BoxLayout(orientation="vertical", spacing=18, padding=[0, 20])
+        self.side = side = BoxLayout(orientation="vertical", spacing=px(18), padding=px([0, 20]))
         self.guidance = label("正在打开摄像头…", 40, PRIMARY, bold=True)
         side.add_widget(self.guidance)
-        ring_row = BoxLayout(size_hint_y=None, height=160)
+        ring_row = BoxLayout(size_hint_y=None, height=px(160))
         self.ring = ProgressRing()
         ring_row.add_widget(self.ring)
         ring_row.add_widget(label("保持不动，自动拍照", 24, MUTED, height=160))
@@ -115,12 +115,12 @@ class PhotoScreen(StepScreen):
         side.add_widget(Widget())
         self.live.add_widget(side)
         # review pane
-        self.review = BoxLayout(spacing=28)
-        self.shots_box = BoxLayout(spacing=16, size_hint_x=None, width=640)
+        self.review = BoxLayout(spacing=px(28))
+        self.shots_box = BoxLayout(spacing=px(16), size_hint_x=None, width=px(640))
         self.review.add_widget(self.shots_box)
-        questions = BoxLayout(orientation="vertical", spacing=10)
+        questions = BoxLayout(orientation="vertical", spacing=px(10))
         questions.add_widget(label("请逐项确认（符合的请点选）：", 24, TEXT, bold=True))
-        self.questions_box = BoxLayout(orientation="vertical", spacing=8, size_hint_y=None)
+        self.questions_box = BoxLayout(orientation="vertical", spacing=px(8), size_hint_y=None)
         self.questions_box.bind(minimum_height=self.questions_box.setter("height"))
         questions.add_widget(self.questions_box)
         self.review_hint = label("", 20, MUTED)
@@ -131,7 +131,7 @@ class PhotoScreen(StepScreen):
         self.confirmations: list[Choice] = []
         # footer
         self.footer.add_widget(Widget())
-        self.retake_button = BigButton("重新拍摄", ctl.photo_retake, primary=False)
+        self.retake_button = BigButton("重新拍摄", ctl.work.photo_retake, primary=False)
         self.use_button = BigButton("使用选中的照片", self._use, width=280)
         self.body.add_widget(self.live)
         self._mode = "live"
@@ -181,7 +181,7 @@ class PhotoScreen(StepScreen):
         self.shots_box.clear_widgets()
         self.shot_choices = []
         for i, photo in enumerate(photos):
-            column = BoxLayout(orientation="vertical", spacing=8, size_hint_x=None, width=300)
+            column = BoxLayout(orientation="vertical", spacing=px(8), size_hint_x=None, width=px(300))
             image = Image(fit_mode="contain", texture=texture_from_bgr(photo.image))
             column.add_widget(image)
             choice = Choice(f"选择第{i + 1}张", group="photo-shot", allow_no_selection=False, height=60)
@@ -217,7 +217,7 @@ class PhotoScreen(StepScreen):
     def _use(self) -> None:
         index = self.chosen_index()
         if index is not None:
-            self.ctl.photo_use(index, [c.code for c in self.confirmations if c.state == "down"])
+            self.ctl.work.photo_use(index, [c.code for c in self.confirmations if c.state == "down"])
 
     def clear(self) -> None:
         super().clear()
@@ -235,23 +235,23 @@ class PhotoScreen(StepScreen):
 class DocumentScreen(StepScreen):
     def __init__(self, ctl, **kwargs):
         super().__init__(ctl, name="document", **kwargs)
-        self.body = body = BoxLayout(spacing=28)
-        self.frame = frame = BoxLayout(size_hint_x=None, width=640, padding=6)
+        self.body = body = BoxLayout(spacing=px(28))
+        self.frame = frame = BoxLayout(size_hint_x=None, width=px(640), padding=px(6))
         paint(frame, (0.86, 0.89, 0.93, 1), radius=8)
         self.preview = Image(fit_mode="contain")
         frame.add_widget(self.preview)
         body.add_widget(frame)
-        side = BoxLayout(orientation="vertical", spacing=16, padding=[0, 10])
+        side = BoxLayout(orientation="vertical", spacing=px(16), padding=px([0, 10]))
         side.add_widget(label("身份证正面（有照片的一面）朝上，平放在扫描区中央，手离开后点“扫描证件”。", 26, TEXT))
         self.status = label("", 26, MUTED)
         side.add_widget(self.status)
         side.add_widget(Widget())
-        self.scan_button = BigButton("扫描证件", ctl.document_scan, primary=False)
+        self.scan_button = BigButton("扫描证件", ctl.work.document_scan, primary=False)
         side.add_widget(self.scan_button)
         body.add_widget(side)
         self.content.add_widget(body)
         self.footer.add_widget(Widget())
-        self.use_button = BigButton("图像清晰，下一步", ctl.document_use, width=280)
+        self.use_button = BigButton("图像清晰，下一步", ctl.work.document_use, width=280)
         self.footer.add_widget(self.use_button)
         self.fields = {}
 
@@ -294,7 +294,7 @@ class PrintScreen(StepScreen):
         self.content.add_widget(self.message)
         self.content.add_widget(Widget())
         self.footer.add_widget(Widget())
-        self.retry_button = BigButton("重新打印", ctl.print_form)
+        self.retry_button = BigButton("重新打印", ctl.work.print_form)
         self.footer.add_widget(self.retry_button)
 
     def enter(self, session) -> None:

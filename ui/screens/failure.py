@@ -42,7 +42,7 @@ def camera_error(message: str) -> Failure:
 
 def camera_silent(seconds: float) -> Failure:
     return Failure("camera_silent", "摄像头没有画面",
-                   f"摄像头已 {seconds:.0f} 秒没有传来图像。请点“重试”重新打开摄像头；仍不行请点“呼叫工作人员”。",
+                   f"摄像头已{seconds:.0f}秒没有传来图像。请点“重试”重新打开摄像头；仍不行请点“呼叫工作人员”。",
                    retry="重试", operator="拍照摄像头无图像：检查连接，必要时重新插拔")
 
 
@@ -86,22 +86,26 @@ class FailureScreen(StepScreen):
         self.exit_button = BigButton(EXIT_TEXT, ctl.exit_session, primary=False, width=300)
         self.footer.add_widget(self.exit_button)
         self.footer.add_widget(Widget())
-        self.call_button = BigButton("呼叫工作人员", ctl.call_staff, primary=False, width=240)
+        self.call_button = BigButton("呼叫工作人员", ctl.failures.call_staff, primary=False, width=240)
         self.footer.add_widget(self.call_button)
-        self.retry_button = BigButton("重试", ctl.failure_retry, width=280)
+        self.retry_button = BigButton("重试", ctl.failures.retry, width=280)
         self.footer.add_widget(self.retry_button)
 
     def show(self, failure: Failure) -> None:
         self.failure = failure
         self.prompt.text = failure.title
         self.headline.text = failure.title
-        self.advice.text = failure.advice
+        self.advice.text = sentences(failure.advice)
         self.operator.text = f"工作人员：{failure.operator}" if failure.operator else ""
         self.called.text = ""
         self.call_button.disabled = False
         self.retry_button.text = failure.retry or "重试"
         self.retry_button.disabled = not failure.retry
         self.retry_button.opacity = 1 if failure.retry else 0
+        if failure.retry and self.retry_button.parent is None:  # without a retry 呼叫工作人员 sits at the right
+            self.footer.add_widget(self.retry_button)
+        elif not failure.retry and self.retry_button.parent is not None:
+            self.footer.remove_widget(self.retry_button)
         self.exit_button.disabled = failure.waits_for_operator
         self.exit_button.opacity = 0 if failure.waits_for_operator else 1
 
@@ -117,6 +121,11 @@ class FailureScreen(StepScreen):
         self.failure = None
         for widget in (self.headline, self.advice, self.operator, self.called):
             widget.text = ""
+
+
+def sentences(text: str) -> str:
+    """One sentence a line: centred text then breaks where a reader pauses, never before a closing mark."""
+    return "\n".join(part + "。" for part in text.split("。") if part.strip())
 
 
 def add_exit_button(screen, on_exit) -> BigButton:

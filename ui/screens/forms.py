@@ -9,13 +9,12 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
-from kiosk.record import Guardian, StudyEntry
+from kiosk.record import Guardian
 from kiosk.record import password
 from kiosk.record.model import Relation
 from kiosk.policy import window_status
-from kiosk.record.validate import MAX_STUDY_ENTRIES
 
-from .base import MUTED, TEXT, BigButton, Choice, Field, Panel, StepScreen, label, scrolling
+from .base import MUTED, TEXT, BigButton, Choice, Field, Panel, StepScreen, label, px, scrolling
 
 SCHOOL_MATCHES = 6  # school buttons offered under the school field
 
@@ -26,7 +25,7 @@ class FormScreen(StepScreen):
 
     def __init__(self, ctl, **kwargs):
         super().__init__(ctl, **kwargs)
-        self.form = BoxLayout(orientation="vertical", spacing=12, size_hint_y=None, padding=[0, 0, 14, 0])
+        self.form = BoxLayout(orientation="vertical", spacing=px(12), size_hint_y=None, padding=px([0, 0, 14, 0]))
         self.content.add_widget(scrolling(self.form))
         self.footer.add_widget(Widget())
         self.next_button = BigButton(self.next_text, self.submit)
@@ -43,7 +42,7 @@ class CategoryScreen(FormScreen):
     def __init__(self, ctl, **kwargs):
         super().__init__(ctl, name="category", **kwargs)
         top = Panel("报考类别")
-        self.categories_box = GridLayout(cols=2, spacing=8, size_hint_y=None)
+        self.categories_box = GridLayout(cols=2, spacing=px(8), size_hint_y=None)
         self.categories_box.bind(minimum_height=self.categories_box.setter("height"))
         top.add_widget(self.categories_box)
         self.form.add_widget(top)
@@ -51,13 +50,13 @@ class CategoryScreen(FormScreen):
         self.roster_label = label("", 22, MUTED)  # shown only when the roster has the student's 学籍
         self.school = Field("学籍所在学校名称", "请输入学校全称，或点选下方学校")
         school.add_widget(self.school)
-        self.schools_box = GridLayout(cols=2, spacing=8, size_hint_y=None)
+        self.schools_box = GridLayout(cols=2, spacing=px(8), size_hint_y=None)
         self.schools_box.bind(minimum_height=self.schools_box.setter("height"))
         school.add_widget(self.schools_box)
         self.form.add_widget(school)
         self.school.input.bind(text=lambda *_: self._offer_schools())
         self.claims_panel = Panel("资格申报（符合条件的请选择，可不选）")
-        self.claims_box = GridLayout(cols=1, spacing=8, size_hint_y=None)
+        self.claims_box = GridLayout(cols=1, spacing=px(8), size_hint_y=None)
         self.claims_box.bind(minimum_height=self.claims_box.setter("height"))
         self.claims_panel.add_widget(self.claims_box)
         self.form.add_widget(self.claims_panel)
@@ -169,7 +168,7 @@ class GuardianBlock(Panel):
         super().__init__(title, fit=False, **kwargs)
         self.default_relation = relation
         self.relations: dict[str, Choice] = {}
-        grid = GridLayout(cols=4, spacing=6, size_hint_y=None)
+        grid = GridLayout(cols=4, spacing=px(6), size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for name in RELATIONS:
             choice = Choice("其他" if name == "其他监护人" else name, group=f"relation-{id(self)}", height=60,
@@ -216,13 +215,13 @@ class GuardianBlock(Panel):
 class GuardiansScreen(FormScreen):
     def __init__(self, ctl, **kwargs):
         super().__init__(ctl, name="guardians", **kwargs)
-        self.row = row = BoxLayout(spacing=16, size_hint_y=None)
+        self.row = row = BoxLayout(spacing=px(16), size_hint_y=None)
         self.blocks = [GuardianBlock("监护人一", "父亲"), GuardianBlock("监护人二", "母亲"),
                        GuardianBlock("监护人三（可不填）", None)]
 
         def fit(*_):
             heights = [block.minimum_height for block in self.blocks]
-            row.height = max(heights) if row.orientation == "horizontal" else sum(heights) + 16 * 2
+            row.height = max(heights) if row.orientation == "horizontal" else sum(heights) + px(16) * 2
 
         for block in self.blocks:
             row.add_widget(block)
@@ -256,99 +255,6 @@ class GuardiansScreen(FormScreen):
         super().clear()
         for block in self.blocks:
             block.fill(None)
-
-
-class HistoryRow(BoxLayout):
-    def __init__(self, on_remove, **kwargs):
-        super().__init__(spacing=10, size_hint_y=None, **kwargs)
-        self.start = Field("起始年月", "如 2021-09", size_hint_x=None, width=170, keyboard="month")
-        self.end = Field("截止年月", "如 2024-03", size_hint_x=None, width=170, keyboard="month")
-        self.school = Field("学校名称", "在何学校学习")
-        self.role = Field("任何职务", "无则填“无”", size_hint_x=None, width=170)
-        self.witness = Field("证明人", "", size_hint_x=None, width=170)
-        for field in self.fields().values():
-            self.add_widget(field)
-        self.remove_button = BigButton("删除", lambda: on_remove(self), primary=False, width=96, height=60,
-                                       font_size=22)
-        holder = BoxLayout(orientation="vertical", size_hint_x=None, width=96, padding=[0, 28, 0, 0])
-        holder.add_widget(self.remove_button)
-        holder.add_widget(Widget())
-        self.add_widget(holder)
-        fields = list(self.fields().values())
-
-        def fit(*_):  # an error line under any field makes the whole row taller: rows never overlap
-            self.height = max(field.height for field in fields)
-
-        for field in fields:
-            field.bind(height=fit)
-        fit()
-
-    def fields(self) -> dict[str, Field]:
-        return {"start": self.start, "end": self.end, "school": self.school, "role": self.role,
-                "witness": self.witness}
-
-    def fill(self, entry: StudyEntry | None) -> None:
-        for key, field in self.fields().items():
-            field.text = getattr(entry, key) if entry else ""
-            field.error = ""
-
-    def entry(self) -> StudyEntry:
-        return StudyEntry(start=self.start.text, end=self.end.text, school=self.school.text, role=self.role.text,
-                          witness=self.witness.text)
-
-
-class HistoryScreen(FormScreen):
-    MAX_ROWS = MAX_STUDY_ENTRIES  # what one printed form page holds
-
-    def __init__(self, ctl, **kwargs):
-        super().__init__(ctl, name="history", **kwargs)
-        self.form.add_widget(label("从最近的学校开始填写，时间前后衔接、不重叠，最近一段截止到本月。", 20, MUTED))
-        self.rows_box = BoxLayout(orientation="vertical", spacing=8, size_hint_y=None)
-        self.rows_box.bind(minimum_height=self.rows_box.setter("height"))
-        self.form.add_widget(self.rows_box)
-        self.rows: list[HistoryRow] = []
-        self.add_button = BigButton("＋ 添加一段经历", self.add_row, primary=False, width=260, height=60, font_size=22)
-        self.footer.add_widget(self.add_button, index=len(self.footer.children))
-
-    def add_row(self, entry: StudyEntry | None = None) -> HistoryRow:
-        if len(self.rows) >= self.MAX_ROWS:
-            self.show_message(f"学习简历最多填写{self.MAX_ROWS}段")
-            return self.rows[-1]
-        row = HistoryRow(self.remove_row)
-        row.fill(entry)
-        self.rows.append(row)
-        self.rows_box.add_widget(row)
-        self._map()
-        return row
-
-    def remove_row(self, row: HistoryRow) -> None:
-        if row in self.rows:
-            self.rows.remove(row)
-            self.rows_box.remove_widget(row)
-        if not self.rows:
-            self.add_row()
-        self._map()
-
-    def _map(self) -> None:
-        self.fields = {f"study_history[{i}].{key}": field for i, row in enumerate(self.rows)
-                       for key, field in row.fields().items()}
-        for row in self.rows:
-            row.remove_button.disabled = len(self.rows) == 1
-
-    def enter(self, session) -> None:
-        self.rows_box.clear_widgets()
-        self.rows = []
-        for entry in session.record.study_history or [None]:
-            self.add_row(entry)
-
-    def submit(self) -> None:
-        self.ctl.act("set_history", [row.entry() for row in self.rows])
-
-    def clear(self) -> None:
-        self.rows_box.clear_widgets()
-        self.rows = []
-        self.fields = {}
-        self.show_message("")
 
 
 class ContactScreen(FormScreen):

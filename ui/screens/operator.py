@@ -3,20 +3,28 @@ back to draft), the terminal's state (summary, sync, peripherals) and the assist
 card. They only show what ui/operator_mode.py (over kiosk/operator.py) gives them and forward touches to it."""
 from __future__ import annotations
 
+import re
+
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
 from kivy.uix.widget import Widget
 
-from .base import ERROR, MUTED, OK, TEXT, BigButton, Choice, Field, Panel, StepScreen, label, scrolling
+from .base import (
+    ERROR, MUTED, OK, OPERATOR_HEADER, TEXT, BigButton, Choice, Field, Panel, StepScreen, label, px, scrolling,
+)
 from .capture import texture_from_bgr
 
 
 class OperatorScreen(StepScreen):
-    """An operator screen: no step strip, the header says 工作人员模式; the keyboard sits at the bottom."""
+    """An operator screen: no step strip; the header, brown instead of the student's blue, says 工作人员模式; the
+    keyboard sits at the bottom."""
 
     show_strip = False
     keyboard_slot_wanted = True
+    header_title = "工作人员模式"
+    header_colour = OPERATOR_HEADER
+    header_note = "仅限工作人员操作"
 
     def __init__(self, mode, name: str, title: str, **kwargs):
         super().__init__(mode.app, name=name, **kwargs)
@@ -38,7 +46,7 @@ class OperatorLoginScreen(OperatorScreen):
         self.pin = Field("PIN码", "请输入PIN码", password=True)
         self.pin.input.keyboard_layout = "numeric"
         self.pin.size_hint_x = None
-        self.pin.width = 420
+        self.pin.width = px(420)
         self.content.add_widget(self.pin)
         self.hint = label("", 20, MUTED, height=36)
         self.content.add_widget(self.hint)
@@ -64,13 +72,13 @@ class PrintedRowView(BoxLayout):
     """One printed, unsigned form: who (masked number), how often printed, staff notes, and what to do."""
 
     def __init__(self, mode, row, **kwargs):
-        super().__init__(orientation="vertical", size_hint_y=None, spacing=4, padding=[0, 6], **kwargs)
+        super().__init__(orientation="vertical", size_hint_y=None, spacing=px(4), padding=px([0, 6]), **kwargs)
         self.bind(minimum_height=self.setter("height"))
         self.row = row
         self.add_widget(label(row.caption, 24, TEXT, bold=True))
         for note in row.notes:
             self.add_widget(label("注意：" + note, 19, ERROR))
-        buttons = BoxLayout(size_hint_y=None, height=64, spacing=14)
+        buttons = BoxLayout(size_hint_y=None, height=px(64), spacing=px(14))
         self.sign_button = BigButton("确认已签字", lambda: mode.sign(row.record_id), width=200, height=64, font_size=22)
         self.reprint_button = BigButton("重新打印", lambda: mode.reprint(row.record_id), primary=False, width=170,
                                         height=64, font_size=22)
@@ -86,12 +94,12 @@ class OperatorHomeScreen(OperatorScreen):
     """The printed forms waiting for a signature, with the reason field for sending one back to draft."""
 
     def __init__(self, mode, **kwargs):
-        super().__init__(mode, "operator", "工作人员模式", **kwargs)
+        super().__init__(mode, "operator", "登记表签字确认与终端管理", **kwargs)
         self.who = label("", 22, MUTED, height=34)
         self.content.add_widget(self.who)
-        body = BoxLayout(spacing=16)
+        body = BoxLayout(spacing=px(16))
         panel = Panel("已打印、待确认签字的登记表", fit=True)
-        self.rows_box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=8)
+        self.rows_box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=px(8))
         self.rows_box.bind(minimum_height=self.rows_box.setter("height"))
         panel.add_widget(self.rows_box)
         self.reason = Field("退回修改的原因（退回前填写）", "如：监护人电话有误")
@@ -104,9 +112,21 @@ class OperatorHomeScreen(OperatorScreen):
         self.pause_button = BigButton("暂停服务", mode.toggle_pause, primary=False, width=150, font_size=22)
         self.assist_button = BigButton("无身份证考生", mode.show_assist, width=200, font_size=22)
         self.qr_button = BigButton("扫码确认签字", mode.scan_qr, width=200, font_size=22)
-        for button in (self.logout_button, Widget(), self.status_button, self.pause_button, self.assist_button,
+        self.spacer = Widget()
+        self._widths = {b: b.width for b in (self.logout_button, self.status_button, self.pause_button,
+                                             self.assist_button, self.qr_button)}
+        for button in (self.logout_button, self.spacer, self.status_button, self.pause_button, self.assist_button,
                        self.qr_button):
             self.footer.add_widget(button)
+
+    def adapt(self, portrait: bool) -> None:
+        """Portrait: the five buttons share the footer's width (in proportion to their landscape widths)."""
+        for button, width in self._widths.items():
+            button.size_hint_x = width if portrait else None
+            button.width = width
+        self.spacer.size_hint_x = 0 if portrait else 1
+        self.spacer.width = 0
+        self.footer.spacing = px(10) if portrait else px(20)
 
     def show_rows(self, operator_name: str, rows, paused: bool) -> None:
         self.who.text = f"已登录：{operator_name}" + ("　　终端已暂停服务" if paused else "")
@@ -130,7 +150,7 @@ class OperatorStatusScreen(OperatorScreen):
 
     def __init__(self, mode, **kwargs):
         super().__init__(mode, "operator_status", "终端状态", **kwargs)
-        columns = BoxLayout(spacing=16)
+        self.columns = columns = BoxLayout(spacing=px(16))
         self.summary = self._panel("今日汇总", columns)
         self.sync = self._panel("数据上传", columns)
         self.devices = self._panel("设备状态", columns)
@@ -141,18 +161,29 @@ class OperatorStatusScreen(OperatorScreen):
         self.back_button = BigButton("返回", mode.show_home, primary=False)
         self.footer.add_widget(self.back_button)
         self.footer.add_widget(Widget())
+        self.voice_button = BigButton("关闭语音提示", mode.toggle_voice, primary=False, width=220, font_size=22)
+        self.footer.add_widget(self.voice_button)
         self.refresh_button = BigButton("刷新", mode.show_status)
         self.footer.add_widget(self.refresh_button)
+
+    def adapt(self, portrait: bool) -> None:
+        self.columns.orientation = "vertical" if portrait else "horizontal"  # portrait: the panels stacked
 
     @staticmethod
     def _panel(title: str, parent) -> GridLayout:
         panel = Panel(title, fit=False)
-        grid = GridLayout(cols=2, spacing=[10, 4], size_hint_y=None, row_default_height=40)
+        grid = GridLayout(cols=2, spacing=px([10, 4]), size_hint_y=None, row_default_height=px(40))
         grid.bind(minimum_height=grid.setter("height"))
         panel.add_widget(grid)
         panel.add_widget(Widget())
         parent.add_widget(panel)
         return grid
+
+    def show_voice(self, muted: bool | None) -> None:
+        """The voice toggle: None when the terminal has no spoken prompts."""
+        self.voice_button.text = "开启语音提示" if muted else "关闭语音提示"
+        self.voice_button.disabled = muted is None
+        self.voice_button.opacity = 0 if muted is None else 1
 
     def show(self, summary, sync, peripherals) -> None:
         self.values = {}
@@ -162,8 +193,8 @@ class OperatorStatusScreen(OperatorScreen):
             for name, value in rows:
                 self.values[name] = value
                 ok = next((o for n, _s, o in peripherals if n == name), True) if grid is self.devices else True
-                grid.add_widget(label(name, 20, MUTED, height=40))
-                grid.add_widget(label(value, 20, TEXT if ok else ERROR, height=40, shorten=True))
+                grid.add_widget(label(name, 20, MUTED))  # rows grow with a long value (an error): never cut
+                grid.add_widget(label(_tight(value), 20, TEXT if ok else ERROR))
         self.problems.text = "\n".join(f"• {p}" for p in summary.problems[:6])
 
     def clear(self) -> None:
@@ -171,6 +202,12 @@ class OperatorStatusScreen(OperatorScreen):
         for grid in (self.summary, self.sync, self.devices):
             grid.clear_widgets()
         self.problems.text = ""
+
+
+def _tight(text: str) -> str:
+    """No space between a Chinese character and a number ("待上传 4 条" -> "待上传4条"): Kivy wraps at spaces,
+    which left the number at a line's end apart from its measure word."""
+    return re.sub(r"(?<=[\u4e00-\u9fff]) (?=\d)|(?<=\d) (?=[\u4e00-\u9fff])", "", text)
 
 
 ASSIST_FIELDS = [("name", "姓名", "与户口簿一致", "text"), ("ethnicity", "民族", "如：汉族", "text"),
@@ -183,9 +220,9 @@ class OperatorAssistScreen(OperatorScreen):
 
     def __init__(self, mode, **kwargs):
         super().__init__(mode, "operator_assist", "无身份证考生：核对户口簿后录入身份信息", **kwargs)
-        body = BoxLayout(spacing=16)
-        form = BoxLayout(orientation="vertical", size_hint_y=None, spacing=4)
-        gender_row = BoxLayout(size_hint_y=None, height=64, spacing=10)
+        self.body = body = BoxLayout(spacing=px(16))
+        form = BoxLayout(orientation="vertical", size_hint_y=None, spacing=px(4))
+        gender_row = BoxLayout(size_hint_y=None, height=px(64), spacing=px(10))
         gender_row.add_widget(label("性别", 20, MUTED, height=64, size_hint_x=None, width=60))
         self.genders = {g: Choice(g, group="assist-gender") for g in ("男", "女")}
         for choice in self.genders.values():
@@ -200,7 +237,7 @@ class OperatorAssistScreen(OperatorScreen):
                 form.add_widget(gender_row)
                 form.add_widget(self.gender_error)
         body.add_widget(scrolling(form))
-        side = BoxLayout(orientation="vertical", spacing=8, size_hint_x=0.45)
+        self.side = side = BoxLayout(orientation="vertical", spacing=px(8), size_hint_x=0.45)
         self.preview = Image(opacity=0)
         side.add_widget(self.preview)
         self.status = label("核对户口簿本人页后，将该页放在扫描区", 20, MUTED)
@@ -214,6 +251,11 @@ class OperatorAssistScreen(OperatorScreen):
         self.footer.add_widget(Widget())
         self.start_button = BigButton("交给考生继续填写", mode.assist_start, width=300, disabled=True)
         self.footer.add_widget(self.start_button)
+
+    def adapt(self, portrait: bool) -> None:
+        """Portrait: the household register's preview and scan button under the form."""
+        self.body.orientation = "vertical" if portrait else "horizontal"
+        self.side.size_hint = (1, 0.4) if portrait else (0.45, 1)
 
     def values(self) -> dict[str, str]:
         typed = {key: field.input.text for key, field in self.fields.items()}

@@ -9,13 +9,13 @@ from kivy.uix.widget import Widget
 
 from kiosk.session import Step
 
-from .base import MUTED, TEXT, BigButton, Panel, StepScreen, label, scrolling
+from .base import MUTED, TEXT, BigButton, Panel, StepScreen, label, px, scrolling
 from .capture import texture_from_bgr
 from .start import identity_values
 
 
 def line(caption: str, value: str, caption_width: float = 130) -> BoxLayout:
-    row = BoxLayout(size_hint_y=None, spacing=10)
+    row = BoxLayout(size_hint_y=None, spacing=px(10))
     row.add_widget(label(caption, 22, MUTED, size_hint_x=None, width=caption_width, valign="top"))
     text = label(value or "—", 22, TEXT, valign="top")
     row.add_widget(text)
@@ -27,9 +27,9 @@ def line(caption: str, value: str, caption_width: float = 130) -> BoxLayout:
 class ReviewScreen(StepScreen):
     def __init__(self, ctl, **kwargs):
         super().__init__(ctl, name="review", **kwargs)
-        columns = BoxLayout(spacing=18, size_hint_y=None, padding=[0, 0, 14, 0])
-        self.left_column = BoxLayout(orientation="vertical", spacing=14, size_hint_y=None, pos_hint={"top": 1})
-        self.right_column = BoxLayout(orientation="vertical", spacing=14, size_hint_y=None, pos_hint={"top": 1})
+        self.columns = columns = BoxLayout(spacing=px(18), size_hint_y=None, padding=px([0, 0, 14, 0]))
+        self.left_column = BoxLayout(orientation="vertical", spacing=px(14), size_hint_y=None, pos_hint={"top": 1})
+        self.right_column = BoxLayout(orientation="vertical", spacing=px(14), size_hint_y=None, pos_hint={"top": 1})
         for column in (self.left_column, self.right_column):
             column.bind(minimum_height=column.setter("height"))
             columns.add_widget(column)
@@ -38,6 +38,10 @@ class ReviewScreen(StepScreen):
         self.next_button = BigButton("确认无误，下一步", ctl.confirm_review, width=280)
         self.footer.add_widget(self.next_button)
         self.edit_buttons: dict[Step, BigButton] = {}
+
+    def adapt(self, portrait: bool) -> None:
+        """Portrait: one column (the photo and ID image keep the width they need)."""
+        self.columns.orientation = "vertical" if portrait else "horizontal"
 
     def _panel(self, column, title: str, step: Step | None) -> Panel:
         panel = Panel(title, action=(lambda: self.ctl.go_back_to(step)) if step else None)
@@ -73,23 +77,23 @@ class ReviewScreen(StepScreen):
         for e in record.study_history:
             panel.add_widget(line(f"{e.start} 至 {e.end}", f"{e.school}  职务：{e.role}  证明人：{e.witness}",
                                   caption_width=200))
-        images = BoxLayout(spacing=14, size_hint_y=None, height=300)
+        images = BoxLayout(spacing=px(14), size_hint_y=None, height=px(300))
         for title, kind, step, width in (("照片", "photo", Step.PHOTO, 230), ("身份证图像", "document",
                                                                             Step.DOCUMENT, None)):
             panel = Panel(title, action=lambda s=step: self.ctl.go_back_to(s), size_hint_x=None if width else 1)
             if width:
-                panel.width = width
+                panel.width = px(width)
             self.edit_buttons[step] = panel.action_button
             picture = self.ctl.attachment(kind)
             if picture is not None:
                 image = cv2.imdecode(np.frombuffer(picture, np.uint8), cv2.IMREAD_COLOR)
                 panel.add_widget(Image(texture=texture_from_bgr(image), fit_mode="contain", size_hint_y=None,
-                                       height=220))
+                                       height=px(220)))
             else:
                 panel.add_widget(label("未采集", 22, MUTED, height=220))
             images.add_widget(panel)
         self.right_column.add_widget(images)
-        self.right_column.add_widget(Widget(size_hint_y=None, height=4))
+        self.right_column.add_widget(Widget(size_hint_y=None, height=px(4)))
 
     def clear(self) -> None:
         super().clear()

@@ -9,7 +9,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from .base import CHIP, ERROR, HEADER, MUTED, OK, PRIMARY, TEXT, BigButton, Panel, StepScreen, label, paint
+from .base import CHIP, ERROR, HEADER, MUTED, OK, PRIMARY, TEXT, BigButton, Panel, StepScreen, label, paint, px
 
 
 class CardPad(Widget):
@@ -22,26 +22,26 @@ class CardPad(Widget):
     def _draw(self, *_):
         self.canvas.clear()
         cx, cy = self.center
-        w = min(self.width * 0.8, 420)
+        w = min(self.width * 0.8, px(420))
         h = w * 0.35
         cw, ch = w * 0.62, w * 0.62 * 54 / 85.6
         with self.canvas:
             Color(0.80, 0.86, 0.94, 1)
-            RoundedRectangle(pos=(cx - w / 2, cy - h - 10), size=(w, h), radius=[18])
+            RoundedRectangle(pos=(cx - w / 2, cy - h - 10), size=(w, h), radius=px([18]))
             Color(*PRIMARY)
-            Line(rounded_rectangle=(cx - w / 2, cy - h - 10, w, h, 18), width=2)
+            Line(rounded_rectangle=(cx - w / 2, cy - h - 10, w, h, 18), width=px(2))
             Color(1, 1, 1, 1)
-            RoundedRectangle(pos=(cx - cw / 2, cy + 10), size=(cw, ch), radius=[10])
+            RoundedRectangle(pos=(cx - cw / 2, cy + 10), size=(cw, ch), radius=px([10]))
             Color(*HEADER)
-            Line(rounded_rectangle=(cx - cw / 2, cy + 10, cw, ch, 10), width=2)
+            Line(rounded_rectangle=(cx - cw / 2, cy + 10, cw, ch, 10), width=px(2))
             Color(0.80, 0.86, 0.94, 1)
-            RoundedRectangle(pos=(cx + cw / 2 - cw * 0.3, cy + 10 + ch * 0.2), size=(cw * 0.22, ch * 0.6), radius=[6])
+            RoundedRectangle(pos=(cx + cw / 2 - cw * 0.3, cy + 10 + ch * 0.2), size=(cw * 0.22, ch * 0.6), radius=px([6]))
             for i in range(3):
                 RoundedRectangle(pos=(cx - cw / 2 + 18, cy + 10 + ch * (0.7 - i * 0.22)), size=(cw * 0.45, 10),
-                                 radius=[4])
+                                 radius=px([4]))
             Color(*PRIMARY)
-            Line(points=[cx, cy + 4, cx, cy - h * 0.45], width=3)
-            Line(points=[cx - 14, cy - h * 0.45 + 16, cx, cy - h * 0.45, cx + 14, cy - h * 0.45 + 16], width=3)
+            Line(points=[cx, cy + 4, cx, cy - h * 0.45], width=px(3))
+            Line(points=[cx - 14, cy - h * 0.45 + 16, cx, cy - h * 0.45, cx + 14, cy - h * 0.45 + 16], width=px(3))
 
 
 class AttractScreen(StepScreen):
@@ -84,7 +84,7 @@ class RefusedScreen(StepScreen):
     def __init__(self, ctl, **kwargs):
         super().__init__(ctl, name="refused", **kwargs)
         self.content.add_widget(label("暂时不能在本终端采集信息", 36, ERROR, bold=True, halign="center", height=70))
-        self.reasons = BoxLayout(orientation="vertical", spacing=12, padding=[60, 10], size_hint_y=None)
+        self.reasons = BoxLayout(orientation="vertical", spacing=px(12), padding=px([60, 10]), size_hint_y=None)
         self.reasons.bind(minimum_height=self.reasons.setter("height"))
         self.content.add_widget(self.reasons)
         self.content.add_widget(label("如有疑问，请联系工作人员。请取回身份证。", 24, MUTED, halign="center", height=50))
@@ -107,7 +107,7 @@ class RefusedScreen(StepScreen):
 
 def bullet(text: str, size: float = 28) -> BoxLayout:
     """A bullet point: the dot in its own column, the text wrapping beside it (never the dot alone on a line)."""
-    row = BoxLayout(size_hint_y=None, spacing=8)
+    row = BoxLayout(size_hint_y=None, spacing=px(8))
     row.add_widget(label("•", size, TEXT, size_hint_x=None, width=size, valign="top", height=size * 1.4))
     text = label(text, size, TEXT, valign="top")
     row.add_widget(text)
@@ -133,11 +133,11 @@ class ChipField(BoxLayout):
     """One read-only field from the chip: a caption and a grey box that cannot be typed into."""
 
     def __init__(self, caption: str, **kwargs):
-        super().__init__(orientation="vertical", size_hint_y=None, height=92, spacing=2, **kwargs)
+        super().__init__(orientation="vertical", size_hint_y=None, height=px(92), spacing=px(2), **kwargs)
         self.add_widget(label(caption, 20, MUTED, height=28))
-        box = AnchorLayout(anchor_x="left", padding=[14, 0], size_hint_y=None, height=58)
+        box = AnchorLayout(anchor_x="left", padding=px([14, 0]), size_hint_y=None, height=px(58))
         paint(box, CHIP, radius=8)
-        self.value = Label(text="", font_size=28, color=TEXT, halign="left", valign="middle", shorten=True,
+        self.value = Label(text="", font_size=px(28), color=TEXT, halign="left", valign="middle", shorten=True,
                            shorten_from="right")
         self.value.bind(size=lambda w, s: setattr(w, "text_size", s))
         box.add_widget(self.value)
@@ -151,7 +151,7 @@ class IdentityScreen(StepScreen):
         self.chips: dict[str, ChipField] = {}
         # three a row, then the long ones (validity, address) wider so nothing is cut
         for keys, cols in ((IDENTITY_ROWS[:6], 3), (IDENTITY_ROWS[6:8], 2), (IDENTITY_ROWS[8:], 1)):
-            grid = GridLayout(cols=cols, spacing=[24, 6], size_hint_y=None)
+            grid = GridLayout(cols=cols, spacing=px([24, 6]), size_hint_y=None)
             grid.bind(minimum_height=grid.setter("height"))
             for key, caption in keys:
                 self.chips[key] = ChipField(caption)

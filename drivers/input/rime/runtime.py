@@ -23,6 +23,7 @@ import threading
 import time
 from pathlib import Path
 
+from kiosk.files import write_atomic
 from kiosk.input.engine import PinyinUnavailable, phrases_text
 
 from . import binding as _rime
@@ -154,10 +155,7 @@ class _Runtime:
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_atomic(path, text.encode("utf-8"), 0o600)
 
 
 _runtime: _Runtime | None = None

@@ -8,7 +8,7 @@ from kiosk.devices.card_reader import (
     ReaderUnavailable,
 )
 
-from .conftest import SLACK
+from tests.support.idcard import SLACK
 
 
 def test_every_card_type_reads_back_exactly(make_sim, card_file):

@@ -4,7 +4,7 @@ import pytest
 from drivers.idcard.poller import CardPoller
 from kiosk.devices.card_reader import REPLACE_CARD, CardEventKind as K
 
-from .conftest import SLACK
+from tests.support.idcard import SLACK
 
 
 def events(poller, count):

@@ -1,12 +1,8 @@
-"""Fixtures for the printer driver tests: the private cupsd and pdf_tool (cups_server.py, shared with tests/form),
-and the example record whose form is printed."""
-import sys
-from pathlib import Path
-
+"""Fixtures for the printer driver tests: the private cupsd and pdf_tool (tests/support/cups.py, shared with the
+form, provisioning and UI tests), and the example record whose form is printed."""
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from cups_server import cupsd, pdf_tool  # noqa: E402,F401 - fixtures
+from tests.support.cups import cupsd, pdf_tool  # noqa: F401 - fixtures
 
 
 @pytest.fixture

@@ -14,10 +14,12 @@ TIMEOUT = 20.0  # generous: only a hung printer reaches it, and that test sets i
 
 @pytest.fixture(scope="module")
 def form_pdf(cupsd):
-    from kiosk.form import HmacSigner
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kiosk.form import Ed25519Signer
     from kiosk.record import example_record
 
-    return render_form(example_record(), HmacSigner(b"k" * 32)).pdf
+    return render_form(example_record(), Ed25519Signer(Ed25519PrivateKey.generate())).pdf
 
 
 def printer_for(cupsd, fault=None, **kw) -> tuple[CupsPrinter, object]:

@@ -9,13 +9,13 @@ import socket
 import time
 
 import pytest
-from conftest import jpeg, wait_until
-from faultproxy import FaultProxy
 
 from central import models
 from kiosk.store import Store
 from kiosk.sync import SyncWorker
 from kiosk.wire import API, H_NONCE, H_SIGNATURE, H_TERMINAL, H_TIMESTAMP
+from tests.support.central import jpeg, wait_until
+from tests.support.faultproxy import FaultProxy
 
 STATES = ["submitted", "printed", "signed"] * 3
 

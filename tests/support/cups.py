@@ -1,5 +1,5 @@
-"""A private cupsd for the printer tests (tests/drivers/printer) and the form tests (tests/form), with the
-pdf_tool fixture that reads what was printed. Imported by both directories' conftest.py.
+"""A private cupsd for the tests that print (tests/drivers/printer, tests/form, tests/provisioning, tests/ui), with
+the pdf_tool fixture that reads what was printed. Their conftests import the fixtures from here.
 
 The private cupsd follows the checked recipe in /work/shared/reference/test-peripherals.md: foreground cupsd with
 its own config, spool and Unix socket under a /tmp directory whose every path component is readable by the lp user

@@ -199,9 +199,7 @@ def test_after_a_corrected_reprint_the_operator_confirms_the_paper_without_a_ref
     """#12 item 6: the corrected form reprinted leaves the session at DONE on a signed record; the operator's sign
     (the session's or the desk's, by the new form's QR) was refused as already signed. Now it confirms the paper."""
     from drivers.scanner.simulated import SimulatedDocumentCamera
-    from kiosk.corrections import awaiting_hand_in
     from kiosk.operator import read_qr
-    from kiosk.session import CORRECTED_PROMPT
 
     record, correction, apply = corrected(make_session)
     assert apply().outcome == "applied"
@@ -209,6 +207,10 @@ def test_after_a_corrected_reprint_the_operator_confirms_the_paper_without_a_ref
     assert session.card_read(example_card(), "grade9") is Step.PRINTED
     assert session.reprint() is Step.PRINT
     assert session.print_form(FilePrinter(make_session.tmp / "printed")) is Step.DONE
+    assert "签字后" not in session.prompt or "更正" in session.prompt  # not the first print's "sign, then hand in"
+    from kiosk.corrections import awaiting_hand_in
+    from kiosk.session import CORRECTED_PROMPT
+
     assert session.already_signed and session.prompt == CORRECTED_PROMPT
     stored = make_session.store.get(record.record_id)
     assert awaiting_hand_in(make_session.store, stored)

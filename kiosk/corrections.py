@@ -29,7 +29,8 @@ from pydantic import ValidationError
 from kiosk.errors import KioskError, NotFound
 from kiosk.identity import mask_id
 from kiosk.policy import Policy, get_policy
-from kiosk.record import CORRECTABLE, AuditEntry, Record, RecordState, transition, validate_record
+from kiosk.record import CORRECTABLE, AuditEntry, Record, RecordState, validate_record
+from kiosk.store import preview
 from kiosk.wire import Correction, CorrectionAck, push_problem
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def apply_correction(store, correction: Correction, policies: Callable[[str], Po
     problem = _fields_problem(record, correction, policies, today)
     if problem:
         return refused("bad_fields", record.version, problem)
-    corrected, _ = transition(record, "correct", ACTOR, store.clock(), **_details(correction))
+    corrected = store.preview(record, "correct", ACTOR, **_details(correction))
     if corrected.content_hash() != correction.content_hash:
         return refused("content_differs", record.version, "corrected content hash differs from central's")
     new = store.apply(rid, "correct", ACTOR, **_details(correction))
@@ -114,7 +115,7 @@ def correction_problems(record: Record, changes: dict, policy: Policy | None,
     if outside:
         return {k: "该项不能通过更正申请修改" for k in sorted(outside)}
     try:
-        corrected, _ = transition(record, "correct", ACTOR, approver="check", changes=dict(changes))
+        corrected = preview(record, "correct", ACTOR, approver="check", changes=dict(changes))
     except (KioskError, ValidationError) as exc:
         return {"changes": getattr(exc, "message", "") or "更正内容格式不正确"}
     rejection = push_problem(corrected)

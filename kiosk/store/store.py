@@ -145,6 +145,10 @@ class Store:
             self.save(new, audit=entry)
             return new
 
+    def preview(self, record: Record, action: str, actor: str, **details) -> Record:
+        """What `action` would make of `record` at the store's clock, nothing saved (a check before apply)."""
+        return preview(record, action, actor, self.clock(), **details)
+
     def check(self, record_id, action: str) -> Record:
         """The stored record if `action` may run on it now; the lifecycle's Chinese refusal otherwise."""
         record = self.get(record_id)
@@ -282,6 +286,13 @@ class Store:
             return awaiting_reprint(self, self.get(record_id))
         except KioskError:  # a record that fails its seal check is kept for the staff to look at
             return True
+
+
+def preview(record: Record, action: str, actor: str, now: dt.datetime | None = None, **details) -> Record:
+    """The record the lifecycle's `action` makes of `record`, nothing saved: for checks that must know the result
+    before Store.apply runs it (kiosk.corrections), also on central. Transitions are run here and in the lifecycle
+    alone (tests/core/test_structure.py)."""
+    return transition(record, action, actor, now, **details)[0]
 
 
 def _split_sql(script: str) -> list[str]:

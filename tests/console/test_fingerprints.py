@@ -4,7 +4,7 @@ the record itself, and password_fingerprints must say whose password counts at t
 real console pages over HTTP, SQLite on disk."""
 from __future__ import annotations
 
-from consoleutil import id_number
+from consoleutil import Client, id_number
 from sqlalchemy import select
 
 from central import terminals
@@ -28,6 +28,25 @@ def taken(console) -> set[str]:
 
 
 def test_the_kept_version_brings_its_fingerprint(console, client):
+    kept_fingerprints(console, client)
+
+
+def test_the_kept_version_brings_its_fingerprint_on_postgresql(pg_console):
+    made = []
+
+    def client(username):
+        made.append(Client(pg_console.url))
+        assert made[-1].login(username).status_code == 303
+        return made[-1]
+
+    try:
+        kept_fingerprints(pg_console, client)
+    finally:
+        for c in made:
+            c.http.close()
+
+
+def kept_fingerprints(console, client):
     console.central.write(lambda s: school_key(s, console.central.data_keys, SCHOOL, create=True))
     # content conflict, keep_incoming: the incoming version's password replaces the held one's
     draft, _ = console.push(state="submitted", password_fingerprint=HELD)

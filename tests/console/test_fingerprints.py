@@ -80,3 +80,16 @@ def kept_fingerprints(console, client):
     correction_id = int(page.split("/corrections/")[1].split("/decide")[0])
     assert county.post(f"/corrections/{correction_id}/decide", {"decision": "approve"}).status_code == 303
     assert fingerprints(console)[str(signed.record_id)] == "e" * 64
+
+    # the terminal refuses it (its record purged there), the authority withdraws it: still the kept version's
+    from central.console import corrections
+    from kiosk.wire import CorrectionAck
+
+    console.central.write(lambda s: corrections.acknowledge(s, console.terminal(), [CorrectionAck(
+        correction_id=correction_id, outcome="refused", version=0, code="not_held")]))
+    assert "终端上已没有该记录" in county.get("/corrections?status=approved").text
+    assert county.post(f"/corrections/{correction_id}/delivery",
+                       {"action": "withdraw", "comment": "终端已清理该记录"}).status_code == 303
+    with console.central.sessions() as s:
+        assert s.get(Record, str(signed.record_id)).version == 1
+    assert fingerprints(console)[str(signed.record_id)] == "e" * 64 and "e" * 64 in taken(console)

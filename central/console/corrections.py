@@ -62,6 +62,10 @@ def request(session: Session, user: User, record: Record, reason: str, changes: 
     if session.scalar(select(CorrectionRequest).where(CorrectionRequest.record_id == record.record_id,
                                                       CorrectionRequest.status == "pending")):
         return "该记录已有待审批的更正申请"
+    if session.scalar(select(CorrectionRequest).where(  # a later correction would start from a version it lacks
+            CorrectionRequest.record_id == record.record_id, CorrectionRequest.status == "approved",
+            or_(CorrectionRequest.delivery.is_(None), CorrectionRequest.delivery != "applied"))):
+        return "该记录上一次批准的更正尚未在终端更新，请待终端更新或由审批部门撤回后再申请"
     reason = reason.strip()[:1000]
     if not reason:
         return "请填写更正原因"

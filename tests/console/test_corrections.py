@@ -258,6 +258,8 @@ def test_a_refused_correction_is_withdrawn(console, client, kiosk):
         original = s.get(HeldRecord, rid).content_hash
     correction_id = _refused_version_moved(client, kiosk, record)
     county = client("county")
+    assert "上一次批准的更正尚未在终端更新" in client("school1").post(
+        f"/records/{rid}/correction", {"reason": "再次更正", "contact_phone": "13712345678"}).text
     assert "撤回更正时请填写说明" in county.post(f"/corrections/{correction_id}/delivery", {"action": "withdraw"}).text
     assert county.post(f"/corrections/{correction_id}/delivery",
                        {"action": "withdraw", "comment": "终端记录另有更正"}).status_code == 303

@@ -238,7 +238,7 @@ def redeliver(session: Session, user: User, correction: CorrectionRequest, withd
             return problem
         correction.status = "withdrawn"
     correction.delivered_at, correction.delivery, correction.delivery_code = None, "", ""
-    correction.decision_comment = (correction.decision_comment + "\n" if correction.decision_comment else "") + \
+    correction.decision_comment = (correction.decision_comment + "；" if correction.decision_comment else "") + \
         ("撤回：" if withdraw else "重新下发：") + (comment or "—")
     audit(session, user, "correction." + ("withdraw" if withdraw else "resend"), correction.record_id, before,
           {"status": correction.status, "comment": comment})

@@ -198,15 +198,12 @@ def test_a_refused_correction_is_among_the_operators_problems(make_session):
 def test_after_a_corrected_reprint_the_operator_confirms_the_paper_without_a_refusal(make_session):
     """#12 item 6: the corrected form reprinted leaves the session at DONE on a signed record; the operator's sign
     (the session's or the desk's, by the new form's QR) was refused as already signed. Now it confirms the paper."""
-    from drivers.scanner.simulated import SimulatedDocumentCamera
-    from kiosk.operator import read_qr
-
     record, correction, apply = corrected(make_session)
     assert apply().outcome == "applied"
     session = make_session()
     assert session.card_read(example_card(), "grade9") is Step.PRINTED
     assert session.reprint() is Step.PRINT
-    assert session.print_form(FilePrinter(make_session.tmp / "printed")) is Step.DONE
+    assert session.print_form(FilePrinter(make_session.tmp / "reprinted")) is Step.DONE
     assert "签字后" not in session.prompt or "更正" in session.prompt  # not the first print's "sign, then hand in"
     from kiosk.corrections import awaiting_hand_in
     from kiosk.session import CORRECTED_PROMPT
@@ -216,9 +213,8 @@ def test_after_a_corrected_reprint_the_operator_confirms_the_paper_without_a_ref
     assert awaiting_hand_in(make_session.store, stored)
 
     desk = desk_of(make_session)
-    camera = SimulatedDocumentCamera()
-    camera.lay_form(sorted((make_session.tmp / "printed").glob("*.pdf"))[-1].read_bytes())
-    rid = desk.record_for_qr(read_qr(camera.scan()))  # the new paper's QR is taken, not "不是待签字状态"
+    qr = session.print_outcome.form.payload.text()  # the new paper's QR (its camera reading: test_the_signed_forms_qr)
+    rid = desk.record_for_qr(qr)  # taken, not "该登记表当前不是待签字状态"
     assert desk.sign(rid, "op8").state is RecordState.SIGNED
     last = make_session.store.audit_entries(record.record_id)[-1]
     assert (last.action, last.actor, last.version) == ("receive_paper", "operator:op8", record.version + 1)

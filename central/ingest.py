@@ -218,12 +218,21 @@ def _password_reused(db: Connection, record: WireRecord, id_key: str) -> Rejecti
 
 
 def _remember_fingerprint(db: Connection, prepared: Prepared) -> None:
-    """The record's current fingerprint, with its student's tag under the school key (terminals skip their own)."""
-    record = prepared.record
-    key = school_key(db, prepared.keys, record.school_code)
+    """The pushed record's current fingerprint, with its student's tag under the school key."""
+    remember_fingerprint(db, prepared.keys, prepared.rid, prepared.record, prepared.id_key)
+
+
+def remember_fingerprint(db: Connection, keys: DataKeys, rid: str, record: WireRecord, id_key: str = "") -> None:
+    """Makes password_fingerprints hold the fingerprint of the record kept as `rid` (its student's tag under the
+    school key: terminals skip their own). Also for the console when it writes a record itself (a conflict resolved
+    by keeping the incoming version or both, a correction approved or withdrawn): the kept version's fingerprint
+    counts; a kept version without one (or of a school without a key) holds none, so a replaced one no longer
+    counts."""
+    key = school_key(db, keys, record.school_code) if record.password_fingerprint and record.school_code else None
     if key is None:  # no terminal of the school ever pulled a key: a fingerprint under no key of ours
+        db.execute(FINGERPRINTS.delete().where(FINGERPRINTS.c.record_id == rid))
         return
-    values = dict(record_id=prepared.rid, school_code=record.school_code, id_number=prepared.id_key,
+    values = dict(record_id=rid, school_code=record.school_code, id_number=id_key or keys.id_digest(record.id_number),
                   student=student_tag(key, record.id_number), fingerprint=record.password_fingerprint)
     module = {"postgresql": postgresql, "sqlite": sqlite}[db.dialect.name]
     statement = module.insert(FINGERPRINTS).values(values)

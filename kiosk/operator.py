@@ -1,6 +1,7 @@
 """Operator mode without a screen: who is logged in (badge + PIN, a timeout), what the operator may do to stored
 records (confirm the signed paper, reprint, send back to draft), the terminal's pause, and what the operator reads
-(the printed forms waiting for a signature, the outbox and sync state, the peripherals, the end-of-day summary).
+(the printed forms waiting for a signature, the outbox and sync state, the peripherals, the end-of-day summary,
+with the corrections from central this terminal refused).
 
 Every record change goes through Store.apply (audited as operator:<id>); pausing and resuming are audited too.
 The touch app's operator screens (ui/operator_mode.py) only show this and forward touches.
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.clock import SHANGHAI, Clock, utcnow
+from kiosk.corrections import REFUSED, awaiting_hand_in, confirm_hand_in, refusal_problem
 from kiosk.devices.badge import BadgeEvent, BadgeEventKind, Operator
 from kiosk.errors import KioskError
 from kiosk.files import write_json
@@ -171,12 +173,16 @@ class OperatorDesk:
         record = self.store.get(payload.record_id)
         if record.version != payload.version or record.content_hash() != payload.content_hash:
             raise KioskError("该登记表不是最新版本，请收回并使用最新打印的登记表", detail="QR of an older version")
-        if record.state is not RecordState.PRINTED:
+        if record.state is not RecordState.PRINTED and not awaiting_hand_in(self.store, record):
             raise KioskError("该登记表当前不是待签字状态", detail=f"QR of a {record.state.value} record")
         return str(record.record_id)
 
     def sign(self, record_id: str, operator: str) -> Record:
-        """The operator has the signed paper: the record is locked."""
+        """The operator has the signed paper: the record is locked. A corrected record's reprinted form (already
+        signed and locked): the new paper's hand-in is confirmed instead (kiosk.corrections.confirm_hand_in)."""
+        record = self.store.get(record_id)
+        if record.state is RecordState.SIGNED and awaiting_hand_in(self.store, record):
+            return confirm_hand_in(self.store, record_id, _actor(operator))
         return self._saved(self.store.apply(record_id, "sign", _actor(operator)))
 
     def reopen(self, record_id: str, operator: str, reason: str) -> Record:
@@ -253,15 +259,20 @@ class OperatorDesk:
     def summary(self, day: dt.date | None = None) -> Summary:
         day = day or self.clock().astimezone(self.tz).date()
         counted: dict[str, set[str]] = {"submit": set(), "print": set(), "sign": set()}
-        problems = []
+        problems, refused = [], {}
         for entry in self.store.audit_entries():
             if entry.at.astimezone(self.tz).date() != day:
                 continue
             if entry.action in counted:
                 counted[entry.action].add(entry.record_id)
+            elif entry.action == REFUSED:  # a correction from central not applied here (until it comes again)
+                refused[entry.details.get("correction_id")] = entry
+            elif entry.action == "correct":
+                refused.pop(entry.details.get("correction_id"), None)
             elif entry.action == "print_failed":
                 problems.append(f"打印失败：{entry.details.get('error') or ','.join(entry.details.get('reasons', []))}"
                                 .rstrip("："))
+        problems += [refusal_problem(self.store, entry) for entry in refused.values()]
         for row in self.printed_unsigned():
             problems += [f"{row.id_tail}：{note}" for note in row.notes]
         sync = self.sync_state()

@@ -46,6 +46,8 @@ if TYPE_CHECKING:  # the session needs only their attributes, not OpenCV or Medi
 log = logging.getLogger(__name__)
 
 PAUSED_PROMPT = "暂停服务，请稍候或联系工作人员"
+# DONE after a corrected form's reprint: the record stays signed; the operator only takes in the new paper
+CORRECTED_PROMPT = "更正后的登记表已打印，请核对签字后交给工作人员（原登记表作废）"
 
 
 @dataclass
@@ -78,6 +80,8 @@ class RegistrationSession(StaffSteps):
     def prompt(self) -> str:
         if self.paused and self.step is Step.ATTRACT:
             return PAUSED_PROMPT
+        if self.already_signed:
+            return CORRECTED_PROMPT
         return PROMPTS.get(self.step, "")
 
     @property

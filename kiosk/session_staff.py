@@ -1,6 +1,6 @@
 """The end of the registration flow and the staff's part of it: printing the form (a retry, every attempt
 audited), the reprint offered when the card of a printed, unsigned record is laid again, the operator's sign-off
-and send-back-to-draft, and the assisted start of a student without an ID card.
+(or, after a corrected form's reprint, the new paper's hand-in) and send-back-to-draft, and the assisted start of a student without an ID card.
 
 `StaffSteps` is a mixin of kiosk.session.RegistrationSession: it keeps no state of its own and uses the session's
 (store, record, step, clock) and helpers (_start, _touch, _require, _apply, _save, _halt, _card_read).
@@ -11,7 +11,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from kiosk.errors import KioskError, SealBroken
-from kiosk.record import AuditEntry, OperatorNote, Record, edit
+from kiosk.record import AuditEntry, OperatorNote, Record, RecordState, edit
 from kiosk.record.lifecycle import operator_actor
 from kiosk.steps import CARD_STEPS, Step
 
@@ -57,12 +57,24 @@ class StaffSteps:
         return self.step
 
     def operator_sign(self, operator: str) -> Record:
-        """The operator confirms the signed paper: the record is locked. `operator` is the operator's id."""
+        """The operator confirms the signed paper: the record is locked. `operator` is the operator's id. After a
+        corrected form's reprint the record is signed already (locked since before the correction): the operator's
+        confirmation records that the new paper was handed in (kiosk.corrections.confirm_hand_in), no refusal."""
+        from kiosk.corrections import confirm_hand_in
+
         self._touch()
         if self.record is None or self.step not in (Step.DONE, Step.PRINTED):
             raise KioskError("请先完成打印，再由工作人员确认签字", detail=f"sign at {self.step.value}")
+        if self.record.state is RecordState.SIGNED:
+            self.record = confirm_hand_in(self.store, self.record.record_id, operator_actor(operator))
+            return self.record
         self._apply("sign", operator_actor(operator))
         return self.record
+
+    @property
+    def already_signed(self) -> bool:
+        """The step is DONE after a corrected form's reprint: the record stays signed, nothing to sign again."""
+        return self.step is Step.DONE and self.record is not None and self.record.state is RecordState.SIGNED
 
     def operator_reopen(self, operator: str, reason: str) -> Step:
         """Only an operator sends a printed record back to draft (the old paper taken back), with a reason; the

@@ -1,7 +1,10 @@
 """The conflict queue: same-ID-number, cross-terminal, content and locked-record conflicts, resolved with a reason.
 
 Nothing is merged: a resolution sets a record aside (console_record_flags), keeps both as separate registrations,
-replaces an unsigned version's content with the pushed one, or rejects the push.
+replaces an unsigned version's content with the pushed one, or rejects the push. The password fingerprint
+(password_fingerprints, central.ingest.remember_fingerprint) follows the record kept: a record kept as its own
+registration, or an incoming version that replaced the held one, brings its fingerprint; a rejected one's does not
+count (voided records are left out of the check, replaced content takes its fingerprint with it).
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import uuid
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from central.ingest import remember_fingerprint
 from central.models import Conflict, Record, RecordVersion, Terminal, utcnow
 from kiosk.record import Record as WireRecord
 
@@ -93,6 +97,7 @@ def _store_as_new(session: Session, conflict: Conflict) -> None:
                        school_code=record.school_code, received_at=now, updated_at=now, **stored))
     session.add(RecordVersion(record_id=str(record.record_id), version=record.version, state=record.state.value,
                               content_hash=digest, received_at=now, **stored))
+    remember_fingerprint(session.connection(), keys, str(record.record_id), record)
 
 
 def _replace_content(session: Session, conflict: Conflict) -> str:
@@ -109,6 +114,7 @@ def _replace_content(session: Session, conflict: Conflict) -> str:
     if held.version == conflict.version:
         held.payload, held.key_id = stored["payload"], stored["key_id"]
         held.content_hash, held.state, held.updated_at = digest, record.state.value, utcnow()
+        remember_fingerprint(session.connection(), keys, conflict.record_id, record)
     return ""
 
 

@@ -5,6 +5,12 @@ fields become a new stored version; before and after are kept with the request. 
 to the record's terminal in its config pull (for_terminal) and is marked delivered when the terminal acknowledges
 it (acknowledge): applied there through the same transition, so both sides hold the same content hash, or refused
 with a code shown here. The terminal's pushes cannot overwrite the corrected version (central.ingest).
+
+A refused correction is not sent again by itself: an authority that may approve it either re-sends it once the
+cause is fixed (the terminal pulled the policy it lacked, its record came back to the signed version; redeliver)
+or withdraws it: central's record goes back to the version the terminal holds (the corrected version, which no
+terminal took, leaves record_versions; the request keeps its before/after), so the school may ask again. Both are
+audited. Approving or withdrawing keeps the record's password fingerprint that of the version kept.
 """
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import re
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from central.ingest import remember_fingerprint
 from central.models import Record, RecordVersion, School, Terminal, utcnow
 from kiosk.errors import KioskError
 from kiosk.record import CORRECTABLE, transition
@@ -55,6 +62,10 @@ def request(session: Session, user: User, record: Record, reason: str, changes: 
     if session.scalar(select(CorrectionRequest).where(CorrectionRequest.record_id == record.record_id,
                                                       CorrectionRequest.status == "pending")):
         return "该记录已有待审批的更正申请"
+    if session.scalar(select(CorrectionRequest).where(  # a later correction would start from a version it lacks
+            CorrectionRequest.record_id == record.record_id, CorrectionRequest.status == "approved",
+            or_(CorrectionRequest.delivery.is_(None), CorrectionRequest.delivery != "applied"))):
+        return "该记录上一次批准的更正尚未在终端更新，请待终端更新或由审批部门撤回后再申请"
     reason = reason.strip()[:1000]
     if not reason:
         return "请填写更正原因"
@@ -151,6 +162,7 @@ def decide(session: Session, user: User, correction: CorrectionRequest, approve:
                                       state=corrected.state.value, content_hash=digest, received_at=now, **stored))
         record.version, record.state, record.content_hash = corrected.version, corrected.state.value, digest
         record.payload, record.key_id, record.updated_at = stored["payload"], stored["key_id"], now
+        remember_fingerprint(session.connection(), keys, record.record_id, corrected)
         correction.to_version = corrected.version
     correction.status = "approved" if approve else "rejected"
     correction.decided_by, correction.decided_at = user.user_id, utcnow()
@@ -206,6 +218,49 @@ def acknowledge(session: Session, terminal_id: str, acks: list[CorrectionAck]) -
                                f"terminal refused correction {ack.correction_id} at version {ack.version}")
         results.append(CorrectionAckResult(correction_id=ack.correction_id, ok=True))
     return results
+
+
+def redeliver(session: Session, user: User, correction: CorrectionRequest, withdraw: bool, comment: str) -> str:
+    """A correction the terminal refused: sent again at the terminal's next config pull, or withdrawn (see the
+    module's docstring). '' or the Chinese reason it was refused."""
+    if correction.status != "approved" or correction.delivery != "refused":
+        return "只有终端未能更新的更正可以重新下发或撤回"
+    record = session.get(Record, correction.record_id)
+    if not Scope(user.role, user.scope_code).approves_for(county_of(session, correction, record)):
+        return "须由学校的上级教育行政部门处理"
+    comment = comment.strip()[:1000]
+    if withdraw and not comment:
+        return "撤回更正时请填写说明"
+    before = {"status": correction.status, "delivery": correction.delivery, "code": correction.delivery_code}
+    if withdraw:
+        problem = _restore(session, record, correction)
+        if problem:
+            return problem
+        correction.status = "withdrawn"
+    correction.delivered_at, correction.delivery, correction.delivery_code = None, "", ""
+    correction.decision_comment = (correction.decision_comment + "；" if correction.decision_comment else "") + \
+        ("撤回：" if withdraw else "重新下发：") + (comment or "—")
+    audit(session, user, "correction." + ("withdraw" if withdraw else "resend"), correction.record_id, before,
+          {"status": correction.status, "comment": comment})
+    return ""
+
+
+def _restore(session: Session, record: Record | None, correction: CorrectionRequest) -> str:
+    """Central's record back at the version the correction was made from (what the terminal holds)."""
+    if record is None or record.version != correction.to_version:
+        return "记录已有新的版本，不能撤回此更正"
+    previous = session.get(RecordVersion, (record.record_id, correction.from_version))
+    corrected = session.get(RecordVersion, (record.record_id, correction.to_version))
+    if previous is None:
+        return "找不到更正前的版本，不能撤回此更正"
+    record.version, record.state, record.content_hash = previous.version, previous.state, previous.content_hash
+    record.payload, record.key_id, record.updated_at = previous.payload, previous.key_id, utcnow()
+    if corrected is not None:
+        session.delete(corrected)
+    keys = keys_of(session)
+    remember_fingerprint(session.connection(), keys, record.record_id, WireRecord.model_validate(
+        record_data(previous, keys)))
+    return ""
 
 
 def delivery_label(correction: CorrectionRequest) -> str:

@@ -130,7 +130,7 @@ class CorrectionRequest(Base):
     reason: Mapped[str] = mapped_column(Text)
     before: Mapped[str] = mapped_column(Text)  # sealed JSON of the changed fields
     after: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | approved | rejected
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | approved | rejected | withdrawn
     requested_by: Mapped[int] = mapped_column(ForeignKey("console_users.user_id"))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("console_users.user_id"))
     decision_comment: Mapped[str] = mapped_column(Text, default="")

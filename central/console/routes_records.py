@@ -72,7 +72,7 @@ async def record_correction(request: Request, record_id: str):
 
 @router.get("/corrections")
 def correction_list(request: Request, who: Who, status: str = "pending"):
-    status = status if status in ("pending", "approved", "rejected") else "pending"
+    status = status if status in ("pending", "approved", "rejected", "withdrawn") else "pending"
     with console_of(request).central.sessions() as session:
         items = [(c, corrections.diff(c, keys_of(session))) for c in corrections.listing(session, who.scope, status)]
     return render(request, "corrections.html", who, items=items, shown=status, delivery=corrections.delivery_label)
@@ -93,6 +93,24 @@ async def correction_decide(request: Request, correction_id: str):
     if error:
         return render(request, "error.html", who, status=400, message=error)
     return redirect("/corrections?status=" + ("approved" if form.get("decision") == "approve" else "rejected"))
+
+
+@router.post("/corrections/{correction_id}/delivery")
+async def correction_delivery(request: Request, correction_id: str):
+    """A correction the terminal refused: 重新下发 (resend) or 撤回 (withdraw)."""
+    who, form = await posted(request)
+    withdraw = form.get("action") == "withdraw"
+
+    def work(session, user):
+        found = corrections.find(session, who.scope, as_int(correction_id, -1, -1))
+        if found is None:
+            raise not_found()
+        return corrections.redeliver(session, user, found, withdraw, clean(form.get("comment"), 2000))
+
+    error = await run_in_threadpool(_act, request, who, work)
+    if error:
+        return render(request, "error.html", who, status=400, message=error)
+    return redirect("/corrections?status=" + ("withdrawn" if withdraw else "approved"))
 
 
 @router.get("/conflicts")

@@ -145,6 +145,10 @@ class Store:
             self.save(new, audit=entry)
             return new
 
+    def preview(self, record: Record, action: str, actor: str, **details) -> Record:
+        """What `action` would make of `record` at the store's clock, nothing saved (a check before apply)."""
+        return preview(record, action, actor, self.clock(), **details)
+
     def check(self, record_id, action: str) -> Record:
         """The stored record if `action` may run on it now; the lifecycle's Chinese refusal otherwise."""
         record = self.get(record_id)
@@ -259,7 +263,11 @@ class Store:
 
     # -- retention ------------------------------------------------------------------------------------------------
     def purge_confirmed(self, retention: dt.timedelta, now: dt.datetime | None = None) -> int:
-        """Deletes locked records whose latest version the server confirmed longer than `retention` ago."""
+        """Deletes locked records whose latest version the server confirmed longer than `retention` ago, but not one
+        whose corrected form is still to be reprinted (kiosk.corrections.awaiting_reprint): the candidate's next
+        card read prints it from this record."""
+        from kiosk.corrections import awaiting_reprint
+
         cutoff = _ts((now or self.clock()) - retention)
         states = sorted(s.value for s in PURGEABLE)
         with self._tx() as db:
@@ -267,10 +275,24 @@ class Store:
                 f"SELECT record_id FROM records WHERE state IN ({','.join('?' * len(states))})"
                 " AND confirmed_version>=version AND confirmed_at<=?"
                 " AND record_id NOT IN (SELECT record_id FROM outbox)", (*states, cutoff))]
+            ids = [i for i in ids if not self._awaiting_reprint(i, awaiting_reprint)]
             db.executemany("DELETE FROM records WHERE record_id=?", [(i,) for i in ids])
         if ids:
             log.info("purged confirmed records", extra={"fields": {"count": len(ids)}})
         return len(ids)
+
+    def _awaiting_reprint(self, record_id: str, awaiting_reprint) -> bool:
+        try:
+            return awaiting_reprint(self, self.get(record_id))
+        except KioskError:  # a record that fails its seal check is kept for the staff to look at
+            return True
+
+
+def preview(record: Record, action: str, actor: str, now: dt.datetime | None = None, **details) -> Record:
+    """The record the lifecycle's `action` makes of `record`, nothing saved: for checks that must know the result
+    before Store.apply runs it (kiosk.corrections), also on central. Transitions are run here and in the lifecycle
+    alone (tests/core/test_structure.py)."""
+    return transition(record, action, actor, now, **details)[0]
 
 
 def _split_sql(script: str) -> list[str]:

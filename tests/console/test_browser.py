@@ -213,6 +213,23 @@ def test_conflict_and_correction(console, tab):
     assert record_data(row, console.central.data_keys)["contact_phone"] == "13912345678"
     assert "13912345678" not in row.payload  # the corrected version sealed too
 
+    # the terminal refuses it (its record purged there): the county withdraws it from the page
+    from central.console import corrections
+    from kiosk.wire import CorrectionAck
+
+    with console.central.sessions() as s:
+        correction_id = s.scalar(select(corrections.CorrectionRequest.correction_id))
+    console.central.write(lambda s: corrections.acknowledge(s, console.terminal(), [CorrectionAck(
+        correction_id=correction_id, outcome="refused", version=0, code="not_held")]))
+    tab.goto(f"{console.url}/console/corrections?status=approved")
+    assert "终端未能更新" in tab.content()
+    shoot(tab, "corrections-refused")
+    tab.fill("form[action$='/delivery'] input[name=comment]", "终端已按保留期限清理该记录")
+    tab.click("button[value=withdraw]")
+    tab.wait_for_url("**/corrections?status=withdrawn")
+    assert "撤回：终端已按保留期限清理该记录" in tab.content()
+    shoot(tab, "corrections-withdrawn")
+
 
 def test_fleet_page(console, tab):
     from central.models import Terminal, utcnow

@@ -202,3 +202,80 @@ def test_ack_endpoint_needs_a_signed_request(console):
     response = httpx.post(f"{console.url}{API}/corrections/ack", json={"acks": [
         {"correction_id": 1, "outcome": "applied", "version": 2}]})
     assert response.status_code == 401
+
+
+def _refused_version_moved(client, kiosk, record) -> int:
+    """An approved correction the terminal refuses: its record moved on locally (a correction asked for there)."""
+    correction_id = correct(client, record, contact_phone=PHONE)
+    kiosk.store.apply(record.record_id, "request_correction", "operator:7", reason="本地更正")
+    kiosk.worker.pull_config()
+    assert [a.code for a in kiosk.worker.apply_corrections()] == ["version_moved"]
+    kiosk.worker.pull_config()
+    assert kiosk.worker.config.last_good().corrections == []  # refused: central stops sending it
+    return correction_id
+
+
+def test_a_refused_correction_is_resent_after_the_cause_is_fixed(console, client, kiosk):
+    """#12 item 6: a refusal was final (never sent again, only logged): the authority re-sends it, audited, and the
+    terminal's operator sees the refusal among the day's problems (ID tail only) until it is applied."""
+    from central.console.models import AuditEntry as ConsoleAudit
+    from kiosk.operator import OperatorDesk
+
+    record = kiosk.signed_record()
+    correction_id = _refused_version_moved(client, kiosk, record)
+    desk = OperatorDesk(kiosk.store)
+    problems = [p for p in desk.summary().problems if "更正未能应用" in p]
+    assert problems == ["4114**********" + record.id_number[-4:] + "：中心下发的更正未能应用（本终端的记录已有其他新版本，"
+                        "不能应用此更正），请联系上级教育行政部门重新下发或撤回"]
+    assert record.name not in problems[0]
+    assert "重新下发到终端" in client("county").get("/corrections?status=approved").text
+    assert "重新下发到终端" not in client("school1").get("/corrections?status=approved").text
+    # only a refused correction, only by the authority above the school
+    assert client("school1").post(f"/corrections/{correction_id}/delivery", {"action": "resend"}).status_code == 400
+
+    kiosk.store.apply(record.record_id, "reject_correction", "operator:7")  # the cause fixed: signed v1 again
+    assert client("county").post(f"/corrections/{correction_id}/delivery",
+                                 {"action": "resend", "comment": "终端已恢复"}).status_code == 303
+    assert "重新下发" in client("county").post(f"/corrections/{correction_id}/delivery",
+                                             {"action": "resend"}).text  # not refused any more: nothing to re-send
+    assert "待终端同步" in client("county").get("/corrections?status=approved").text
+    kiosk.worker.pull_config()
+    assert [(a.outcome, a.version) for a in kiosk.worker.apply_corrections()] == [("applied", 2)]
+    assert kiosk.store.get(record.record_id).contact_phone == PHONE
+    assert "终端已更新" in client("county").get("/corrections?status=approved").text
+    assert not [p for p in desk.summary().problems if "更正未能应用" in p]  # applied: no longer a problem
+    with console.central.sessions() as s:
+        actions = s.scalars(select(ConsoleAudit.action).where(ConsoleAudit.target == str(record.record_id))).all()
+    assert "correction.resend" in actions
+
+
+def test_a_refused_correction_is_withdrawn(console, client, kiosk):
+    """Withdrawn: central's record back at the version the terminal holds, the corrected version gone, the page and
+    the record say so, and the school may ask for a correction again (approved without a version clash)."""
+    record = kiosk.signed_record()
+    rid = str(record.record_id)
+    with console.central.sessions() as s:
+        original = s.get(HeldRecord, rid).content_hash
+    correction_id = _refused_version_moved(client, kiosk, record)
+    county = client("county")
+    assert "上一次批准的更正尚未在终端更新" in client("school1").post(
+        f"/records/{rid}/correction", {"reason": "再次更正", "contact_phone": "13712345678"}).text
+    assert "撤回更正时请填写说明" in county.post(f"/corrections/{correction_id}/delivery", {"action": "withdraw"}).text
+    assert county.post(f"/corrections/{correction_id}/delivery",
+                       {"action": "withdraw", "comment": "终端记录另有更正"}).status_code == 303
+    with console.central.sessions() as s:
+        held = s.get(HeldRecord, rid)
+        assert (held.version, held.state, held.content_hash) == (1, "signed", original)
+        assert s.get(RecordVersion, (rid, 2)) is None
+        assert s.get(CorrectionRequest, correction_id).status == "withdrawn"
+    page = county.get("/corrections?status=withdrawn").text
+    assert "撤回：终端记录另有更正" in page
+    assert "已撤回" in client("school1").get(f"/records/{rid}").text
+    assert county.post(f"/corrections/{correction_id}/delivery", {"action": "resend"}).status_code == 400
+    kiosk.worker.pull_config()
+    assert kiosk.worker.config.last_good().corrections == []
+
+    kiosk.store.apply(record.record_id, "reject_correction", "operator:7")
+    second = correct(client, record, contact_phone="13712345678")
+    kiosk.worker.pull_config()
+    assert [(a.correction_id, a.outcome) for a in kiosk.worker.apply_corrections()] == [(second, "applied")]

@@ -157,3 +157,87 @@ def test_the_signed_forms_qr_finds_its_record(make_session):
         desk.record_for_qr(text)  # the old paper after a send-back
     with pytest.raises(KioskError, match="二维码"):
         read_qr(np.full((400, 400, 3), 255, np.uint8))
+
+
+def corrected(make_session, correction_id=5, phone="13912345678"):
+    """The printed record signed by the operator, then an authority's correction from central (kiosk.corrections)
+    whose from_version is `moved` off the record's version when given; returns (record, ack)."""
+    from kiosk.corrections import apply_correction
+    from kiosk.record import transition
+    from kiosk.wire import Correction
+
+    record = printed(make_session)
+    signed = desk_of(make_session).sign(str(record.record_id), "op7")
+    at = make_session.clock()
+    details = {"approver": "county", "changes": {"contact_phone": phone}, "correction_id": correction_id,
+               "approved_at": at.isoformat()}
+    new, _ = transition(signed, "correct", "central", at, **details)
+    correction = Correction(correction_id=correction_id, record_id=signed.record_id, from_version=signed.version,
+                            version=signed.version + 1, changes={"contact_phone": phone},
+                            content_hash=new.content_hash(), approver="county", approved_at=at)
+    return signed, correction, lambda **changes: apply_correction(
+        make_session.store, correction.model_copy(update=changes))
+
+
+def test_a_refused_correction_is_among_the_operators_problems(make_session):
+    """#12 item 6: a correction the terminal refused was only logged; the operator now reads it (ID tail only)."""
+    record, correction, apply = corrected(make_session)
+    for _ in range(2):  # refused again at the next round (its acknowledgement not taken yet): one entry
+        assert apply(from_version=record.version + 1, version=record.version + 2).code == "version_moved"
+    entries = [e for e in make_session.store.audit_entries(record.record_id) if e.action == "correction_refused"]
+    assert len(entries) == 1 and entries[0].details == {"correction_id": 5, "code": "version_moved"}
+    desk = desk_of(make_session)
+    problems = [p for p in desk.summary().problems if "更正" in p]
+    assert problems == ["4114**********003X：中心下发的更正未能应用（本终端的记录已有其他新版本，不能应用此更正），"
+                        "请联系上级教育行政部门重新下发或撤回"]
+    assert record.name not in problems[0] and NUMBER not in problems[0]
+    assert apply().outcome == "applied"  # re-sent by the authority: applied, no longer a problem
+    assert not [p for p in desk.summary().problems if "更正" in p]
+
+
+def test_after_a_corrected_reprint_the_operator_confirms_the_paper_without_a_refusal(make_session):
+    """#12 item 6: the corrected form reprinted leaves the session at DONE on a signed record; the operator's sign
+    (the session's or the desk's, by the new form's QR) was refused as already signed. Now it confirms the paper."""
+    record, correction, apply = corrected(make_session)
+    assert apply().outcome == "applied"
+    session = make_session()
+    assert session.card_read(example_card(), "grade9") is Step.PRINTED
+    assert session.reprint() is Step.PRINT
+    assert session.print_form(FilePrinter(make_session.tmp / "reprinted")) is Step.DONE
+    assert "签字后" not in session.prompt or "更正" in session.prompt  # not the first print's "sign, then hand in"
+    from kiosk.corrections import awaiting_hand_in
+    from kiosk.session import CORRECTED_PROMPT
+
+    assert session.already_signed and session.prompt == CORRECTED_PROMPT
+    stored = make_session.store.get(record.record_id)
+    assert awaiting_hand_in(make_session.store, stored)
+
+    desk = desk_of(make_session)
+    qr = session.print_outcome.form.payload.text()  # the new paper's QR (its camera reading: test_the_signed_forms_qr)
+    rid = desk.record_for_qr(qr)  # taken, not "该登记表当前不是待签字状态"
+    assert desk.sign(rid, "op8").state is RecordState.SIGNED
+    last = make_session.store.audit_entries(record.record_id)[-1]
+    assert (last.action, last.actor, last.version) == ("receive_paper", "operator:op8", record.version + 1)
+    assert not awaiting_hand_in(make_session.store, make_session.store.get(rid))
+    # the session's own sign-off at DONE: no refusal either, and nothing audited twice
+    assert session.operator_sign("op8").state is RecordState.SIGNED
+    assert [e.action for e in make_session.store.audit_entries(rid)].count("receive_paper") == 1
+
+
+def test_the_purge_keeps_a_corrected_record_until_its_reprint(make_session):
+    """#12 item 6: a corrected, confirmed record past retention was purged before its new form was printed."""
+    record, correction, apply = corrected(make_session)
+    store = make_session.store
+    assert apply().outcome == "applied"
+    now = make_session.clock()
+    for item in store.outbox_due(now + dt.timedelta(days=1)):
+        store.outbox_done(item.seq, item.record_id, item.version, now)
+    later = now + dt.timedelta(days=31)
+    assert store.purge_confirmed(dt.timedelta(days=30), later) == 0  # the corrected form is still to be printed
+    session = make_session()
+    assert session.card_read(example_card(), "grade9") is Step.PRINTED  # ... so the reprint is still offered
+    session.reprint()
+    assert session.print_form(FilePrinter(make_session.tmp / "printed")) is Step.DONE
+    for item in store.outbox_due(now + dt.timedelta(days=1)):
+        store.outbox_done(item.seq, item.record_id, item.version, now)
+    assert store.purge_confirmed(dt.timedelta(days=30), later) == 1  # reprinted: purged as before

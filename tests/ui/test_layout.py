@@ -12,7 +12,7 @@ def app(tmp_path_factory):
     from kiosk.config import TerminalConfig
     from ui.app import KioskApp
 
-    from .conftest import Driver
+    from tests.support.kivy import Driver
 
     kiosk = KioskApp(TerminalConfig(), workdir=tmp_path_factory.mktemp("layout"), realtime_camera=False,
                      say=lambda _: None)

@@ -145,7 +145,7 @@ def _operator(app) -> Iterator[tuple[str, object]]:
     app.failures.current = None
     mode, today = app.operator, app.kiosk.clock().date()
     login = mode.screens["operator_login"]
-    login.show_login("PIN码错误，还可尝试4次", True, "演示：PIN码 123456")
+    login.show_login("PIN码错误，还可尝试4次", True, "演示：PIN码123456")
     yield "operator_login", _operator_show(app, login)
     home = mode.screens["operator"]
     rows = [PrintedRow("demo-1", "王小明", "4114**********0012", app.terminal_config.school_name, 1, 3, ""),
@@ -158,7 +158,7 @@ def _operator(app) -> Iterator[tuple[str, object]]:
     status = mode.screens["operator_status"]
     summary = Summary(today, 37, 35, 30, 4, ["打印失败：打印机缺纸", "上传错误：无法连接中心服务器（连接超时）",
                                               "0026：监护人电话与户口簿不一致，已电话核实"])
-    sync = SyncState(4, "待上传 4 条，网络恢复后自动上传", "无法连接中心服务器（连接超时）",
+    sync = SyncState(4, "待上传4条，网络恢复后自动上传", "无法连接中心服务器（连接超时）",
                      (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=18)).isoformat())
     peripherals = [("身份证读卡器", "正常", True), ("摄像头", "正常", True), ("证件扫描", "正常", True),
                    ("打印机", "缺纸；碳粉不足", False), ("工作人员卡读卡器", "正常", True),

@@ -1,6 +1,8 @@
 """Layout at the three panel sizes, in a real Kivy window: every screen drawn with every glyph, touch targets of
 at least 60 px, the palette's contrast, the field being typed into always visible above the keyboard (every field
 of every form screen, landscape and portrait), the pick-lists of the category screen."""
+import re
+
 import pytest
 
 from kiosk.session import Step
@@ -166,3 +168,26 @@ def test_screen_size_and_fullscreen_from_the_config():
         TerminalConfig(screen_size="big")
     with pytest.raises(KioskError):
         TerminalConfig.load(None, screen_size="1280*800")
+
+
+# one space between a Chinese character and a digit; a wider gap (two spaces, U+3000) separates fields of a row
+SPACED_NUMBER = re.compile(r"[\u3400-\u9fff\uff08-\uff1f] \d|\d [\u3400-\u9fff]")
+
+
+def test_no_spaces_around_numbers_in_chinese_text(app):
+    """Chinese sets numbers tight ("15秒后", not "15 秒后"): every text and hint of every widget, on every screen
+    of the tour (the idle countdown, failures and operator screens included)."""
+    from kivy.core.window import Window
+
+    kiosk = app.app
+    tour.resize(kiosk, (1280, 800))
+    spaced = set()
+    for name, _screen in tour.screens(kiosk):
+        for root in list(kiosk.sm.screens) + list(Window.children):
+            for widget in root.walk(restrict=True):
+                for attr in ("text", "hint_text"):
+                    value = getattr(widget, attr, None)
+                    if isinstance(value, str) and SPACED_NUMBER.search(value):
+                        spaced.add(f"{name}: {value!r}")
+    assert kiosk.idle.countdown.seconds.text.startswith("15秒后")  # the tour shows the countdown at 15 s
+    assert sorted(spaced) == [], "\n".join(sorted(spaced))

@@ -74,13 +74,14 @@ def show(app, step: Step, *, error: bool = False) -> object:
 
 def screens(app) -> Iterator[tuple[str, object]]:
     """(name, screen) for every screen the app has, each shown in turn with realistic demo data: the flow, its
-    error states, the paused attract screen, the idle countdown, every failure (over the step it happens on) and
+    error states, the on-screen keyboard's layouts, the paused attract screen, the idle countdown, every failure (over the step it happens on) and
     the operator screens."""
     demo_session(app)
     for step in FLOW:
         yield step.value, show(app, step)
         if step in (Step.GUARDIANS, Step.HISTORY, Step.CONTACT):
             yield step.value + "-error", show(app, step, error=True)
+    yield from _keyboards(app)
     app.session.paused = True
     yield "attract-paused", show(app, Step.ATTRACT)
     app.session.paused = False
@@ -110,6 +111,33 @@ def demo_failures() -> list[tuple[str, Step, object, bool]]:
         ("failure-scanner", Step.DOCUMENT, failures.scanner_error("扫描仪没有响应"), False),
         ("failure-seal", Step.REFUSED, failures.seal_broken(), True),
     ]
+
+
+def _keyboards(app) -> Iterator[tuple[str, object]]:
+    """The on-screen keyboard over the guardians' form: pinyin composing (wei, its candidates), the stroke
+    picker, the handwriting pad, the phone pad."""
+    screen = show(app, Step.GUARDIANS)
+    board, block = app.keyboard, screen.blocks[0]
+    if board is None:  # no on-screen keyboard on this machine
+        return
+    block.work_unit.input.focus = True
+    pump(4)
+    if board.pinyin_available:
+        for key in "wei":
+            board.press(key)
+    pump(4)
+    yield "keyboard-pinyin", screen
+    for name in ("strokes", "handwriting"):
+        board.layout = name
+        pump(4)
+        yield f"keyboard-{name}", screen
+    board.layout = "text"
+    block.phone.input.focus = True
+    pump(4)
+    yield "keyboard-phone", screen
+    board.reset()
+    app.hide_keyboard()
+    pump(2)
 
 
 def _countdown(app):

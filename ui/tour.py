@@ -1,7 +1,8 @@
 """A tour of every screen of a running KioskApp at each screen size: the screenshot command (`kiosk screens`) and
 the layout tests use it. The app's session is put on each step with the demo student's record (a real card read on
 the terminal's store, then the example's values), the screen entered and shown as the app would; device work is
-not started (no camera, no printing): the photo and print screens are shown in their states by hand.
+not started (no camera, no printing): the print screen is shown in its state by hand, the photo screen with a
+still of the simulated camera's demo subject taken once through the real photo pipeline (demo_shot).
 
 check(app) lists what is wrong on the screen shown: characters the font cannot draw, touch targets under
 MIN_TOUCH, text wider than its label.
@@ -68,8 +69,26 @@ def show(app, step: Step, *, error: bool = False) -> object:
     screen.show_state(session)
     if step is Step.PRINT:
         screen.failed("打印机缺纸，请联系工作人员添加纸张后点“重新打印”")
+    if step is Step.PHOTO:  # the shot taken, its choice and the questions (the tour has no camera running)
+        screen.show_shots([demo_shot(app)], True)
     pump(4)
     return screen
+
+
+_shots: dict[str, object] = {}
+
+
+def demo_shot(app):
+    """The FinalPhoto of the simulated camera's demo subject through the real photo pipeline (PhotoSession),
+    taken once per process and policy: every size of the tour shows the same still."""
+    from drivers.camera.demo import demo_camera
+
+    from .robot import take_photo
+
+    policy = app.session.policy
+    if policy.name not in _shots:
+        _shots[policy.name] = take_photo(demo_camera(), policy.photo, lambda _message: None)
+    return _shots[policy.name]
 
 
 def screens(app) -> Iterator[tuple[str, object]]:
@@ -281,4 +300,4 @@ def shoot(app, out, sizes=theme.SIZES) -> list:
     return written, problems
 
 
-__all__ = ["FLOW", "check", "demo_failures", "demo_session", "resize", "screens", "shoot", "show"]
+__all__ = ["FLOW", "check", "demo_failures", "demo_session", "demo_shot", "resize", "screens", "shoot", "show"]

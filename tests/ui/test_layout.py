@@ -191,3 +191,20 @@ def test_no_spaces_around_numbers_in_chinese_text(app):
                         spaced.add(f"{name}: {value!r}")
     assert kiosk.idle.countdown.seconds.text.startswith("15秒后")  # the tour shows the countdown at 15 s
     assert sorted(spaced) == [], "\n".join(sorted(spaced))
+
+
+def test_the_tour_shows_the_photo_step_with_a_shot_to_choose(app):
+    """Without a camera the tour still shows the photo step's choice state: the demo subject's shot (the real
+    photo pipeline on the simulated camera's frames), its choice, the questions, 重新拍摄 and 使用选中的照片."""
+    kiosk = app.app
+    tour.resize(kiosk, (1280, 800))
+    tour.demo_session(kiosk)
+    photo = tour.show(kiosk, Step.PHOTO)
+    assert photo._mode == "review" and len(photo.shot_choices) == 1 and photo.shot_choices[0].state == "down"
+    assert len(photo.confirmations) == len(tour.demo_shot(kiosk).confirmations) > 0
+    images = [w for w in photo.shots_box.walk(restrict=True) if getattr(w, "texture", None) is not None
+              and type(w).__name__ == "Image"]
+    assert images and tuple(images[0].texture.size) == tour.demo_shot(kiosk).image.shape[1::-1]
+    assert photo.retake_button.parent is photo.footer and photo.use_button.parent is photo.footer
+    assert photo.use_button.disabled  # every question answered first
+    assert tour.check(kiosk) == []

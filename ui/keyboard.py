@@ -167,6 +167,8 @@ class OnScreenKeyboard(BoxLayout):
         if self.pad is None:
             self.pad = HandwritingPad(size_hint=(None, None))
             self.pad.bind(on_candidates=lambda _pad, texts: self.bar.show(texts, HANDWRITING_HINT))
+        elif self.pad.parent is not None:  # the holder of the last time the pad was shown
+            self.pad.parent.remove_widget(self.pad)
         holder = BoxLayout(size_hint_y=None, height=PAD_HEIGHT * (self.key_height + px(SPACING)))
         self.pad.size = (holder.height, holder.height)
         holder.add_widget(Widget())

@@ -147,6 +147,7 @@ def test_face_oval_sits_on_the_picture(app, size):
     tour.demo_session(kiosk)
     photo = tour.show(kiosk, Step.PHOTO)
     kiosk.work.stop_photo()  # frames by hand, not the camera's
+    photo.show_live()  # the tour shows the shot to choose; the oval is on the live pane
     state = type("State", (), {"message": "请向左移动", "code": "left", "progress": 0.3})()
     photo.show_frame(state, np.zeros((480, 640, 3), np.uint8))
     app.frames(4)

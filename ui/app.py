@@ -181,7 +181,7 @@ class KioskApp(App):
     def terminal_caption(self) -> str:
         c = self.terminal_config
         demo = "（模拟设备）" if self.simulated_card else ""
-        return f"{c.school_name}　终端 {self.kiosk.station.terminal_id}{demo}"
+        return f"{c.school_name}　终端{self.kiosk.station.terminal_id}{demo}"
 
     def default_school_name(self, record) -> str:
         return self.terminal_config.school_name if record.school_code == self.terminal_config.school_code else ""

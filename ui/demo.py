@@ -43,7 +43,7 @@ def start_demo(config: TerminalConfig, paths: TerminalPaths, *, category: str = 
     start = at or demo_moment(policy, category)
     student = example_record(start.date())
     card = student.card
-    say(f"数据目录 {paths.data_dir}；模拟时间 {start:%Y-%m-%d %H:%M}（{policy.name}）")
+    say(f"数据目录 {paths.data_dir}；模拟时间{start:%Y-%m-%d %H:%M}（{policy.name}）")
     server = EmbeddedServer(Settings(data_dir=paths.demo_central, **(central_settings or {})))
     try:
         server.central.write(lambda s: terminals.load_schools(

@@ -4,8 +4,8 @@
   Clock.schedule_once): a card read starts or resumes a registration, a lost reader shows its failure;
 - camera frames are fed to the PhotoSession on a worker thread (ui/photo_feeder.py); a Clock interval shows the
   newest outcome (guidance, progress, preview); a camera error or CAMERA_SILENT_S without a frame is a failure;
-- scanning a document and printing the form run in threads (background()) and report back through
-  Clock.schedule_once.
+- handing the chosen photo to the session (which matches it to a card scanned before), scanning a document and
+  printing the form run in threads (background()) and report back through Clock.schedule_once.
 """
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ class DeviceSteps:
 
         app = self.app
         feeder, screen = self.feeder, app.sm.get_screen("photo")
-        if feeder is None or app.failures.current is not None:
+        if feeder is None or app.failures.current is not None or screen.is_saving:
             return
         if feeder.error or feeder.silent_for >= CAMERA_SILENT_S:
             failure = failures.camera_error(feeder.error) if feeder.error else failures.camera_silent(CAMERA_SILENT_S)
@@ -137,12 +137,29 @@ class DeviceSteps:
         self.app.sm.get_screen("photo").show_live()
 
     def photo_use(self, index: int, confirmed: list[str]) -> None:
+        """The chosen shot to the session, off the UI thread: a photo retaken after the ID card was scanned is
+        matched against the card's portrait inside photo_taken (about 0.5 s). The screen shows it is saving (and
+        is exempt from the idle wipe meanwhile); the outcome is shown on the UI thread."""
+        app = self.app
+        screen = app.sm.get_screen("photo")
         try:
             photo = self.feeder.choose(index)
         except KioskError as exc:
-            self.app.current_screen.show_message(exc.message)
+            screen.show_message(exc.message)
             return
-        self.app.act("photo_taken", photo, confirmed)
+        app.hide_keyboard()
+        screen.saving(True)
+        session = app.session
+
+        def done(_step, error) -> None:
+            screen.saving(False)
+            if app._shown is not Step.PHOTO:
+                return  # the app showed another step meanwhile: nothing to show here
+            if error is not None:
+                screen.show_message(error.message if isinstance(error, KioskError) else "照片保存失败，请重试")
+            app.refresh()
+
+        background(lambda: session.photo_taken(photo, confirmed), done)
 
     # -- document -------------------------------------------------------------------------------------------------
     def document_scan(self) -> None:

@@ -15,6 +15,8 @@ from kivy.uix.widget import Widget
 from kiosk.errors import KioskError
 from kiosk.fonts import drawable
 
+from .theme import px
+
 log = logging.getLogger(__name__)
 
 INK = (0.05, 0.05, 0.1, 1)
@@ -65,7 +67,7 @@ class HandwritingPad(Widget):
         self.strokes.append([self._local(touch.pos)])
         with self.canvas:
             Color(*INK)
-            self._lines.append(Line(points=list(touch.pos), width=4, cap="round", joint="round"))
+            self._lines.append(Line(points=list(touch.pos), width=px(4), cap="round", joint="round"))
         return True
 
     def on_touch_move(self, touch):

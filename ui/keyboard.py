@@ -33,6 +33,7 @@ from .keys import (  # noqa: F401 - FONT and MIN_TOUCH are part of the keyboard'
     Key, font_name,
 )
 from .pads import BACKSPACE, CONFIRM
+from .theme import px
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +66,13 @@ class OnScreenKeyboard(BoxLayout):
     caps = BooleanProperty(False)
     target = ObjectProperty(None, allownone=True)
     pinyin_available = BooleanProperty(False)
-    key_height = NumericProperty(KEY_HEIGHT)
+    key_height = NumericProperty(KEY_HEIGHT)  # window px (the host passes px(64)); the rest scales with px()
 
     __events__ = ("on_confirm",)
 
     def __init__(self, engine=None, layout: str = "text", **kwargs):
         """engine: an InputEngine, None to start the Rime one, or False for no pinyin at all."""
-        super().__init__(orientation="vertical", spacing=SPACING, padding=SPACING, size_hint_y=None, **kwargs)
+        super().__init__(orientation="vertical", spacing=px(SPACING), padding=px(SPACING), size_hint_y=None, **kwargs)
         self.pinyin_error: KioskError | None = None
         threading.Thread(target=chain().preload, name="font-cmaps", daemon=True).start()
         if engine is None:
@@ -107,7 +108,7 @@ class OnScreenKeyboard(BoxLayout):
     def _row(self, items, side_pad: float = 0.0) -> BoxLayout:
         """items: (label, key, weight, bg). Weights share the width; side_pad keeps shorter rows' keys the
         same width as a full row's by padding both ends."""
-        row = BoxLayout(orientation="horizontal", spacing=SPACING, size_hint_y=None, height=self.key_height)
+        row = BoxLayout(orientation="horizontal", spacing=px(SPACING), size_hint_y=None, height=self.key_height)
         if side_pad:
             row.add_widget(Widget(size_hint_x=side_pad))
         for label, key, weight, bg in items:
@@ -150,7 +151,8 @@ class OnScreenKeyboard(BoxLayout):
             rows += self._numeric_rows()
         for row in rows:
             self.add_widget(row)
-        self.height = sum(r.height + SPACING for r in rows) + SPACING + (KEY_HEIGHT + SPACING if bar else 0)
+        gap = px(SPACING)
+        self.height = sum(r.height + gap for r in rows) + gap + (self.bar.height + gap if bar else 0)
         self._refresh_labels()
         self._show()
 
@@ -165,7 +167,9 @@ class OnScreenKeyboard(BoxLayout):
         if self.pad is None:
             self.pad = HandwritingPad(size_hint=(None, None))
             self.pad.bind(on_candidates=lambda _pad, texts: self.bar.show(texts, HANDWRITING_HINT))
-        holder = BoxLayout(size_hint_y=None, height=PAD_HEIGHT * (self.key_height + SPACING))
+        elif self.pad.parent is not None:  # the holder of the last time the pad was shown
+            self.pad.parent.remove_widget(self.pad)
+        holder = BoxLayout(size_hint_y=None, height=PAD_HEIGHT * (self.key_height + px(SPACING)))
         self.pad.size = (holder.height, holder.height)
         holder.add_widget(Widget())
         holder.add_widget(self.pad)
@@ -176,8 +180,8 @@ class OnScreenKeyboard(BoxLayout):
         rows = []
         caption = pads.CAPTION.get(self.layout, "")
         if caption:
-            self.caption = Label(text=caption, font_name=font_name(), font_size=22, color=HINT, size_hint_y=None,
-                                 height=36)
+            self.caption = Label(text=caption, font_name=font_name(), font_size=px(22), color=HINT,
+                                 size_hint_y=None, height=px(36))
             rows.append(self.caption)
         for i, row in enumerate(pads.rows(self.layout)):
             bg = CONFIRM_BG if row[0][1] == "confirm" else None
@@ -195,7 +199,7 @@ class OnScreenKeyboard(BoxLayout):
             # The key shows the current mode; tapping switches. Without Rime it stays 英 and is disabled.
             on, off = (MODE_ZH, MODE_EN) if self.mode == "zh" else (MODE_EN, MODE_ZH)
             mode_key.markup = True
-            mode_key.text = f"[b]{on}[/b][size=20][color=4b5563] /{off}[/color][/size]"
+            mode_key.text = f"[b]{on}[/b][size={round(px(20))}][color=4b5563] /{off}[/color][/size]"
             mode_key.disabled = not self.pinyin_available
         if "strokes" in self.keys:
             self.keys["strokes"].disabled = not self.pinyin_available
@@ -212,7 +216,7 @@ class OnScreenKeyboard(BoxLayout):
         v = self.keys.get("v")
         if v is not None and self.mode == "zh":  # ü is typed as v: the key says so
             v.markup = True
-            v.text = "v[size=18][color=4b5563] ü[/color][/size]"
+            v.text = f"v[size={round(px(18))}][color=4b5563] ü[/color][/size]"
 
     # -- target ----------------------------------------------------------------------------------------
     def set_target(self, widget, layout: str | None = None) -> None:

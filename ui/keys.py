@@ -18,12 +18,13 @@ from kivy.uix.scrollview import ScrollView
 from kiosk.fonts import CJK_FONT
 
 from .glyphs import set_text
+from .theme import px
 
 log = logging.getLogger(__name__)
 
 FONT = CJK_FONT
 MIN_TOUCH = 60  # px: no key or candidate is smaller than this either way
-KEY_HEIGHT = 76
+KEY_HEIGHT = 76  # design px (ui.theme.px): every size here scales with the panel
 SPACING = 8
 
 PREV_PAGE = "◀"
@@ -57,7 +58,7 @@ class Key(Button):
     bg = ColorProperty(KEY_BG)
 
     def __init__(self, label: str, key: str, bg=KEY_BG, **kwargs):
-        kwargs.setdefault("font_size", 30)
+        kwargs.setdefault("font_size", px(30))
         super().__init__(font_name=font_name(), background_normal="", background_down="",
                          background_disabled_normal="", color=TEXT if bg != CONFIRM_BG else (1, 1, 1, 1),
                          **kwargs)
@@ -85,18 +86,19 @@ class CandidateBar(BoxLayout):
     on_choose(index) and on_page(step) are called by taps."""
 
     def __init__(self, on_choose, on_page, **kwargs):
-        super().__init__(orientation="horizontal", size_hint_y=None, height=KEY_HEIGHT, spacing=SPACING, **kwargs)
+        super().__init__(orientation="horizontal", size_hint_y=None, height=px(KEY_HEIGHT), spacing=px(SPACING),
+                         **kwargs)
         self.on_choose = on_choose
-        self.preedit = Label(text="", font_name=font_name(), font_size=24, color=HINT,
-                             size_hint_x=None, width=220, halign="left", valign="middle", shorten=True,
+        self.preedit = Label(text="", font_name=font_name(), font_size=px(24), color=HINT,
+                             size_hint_x=None, width=px(220), halign="left", valign="middle", shorten=True,
                              shorten_from="left")
         self.preedit.bind(size=lambda w, s: setattr(w, "text_size", s))
-        self.scroll = ScrollView(do_scroll_y=False, do_scroll_x=True, bar_width=4)
-        self.row = BoxLayout(orientation="horizontal", size_hint=(None, 1), spacing=SPACING)
+        self.scroll = ScrollView(do_scroll_y=False, do_scroll_x=True, bar_width=px(4))
+        self.row = BoxLayout(orientation="horizontal", size_hint=(None, 1), spacing=px(SPACING))
         self.row.bind(minimum_width=self.row.setter("width"))
         self.scroll.add_widget(self.row)
-        self.prev = Key(PREV_PAGE, "page_up", bg=FUNC_BG, size_hint_x=None, width=MIN_TOUCH + 12)
-        self.next = Key(NEXT_PAGE, "page_down", bg=FUNC_BG, size_hint_x=None, width=MIN_TOUCH + 12)
+        self.prev = Key(PREV_PAGE, "page_up", bg=FUNC_BG, size_hint_x=None, width=px(MIN_TOUCH + 12))
+        self.next = Key(NEXT_PAGE, "page_down", bg=FUNC_BG, size_hint_x=None, width=px(MIN_TOUCH + 12))
         self.prev.bind(on_release=lambda *_: on_page(-1))
         self.next.bind(on_release=lambda *_: on_page(+1))
         for w in (self.preedit, self.scroll, self.prev, self.next):
@@ -124,9 +126,9 @@ class CandidateBar(BoxLayout):
         for i, text in enumerate(texts):
             # The first candidate is what 空格 would pick: tinted.
             key = Key(text, f"candidate:{i}", bg=FIRST_BG if i == highlighted else KEY_BG, size_hint_x=None,
-                      font_size=32)
+                      font_size=px(32))
             key.texture_update()
-            key.width = max(MIN_TOUCH + 20, key.texture_size[0] + 36)
+            key.width = max(px(MIN_TOUCH + 20), key.texture_size[0] + px(36))
             key.bind(on_release=lambda btn, i=i: self.on_choose(i))
             self.row.add_widget(key)
             self.candidates.append(key)

@@ -142,7 +142,7 @@ class OperatorMode:
         self.app.session.operator_present = True
         self.app.hide_keyboard()
         screen = self.screens["operator_login"]
-        hint = f"演示：PIN码 {DEMO_OPERATOR[3]}" if getattr(self.reader, "simulated", False) else ""
+        hint = f"演示：PIN码{DEMO_OPERATOR[3]}" if getattr(self.reader, "simulated", False) else ""
         screen.show_login(self.access.message, self.access.state is LoginState.NEED_PIN, hint)
         self._show("operator_login")
 

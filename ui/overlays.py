@@ -53,7 +53,7 @@ class IdleCountdown(Blocking):
         self._shade.pos, self._shade.size = self.pos, self.size
 
     def show(self, left: int) -> None:
-        self.seconds.text = f"{left} 秒后将退出并清除本人信息。\n如需继续，请点“继续”。"
+        self.seconds.text = f"{left}秒后将退出并清除本人信息。\n如需继续，请点“继续”。"
 
 
 class NetworkBadge(Label):
@@ -85,7 +85,7 @@ class IdentifyFlash(Blocking):
             self._colour = Color(1, 1, 1, 1)
             self._fill = Rectangle()
         self.bind(pos=self._follow, size=self._follow)
-        self.text = Label(text=f"终端 {terminal_id}", font_size=px(96), bold=True, color=(0.8, 0, 0, 1),
+        self.text = Label(text=f"终端{terminal_id}", font_size=px(96), bold=True, color=(0.8, 0, 0, 1),
                           pos_hint={"center_x": 0.5, "center_y": 0.5})
         self.add_widget(self.text)
         self.red = False

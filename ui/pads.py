@@ -11,7 +11,7 @@ CONFIRM = "确定"
 PADS = ("numeric", "phone", "id", "month", "date")
 MAX_LENGTH = {"phone": 13, "id": 18, "month": 7, "date": 10}  # 0370-12345678; YYYY-MM; YYYY-MM-DD
 DASH_AFTER = {"month": (4,), "date": (4, 7)}  # a "-" typed for the student after the year (and the month)
-CAPTION = {"phone": "手机号或带区号的固定电话", "month": "年份和月份，如 202109", "date": "年月日，如 20090315",
+CAPTION = {"phone": "手机号或带区号的固定电话", "month": "年份和月份，如：202109", "date": "年月日，如：20090315",
            "id": "身份证号码，末位可为 X", "numeric": ""}
 
 

@@ -109,7 +109,7 @@ def run_robot(config: TerminalConfig, *, category: str = "grade9", at: dt.dateti
     try:
         read = read_card(devices.card_reader, step)
         devices.card_read(read)
-        step(f"读卡成功：{read.card_type.label}，号码 {mask_id(read.id_number)}")
+        step(f"读卡成功：{read.card_type.label}，号码{mask_id(read.id_number)}")
         expect(session, session.card_read(read, category), Step.IDENTITY)
         example = kiosk.demo.student
         claims = [c for c in example.claims if c in policy.category(category).claims]
@@ -123,7 +123,7 @@ def run_robot(config: TerminalConfig, *, category: str = "grade9", at: dt.dateti
         expect(session, session.photo_taken(photo, [c.code for c in photo.confirmations]), Step.DOCUMENT)
         document = make_document(devices.scanner.scan(), read.id_number, policy.document)
         expect(session, session.document_scanned(document, session.face_match(document)), Step.REVIEW)
-        step(f"照片 {len(photo.jpeg)} 字节，证件图像 {len(document.jpeg)} 字节")
+        step(f"照片{len(photo.jpeg)}字节，证件图像{len(document.jpeg)}字节")
         expect(session, session.confirm_review(), Step.PASSWORD)
         expect(session, session.set_password(DEMO_PASSWORD, DEMO_PASSWORD), Step.PRINT)
         reached = session.print_form(devices.printer)
@@ -142,7 +142,7 @@ def run_robot(config: TerminalConfig, *, category: str = "grade9", at: dt.dateti
         photo_file, document_file = paths.demo / "photo.jpg", paths.demo / "document.jpg"  # no ID number in names
         photo_file.write_bytes(photo.jpeg)
         document_file.write_bytes(document.jpeg)
-        step(f"同步完成：待发送 {store.outbox_depth()} 条")
+        step(f"同步完成：待发送{store.outbox_depth()}条")
         return RobotResult(str(record.record_id), record.state.value, record.print_count, pdfs[-1] if pdfs else None,
                            photo_file, document_file, copies, store.outbox_depth(), steps)
     finally:

@@ -1,7 +1,8 @@
 """A tour of every screen of a running KioskApp at each screen size: the screenshot command (`kiosk screens`) and
 the layout tests use it. The app's session is put on each step with the demo student's record (a real card read on
 the terminal's store, then the example's values), the screen entered and shown as the app would; device work is
-not started (no camera, no printing): the photo and print screens are shown in their states by hand.
+not started (no camera, no printing): the print screen is shown in its state by hand, the photo screen with a
+still of the simulated camera's demo subject taken once through the real photo pipeline (demo_shot).
 
 check(app) lists what is wrong on the screen shown: characters the font cannot draw, touch targets under
 MIN_TOUCH, text wider than its label.
@@ -68,19 +69,38 @@ def show(app, step: Step, *, error: bool = False) -> object:
     screen.show_state(session)
     if step is Step.PRINT:
         screen.failed("打印机缺纸，请联系工作人员添加纸张后点“重新打印”")
+    if step is Step.PHOTO:  # the shot taken, its choice and the questions (the tour has no camera running)
+        screen.show_shots([demo_shot(app)], True)
     pump(4)
     return screen
 
 
+_shots: dict[str, object] = {}
+
+
+def demo_shot(app):
+    """The FinalPhoto of the simulated camera's demo subject through the real photo pipeline (PhotoSession),
+    taken once per process and policy: every size of the tour shows the same still."""
+    from drivers.camera.demo import demo_camera
+
+    from .robot import take_photo
+
+    policy = app.session.policy
+    if policy.name not in _shots:
+        _shots[policy.name] = take_photo(demo_camera(), policy.photo, lambda _message: None)
+    return _shots[policy.name]
+
+
 def screens(app) -> Iterator[tuple[str, object]]:
     """(name, screen) for every screen the app has, each shown in turn with realistic demo data: the flow, its
-    error states, the paused attract screen, the idle countdown, every failure (over the step it happens on) and
+    error states, the on-screen keyboard's layouts, the paused attract screen, the idle countdown, every failure (over the step it happens on) and
     the operator screens."""
     demo_session(app)
     for step in FLOW:
         yield step.value, show(app, step)
         if step in (Step.GUARDIANS, Step.HISTORY, Step.CONTACT):
             yield step.value + "-error", show(app, step, error=True)
+    yield from _keyboards(app)
     app.session.paused = True
     yield "attract-paused", show(app, Step.ATTRACT)
     app.session.paused = False
@@ -110,6 +130,33 @@ def demo_failures() -> list[tuple[str, Step, object, bool]]:
         ("failure-scanner", Step.DOCUMENT, failures.scanner_error("扫描仪没有响应"), False),
         ("failure-seal", Step.REFUSED, failures.seal_broken(), True),
     ]
+
+
+def _keyboards(app) -> Iterator[tuple[str, object]]:
+    """The on-screen keyboard over the guardians' form: pinyin composing (wei, its candidates), the stroke
+    picker, the handwriting pad, the phone pad."""
+    screen = show(app, Step.GUARDIANS)
+    board, block = app.keyboard, screen.blocks[0]
+    if board is None:  # no on-screen keyboard on this machine
+        return
+    block.work_unit.input.focus = True
+    pump(4)
+    if board.pinyin_available:
+        for key in "wei":
+            board.press(key)
+    pump(4)
+    yield "keyboard-pinyin", screen
+    for name in ("strokes", "handwriting"):
+        board.layout = name
+        pump(4)
+        yield f"keyboard-{name}", screen
+    board.layout = "text"
+    block.phone.input.focus = True
+    pump(4)
+    yield "keyboard-phone", screen
+    board.reset()
+    app.hide_keyboard()
+    pump(2)
 
 
 def _countdown(app):
@@ -145,7 +192,7 @@ def _operator(app) -> Iterator[tuple[str, object]]:
     app.failures.current = None
     mode, today = app.operator, app.kiosk.clock().date()
     login = mode.screens["operator_login"]
-    login.show_login("PIN码错误，还可尝试4次", True, "演示：PIN码 123456")
+    login.show_login("PIN码错误，还可尝试4次", True, "演示：PIN码123456")
     yield "operator_login", _operator_show(app, login)
     home = mode.screens["operator"]
     rows = [PrintedRow("demo-1", "王小明", "4114**********0012", app.terminal_config.school_name, 1, 3, ""),
@@ -158,7 +205,7 @@ def _operator(app) -> Iterator[tuple[str, object]]:
     status = mode.screens["operator_status"]
     summary = Summary(today, 37, 35, 30, 4, ["打印失败：打印机缺纸", "上传错误：无法连接中心服务器（连接超时）",
                                               "0026：监护人电话与户口簿不一致，已电话核实"])
-    sync = SyncState(4, "待上传 4 条，网络恢复后自动上传", "无法连接中心服务器（连接超时）",
+    sync = SyncState(4, "待上传4条，网络恢复后自动上传", "无法连接中心服务器（连接超时）",
                      (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=18)).isoformat())
     peripherals = [("身份证读卡器", "正常", True), ("摄像头", "正常", True), ("证件扫描", "正常", True),
                    ("打印机", "缺纸；碳粉不足", False), ("工作人员卡读卡器", "正常", True),
@@ -253,4 +300,4 @@ def shoot(app, out, sizes=theme.SIZES) -> list:
     return written, problems
 
 
-__all__ = ["FLOW", "check", "demo_failures", "demo_session", "resize", "screens", "shoot", "show"]
+__all__ = ["FLOW", "check", "demo_failures", "demo_session", "demo_shot", "resize", "screens", "shoot", "show"]

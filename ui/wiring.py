@@ -228,7 +228,7 @@ def build(config: TerminalConfig, *, data_dir: str | Path | None = None, devices
         if demo is not None:
             demo.stop()
         raise
-    say(f"已拉取配置：{core.pulled.roster_size} 名本校学生，采集政策 {core.policy.name}")
+    say(f"已拉取配置：{core.pulled.roster_size}名本校学生，采集政策 {core.policy.name}")
     kiosk = Kiosk(core, demo=demo)
     if devices:
         try:

@@ -1,20 +1,11 @@
 """Input tests: the pinyin engine on the real librime, the keyboard on a headless Kivy window (SDL offscreen).
 
-Kivy reads its environment at import: it is set here, before any test module imports kivy.
+Kivy reads its environment at import: tests/support/kivy.py sets it, imported here before any test module imports
+kivy.
 """
-import os
-import tempfile
+import pytest
 
-os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
-os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # no sound card: voice prompts play into nothing
-os.environ["KIVY_NO_ARGS"] = "1"
-os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
-os.environ["KIVY_NO_CONSOLELOG"] = "1"
-os.environ.setdefault("KIVY_NO_FILELOG", "1")
-os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # leave the root logger alone for the other tests
-os.environ.setdefault("KIVY_USE_DEFAULTCONFIG", "1")
-
-import pytest  # noqa: E402
+from tests.support.kivy import headless  # noqa: F401 - sets Kivy's environment on import
 
 WINDOW_SIZE = (1280, 800)
 

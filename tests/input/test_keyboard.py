@@ -243,3 +243,44 @@ def test_rare_name_typed_and_drawn(screen):
     for _ in range(2):
         ui.tap(kb.keys["backspace"])
     assert field.text == "" and field.font_name == FONT  # back to the primary face
+
+
+def test_labels_scale_with_the_panel(ui, engine):
+    """At 1920x1080 (ui.theme SCALE 1.35) every label of the keyboard grows with its keys: letter keys, the
+    candidate bar (composition and candidates), the stroke picker, the numeric pads' caption and the handwriting
+    pad's ink, against the same keyboard built for 1280x800."""
+    from kivy.uix.textinput import TextInput
+
+    from kiosk.config import TerminalConfig
+    from ui import theme
+
+    def measure(size: str) -> dict:
+        scale = theme.set_scale(TerminalConfig(screen_size=size))
+        field = TextInput(multiline=False)
+        board = OnScreenKeyboard(engine=engine, key_height=theme.px(64))
+        board.set_target(field)
+        ui.show(board)
+        tap_keys(ui, board, "wei")
+        sizes = {"letter": board.keys["a"].font_size, "preedit": board.bar.preedit.font_size,
+                 "candidate": board.candidate_keys[0].font_size, "candidate width": board.candidate_keys[0].width,
+                 "bar": board.bar.height, "v hint": board.keys["v"].text, "mode": board.keys["mode"].text}
+        board.layout = "strokes"
+        ui.frames(2)
+        sizes["stroke"] = board.keys["stroke:h"].font_size
+        board.layout = "phone"
+        ui.frames(2)
+        sizes["caption"] = board.caption.font_size
+        board.layout = "handwriting"
+        ui.frames(2)
+        sizes["pad"] = board.pad.width
+        engine.reset()
+        return scale, sizes
+
+    try:
+        (small, at_800), (large, at_1080) = measure("1280x800"), measure("1920x1080")
+    finally:
+        theme.set_scale(TerminalConfig())
+    assert small == 1.0 and large == 1.35
+    for name in ("letter", "preedit", "candidate", "candidate width", "bar", "stroke", "caption", "pad"):
+        assert at_1080[name] == pytest.approx(at_800[name] * 1.35, rel=0.02), name
+    assert "[size=24]" in at_1080["v hint"] and "[size=27]" in at_1080["mode"]  # 18 and 20 design px, scaled

@@ -116,3 +116,17 @@ def test_handwriting_pad_recognizes_strokes(ui, engine):
     draw([(0.5, 0.1 + 0.8 * t) for t in steps])
     ui.tap(kb.candidate_keys[0])
     assert field.text == "十" and pad.strokes == [] and kb.candidate_keys == []
+
+
+def test_handwriting_pad_opens_again_after_pinyin(ui, engine):
+    """手写, back to 拼音, 手写 again: the same pad, moved to the new layout (it stayed in its old holder)."""
+    kb = OnScreenKeyboard(engine=engine)
+    root, field = form(ui, kb)
+    kb.set_target(field)
+    ui.show(root)
+    ui.tap(kb.keys["handwriting"])
+    pad = kb.pad
+    ui.tap(kb.keys["keyboard"])
+    assert kb.layout == "text"
+    ui.tap(kb.keys["handwriting"])
+    assert kb.layout == "handwriting" and kb.pad is pad and pad.get_root_window() is not None

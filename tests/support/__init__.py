@@ -9,6 +9,7 @@ from its module; pytest registers it there.
 - central: the central server under uvicorn, enrolled terminals, signed requests, test JPEGs and ID numbers
 - kioskflow: a terminal's core enrolled with a loopback central and a student walked to the password step
 - faultproxy: an HTTP-aware TCP proxy that injects network faults (sync tests)
+- kivy: Kivy's headless environment (set on import) and the Driver of the touch app (UI and input tests)
 - procs: a process's children and their memory (tests and bench)
 - umask: the guard that gives the suite its umask back after kiosk-central's main ran in-process
 """

@@ -1,6 +1,8 @@
 """Layout at the three panel sizes, in a real Kivy window: every screen drawn with every glyph, touch targets of
 at least 60 px, the palette's contrast, the field being typed into always visible above the keyboard (every field
 of every form screen, landscape and portrait), the pick-lists of the category screen."""
+import re
+
 import pytest
 
 from kiosk.session import Step
@@ -12,7 +14,7 @@ def app(tmp_path_factory):
     from kiosk.config import TerminalConfig
     from ui.app import KioskApp
 
-    from .conftest import Driver
+    from tests.support.kivy import Driver
 
     kiosk = KioskApp(TerminalConfig(), workdir=tmp_path_factory.mktemp("layout"), realtime_camera=False,
                      say=lambda _: None)
@@ -145,6 +147,7 @@ def test_face_oval_sits_on_the_picture(app, size):
     tour.demo_session(kiosk)
     photo = tour.show(kiosk, Step.PHOTO)
     kiosk.work.stop_photo()  # frames by hand, not the camera's
+    photo.show_live()  # the tour shows the shot to choose; the oval is on the live pane
     state = type("State", (), {"message": "请向左移动", "code": "left", "progress": 0.3})()
     photo.show_frame(state, np.zeros((480, 640, 3), np.uint8))
     app.frames(4)
@@ -166,3 +169,43 @@ def test_screen_size_and_fullscreen_from_the_config():
         TerminalConfig(screen_size="big")
     with pytest.raises(KioskError):
         TerminalConfig.load(None, screen_size="1280*800")
+
+
+# one space between a Chinese character and a digit; a wider gap (two spaces, U+3000) separates fields of a row
+SPACED_NUMBER = re.compile(r"[\u3400-\u9fff\uff08-\uff1f] \d|\d [\u3400-\u9fff]")
+
+
+def test_no_spaces_around_numbers_in_chinese_text(app):
+    """Chinese sets numbers tight ("15秒后", not "15 秒后"): every text and hint of every widget, on every screen
+    of the tour (the idle countdown, failures and operator screens included)."""
+    from kivy.core.window import Window
+
+    kiosk = app.app
+    tour.resize(kiosk, (1280, 800))
+    spaced = set()
+    for name, _screen in tour.screens(kiosk):
+        for root in list(kiosk.sm.screens) + list(Window.children):
+            for widget in root.walk(restrict=True):
+                for attr in ("text", "hint_text"):
+                    value = getattr(widget, attr, None)
+                    if isinstance(value, str) and SPACED_NUMBER.search(value):
+                        spaced.add(f"{name}: {value!r}")
+    assert kiosk.idle.countdown.seconds.text.startswith("15秒后")  # the tour shows the countdown at 15 s
+    assert sorted(spaced) == [], "\n".join(sorted(spaced))
+
+
+def test_the_tour_shows_the_photo_step_with_a_shot_to_choose(app):
+    """Without a camera the tour still shows the photo step's choice state: the demo subject's shot (the real
+    photo pipeline on the simulated camera's frames), its choice, the questions, 重新拍摄 and 使用选中的照片."""
+    kiosk = app.app
+    tour.resize(kiosk, (1280, 800))
+    tour.demo_session(kiosk)
+    photo = tour.show(kiosk, Step.PHOTO)
+    assert photo._mode == "review" and len(photo.shot_choices) == 1 and photo.shot_choices[0].state == "down"
+    assert len(photo.confirmations) == len(tour.demo_shot(kiosk).confirmations) > 0
+    images = [w for w in photo.shots_box.walk(restrict=True) if getattr(w, "texture", None) is not None
+              and type(w).__name__ == "Image"]
+    assert images and tuple(images[0].texture.size) == tour.demo_shot(kiosk).image.shape[1::-1]
+    assert photo.retake_button.parent is photo.footer and photo.use_button.parent is photo.footer
+    assert photo.use_button.disabled  # every question answered first
+    assert tour.check(kiosk) == []

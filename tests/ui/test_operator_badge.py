@@ -7,7 +7,7 @@ from ui.wiring import DEMO_OPERATOR
 
 from tests.support.pcscd import pcscd  # noqa: F401 - fixture
 
-from .conftest import Driver
+from tests.support.kivy import Driver
 
 
 def test_badge_on_the_reader_opens_operator_mode_and_pulling_it_closes_it(pcscd, tmp_path):

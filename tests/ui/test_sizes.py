@@ -14,7 +14,7 @@ def test_type_and_targets_scale_with_the_configured_panel(tmp_path, size, factor
     from kiosk.config import TerminalConfig
     from ui.app import KioskApp
 
-    from .conftest import Driver
+    from tests.support.kivy import Driver
 
     assert theme.scale(1280, 800) == 1.0 and theme.scale(*size) == factor
     config = TerminalConfig(screen_size=f"{size[0]}x{size[1]}")

@@ -26,7 +26,7 @@ def voiced(tmp_path, monkeypatch):
     from ui import voice as voice_module
     from ui.app import KioskApp
 
-    from .conftest import Driver
+    from tests.support.kivy import Driver
 
     threads = []  # which thread ran each espeak-ng (the real one: this only notes the caller)
     real_run = voice_module.subprocess.run

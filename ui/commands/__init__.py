@@ -54,7 +54,7 @@ def read_input(path: str, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
     try:
         size = p.stat().st_size
         if size > limit:
-            raise KioskError(f"{what}过大（超过 {limit // 2**20} MB）：{path}", detail=f"input {size} bytes")
+            raise KioskError(f"{what}过大（超过{limit // 2**20}MB）：{path}", detail=f"input {size} bytes")
         with p.open("rb") as f:
             return f.read(limit + 1)[:limit]
     except FileNotFoundError:

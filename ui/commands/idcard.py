@@ -75,7 +75,7 @@ def _read(args) -> int:
     from kiosk.identity import mask_id, mask_name
 
     emit(args, data, f"{card.card_type.label}：{mask_name(card.name)} {card.gender} {card.birth_date} "
-                     f"{mask_id(card.id_number)}（有效期至 {valid}）")
+                     f"{mask_id(card.id_number)}（有效期至{valid}）")
     return 0
 
 
@@ -109,7 +109,7 @@ def _simulate(args) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     with sim:
-        print(f"模拟读卡器已启动：{args.link}（控制：{control}，{args.baud} 波特）", flush=True)
+        print(f"模拟读卡器已启动：{args.link}（控制：{control}，{args.baud}波特）", flush=True)
         stop.wait()
     return 0
 

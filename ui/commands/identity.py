@@ -15,7 +15,7 @@ def register(sub) -> None:
 def _check(args) -> int:
     result = check_id_number(args.number)
     if result.valid:
-        text = f"有效：出生日期 {result.birth_date}，性别 {result.gender}，地区 {result.region or '未知'}"
+        text = f"有效：出生日期{result.birth_date}，性别 {result.gender}，地区 {result.region or '未知'}"
     else:
         text = "无效：" + "；".join(result.errors)
     emit(args, result.as_json(), text)

@@ -88,7 +88,7 @@ def _make(args) -> int:
         "operator_warnings": [w.as_json() for w in photo.operator_warnings],
         "confirmations": [c.as_json() for c in photo.confirmations],
     }
-    lines = [f"已生成 {out}（{len(photo.jpeg)} 字节，质量 {photo.quality}）"]
+    lines = [f"已生成 {out}（{len(photo.jpeg)}字节，质量{photo.quality}）"]
     lines += [f"注意（工作人员）：{w.message}" for w in photo.operator_warnings]
     lines += ["请考生确认：" + "；".join(c.message for c in photo.confirmations)]
     emit(args, result, "\n".join(lines))
@@ -106,5 +106,5 @@ def _doc_make(args) -> int:
     result = {"ok": True, "output": str(out), "bytes": len(doc.jpeg), "quality": doc.quality,
               "ocr_number_matches": None if not args.ocr else not doc.warnings,
               "warnings": [w.as_json() for w in doc.warnings]}
-    emit(args, result, "\n".join([f"已生成 {out}（{len(doc.jpeg)} 字节）"] + [f"注意：{w.message}" for w in doc.warnings]))
+    emit(args, result, "\n".join([f"已生成 {out}（{len(doc.jpeg)}字节）"] + [f"注意：{w.message}" for w in doc.warnings]))
     return 0

@@ -58,7 +58,7 @@ def _run(args) -> int:
                        say=(lambda _: None) if quiet else print)
     data = {k: str(v) if isinstance(v, Path) else v for k, v in result.__dict__.items()}
     emit(args, data, f"完成：记录 {result.record_id} 状态 {result.state}，登记表 {result.pdf}，"
-                     f"服务器记录 {result.server_copies} 份")
+                     f"服务器记录{result.server_copies}份")
     return 0
 
 

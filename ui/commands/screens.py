@@ -83,5 +83,5 @@ def _screens(args) -> int:
 
 def _report(args, out: Path, written: list, problems: list[str]) -> int:
     emit(args, {"screenshots": [str(p) for p in written], "problems": problems},
-         f"已写入 {len(written)} 张截图到 {out}" + ("" if not problems else "；发现问题：\n" + "\n".join(problems)))
+         f"已写入{len(written)}张截图到 {out}" + ("" if not problems else "；发现问题：\n" + "\n".join(problems)))
     return 1 if problems else 0

@@ -26,7 +26,7 @@ def _enroll(args) -> int:
     from kiosk.sync import enroll
 
     identity = enroll(args.server, args.code, terminal_paths(args, must_exist=False).ensure().sync_dir)
-    emit(args, identity.public_json(), f"注册成功：终端编号 {identity.terminal_id}，类型 {identity.role}")
+    emit(args, identity.public_json(), f"注册成功：终端编号：{identity.terminal_id}，类型：{identity.role}")
     return 0
 
 
@@ -70,5 +70,5 @@ def _push(args) -> int:
             status = worker.status()
     finally:
         store.close()
-    emit(args, {"sent": sent, **status.as_json()}, f"已上传 {sent} 条；{status.message}")
+    emit(args, {"sent": sent, **status.as_json()}, f"已上传{sent}条；{status.message}")
     return 0 if status.queued == 0 else 1

@@ -136,6 +136,8 @@ class PhotoScreen(StepScreen):
         self.body.add_widget(self.live)
         self._mode = "live"
         self._texture: Texture | None = None
+        self._saving = False  # the chosen photo is with the session (ui/device_steps.py photo_use)
+        self._can_retake = True
 
     def adapt(self, portrait: bool) -> None:
         """Portrait: the preview on top (60% of the height), guidance beneath; the shots above the questions."""
@@ -204,8 +206,32 @@ class PhotoScreen(StepScreen):
         for button in (self.retake_button, self.use_button):
             if button.parent is None:
                 self.footer.add_widget(button)
+        self._can_retake = can_retake
         self.retake_button.disabled = not can_retake
         self._update_use()
+
+    @property
+    def is_saving(self) -> bool:
+        return self._saving
+
+    @property
+    def idle_exempt(self) -> bool:
+        """The chosen photo is being saved (and matched to the card): the idle wipe waits for it."""
+        return self._saving
+
+    def saving(self, on: bool) -> None:
+        """While the session takes the chosen photo (off the UI thread): a progress line, nothing to press."""
+        self._saving = on
+        if on:
+            self.show_message("正在保存照片，请稍候…", MUTED)
+        elif self.general_error.text == "正在保存照片，请稍候…":
+            self.show_message("")
+        for button in (self.use_button, self.retake_button, getattr(self, "exit_button", None)):
+            if button is not None:
+                button.disabled = on
+        if not on:
+            self.retake_button.disabled = not self._can_retake
+            self._update_use()
 
     def chosen_index(self) -> int | None:
         return next((i for i, c in enumerate(self.shot_choices) if c.state == "down"), None)

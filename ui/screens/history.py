@@ -15,8 +15,8 @@ from .forms import FormScreen
 class HistoryRow(BoxLayout):
     def __init__(self, on_remove, **kwargs):
         super().__init__(spacing=px(10), size_hint_y=None, **kwargs)
-        self.start = Field("起始年月", "如 2021-09", size_hint_x=None, width=170, keyboard="month")
-        self.end = Field("截止年月", "如 2024-03", size_hint_x=None, width=170, keyboard="month")
+        self.start = Field("起始年月", "如：2021-09", size_hint_x=None, width=170, keyboard="month")
+        self.end = Field("截止年月", "如：2024-03", size_hint_x=None, width=170, keyboard="month")
         self.school = Field("学校名称", "在何学校学习")
         self.role = Field("任何职务", "无则填“无”", size_hint_x=None, width=170)
         self.witness = Field("证明人", "", size_hint_x=None, width=170)

@@ -211,7 +211,7 @@ def _tight(text: str) -> str:
 
 
 ASSIST_FIELDS = [("name", "姓名", "与户口簿一致", "text"), ("ethnicity", "民族", "如：汉族", "text"),
-                 ("birth_date", "出生日期", "如 2009-03-15", "date"), ("id_number", "公民身份号码", "18位", "id"),
+                 ("birth_date", "出生日期", "如：2009-03-15", "date"), ("id_number", "公民身份号码", "18位", "id"),
                  ("address", "户籍地址（户口簿住址）", "", "text")]
 
 

@@ -75,7 +75,7 @@ class ReviewScreen(StepScreen):
             panel.add_widget(line(g.relation, "  ".join(v for v in (g.name, g.phone, g.work_unit) if v)))
         panel = self._panel(self.right_column, "学习简历", Step.HISTORY)
         for e in record.study_history:
-            panel.add_widget(line(f"{e.start} 至 {e.end}", f"{e.school}  职务：{e.role}  证明人：{e.witness}",
+            panel.add_widget(line(f"{e.start}至{e.end}", f"{e.school}  职务：{e.role}  证明人：{e.witness}",
                                   caption_width=200))
         images = BoxLayout(spacing=px(14), size_hint_y=None, height=px(300))
         for title, kind, step, width in (("照片", "photo", Step.PHOTO, 230), ("身份证图像", "document",

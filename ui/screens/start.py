@@ -126,7 +126,7 @@ def identity_values(card) -> dict[str, str]:
     return {"name": card.name or card.english_name, "gender": card.gender, "ethnicity": card.ethnicity,
             "birth_date": f"{card.birth_date.year}年{card.birth_date.month}月{card.birth_date.day}日",
             "id_number": card.id_number, "address": card.address, "authority": card.authority,
-            "valid": f"{card.valid_from.isoformat()} 至 {until}", "card_type": card.card_type.label}
+            "valid": f"{card.valid_from.isoformat()}至{until}", "card_type": card.card_type.label}
 
 
 class ChipField(BoxLayout):

@@ -195,8 +195,9 @@ class RegistrationSession(StaffSteps):
         if face is not None:
             kept = [n for n in self.record.operator_notes
                     if not (n.source == "document" and n.code.startswith("face_"))]
-            new = [OperatorNote(source="document", code=face.warning.code, message=face.warning.message)]
-            self.record = edit(self.record, self.clock(), operator_notes=kept + (new if face.warning else []))
+            new = ([OperatorNote(source="document", code=face.warning.code, message=face.warning.message)]
+                   if face.warning else [])  # a match carries no warning
+            self.record = edit(self.record, self.clock(), operator_notes=kept + new)
             self._save()
         return step
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kiosk.clock import utcnow
 from kiosk.session import Step
 
 from . import theme
@@ -206,7 +207,7 @@ def _operator(app) -> Iterator[tuple[str, object]]:
     summary = Summary(today, 37, 35, 30, 4, ["打印失败：打印机缺纸", "上传错误：无法连接中心服务器（连接超时）",
                                               "0026：监护人电话与户口簿不一致，已电话核实"])
     sync = SyncState(4, "待上传4条，网络恢复后自动上传", "无法连接中心服务器（连接超时）",
-                     (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=18)).isoformat())
+                     (utcnow() - dt.timedelta(minutes=18)).isoformat())
     peripherals = [("身份证读卡器", "正常", True), ("摄像头", "正常", True), ("证件扫描", "正常", True),
                    ("打印机", "缺纸；碳粉不足", False), ("工作人员卡读卡器", "正常", True),
                    ("中心服务器", "无法连接（连接超时）", False)]

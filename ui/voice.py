@@ -15,7 +15,6 @@ the operator mutes or unmutes it on the terminal-state screen, and the choice is
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 import os
@@ -26,6 +25,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from kiosk.clock import utcnow
 from kiosk.files import read_json, write_json
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class VoicePrompts:
         self.muted = muted
         if self.state_file is not None:
             write_json(self.state_file, {"muted": self.muted, "by": by,
-                                         "at": dt.datetime.now(dt.timezone.utc).isoformat()})
+                                         "at": utcnow().isoformat()})
 
     def stop(self) -> None:
         sound, self.sound = self.sound, None

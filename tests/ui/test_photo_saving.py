@@ -5,7 +5,6 @@ import sys
 import threading
 from pathlib import Path
 
-import pytest
 
 from kivy.clock import Clock
 
@@ -61,9 +60,6 @@ def test_retaken_photo_is_matched_off_the_ui_thread(kiosk_ui):
     assert len(matched) == 1  # the retaken photo was matched to the scanned card
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-    "kiosk/session.py photo_taken builds the face note from face.warning.code before checking face.warning: a "
-    "retaken photo that matches the card (warning None) raises; the session's owner fixes it, then drop this mark"))
 def test_retaken_photo_matching_the_card_is_stored(kiosk_ui):
     d, app = kiosk_ui, kiosk_ui.app
     photo = retake_after_scan(d)

@@ -220,15 +220,24 @@ class KioskApp(App):
     def simulate_card(self) -> None:
         """Demo only: lays the demo card on the simulated reader (lifting it first if it lies there already)."""
         reader = self.devices.card_reader
+
+        def send(command: str) -> str:
+            try:
+                return reader.simulate(command)
+            except OSError as exc:  # the simulator stopped (the app closing): nothing to lay the card on
+                log.warning("simulator control failed", extra={"fields": {"error": str(exc)}})
+                return ""
+
         try:
-            status = json.loads(reader.simulate("status").removeprefix("ok "))
-            if status.get("present"):
-                reader.simulate("remove")
-                Clock.schedule_once(lambda _dt: reader.simulate("place"), 0.5)
-            else:
-                reader.simulate("place")
-        except (OSError, ValueError) as exc:
+            status = json.loads(send("status").removeprefix("ok ") or "{}")
+        except ValueError as exc:
             log.warning("simulator control failed", extra={"fields": {"error": str(exc)}})
+            return
+        if status.get("present"):
+            send("remove")
+            Clock.schedule_once(lambda _dt: send("place"), 0.5)  # may fire after the app closed the simulator
+        else:
+            send("place")
 
     def input_focused(self, text_input, focused: bool) -> None:
         self.keys.input_focused(text_input, focused)

@@ -14,7 +14,7 @@ from kivy.uix.widget import Widget
 
 from .base import ADVICE, ERROR, MUTED, OK, PRIMARY, TEXT, BigButton, Choice, StepScreen, label, paint, px
 
-BLANK_AFTER_S = 0.3  # the wiped preview texture is blanked this long after the screen change
+BLANK_AFTER_S = 0.1  # the wiped preview texture is blanked a few frames after the screen change
 
 
 def texture_from_bgr(image: np.ndarray, texture: Texture | None = None) -> Texture:
@@ -263,7 +263,7 @@ class PhotoScreen(StepScreen):
 
     def _blank(self, _dt=None) -> None:
         """The last student's face out of the preview texture (blanked, not made again). Uploading a whole camera
-        frame takes ~150 ms on a software GL: done once the attract screen is up, not in the screen change."""
+        frame takes ~150 ms on a software GL: done once the attract screen is drawn, not in the screen change."""
         self._blanking = False
         if self._texture is not None and self.preview.opacity == 0:  # not when a new student's frames came since
             self._texture.blit_buffer(bytes(self._texture.width * self._texture.height * 3), colorfmt="rgb",

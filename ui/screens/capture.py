@@ -266,8 +266,11 @@ class PhotoScreen(StepScreen):
         frame takes ~150 ms on a software GL: done once the attract screen is drawn, not in the screen change."""
         self._blanking = False
         if self._texture is not None and self.preview.opacity == 0:  # not when a new student's frames came since
+            from ui.commands.run import release_memory
+
             self._texture.blit_buffer(bytes(self._texture.width * self._texture.height * 3), colorfmt="rgb",
                                       bufferfmt="ubyte")
+            release_memory()  # the upload's buffers, freed after the wipe's own trim, back to the system too
 
 
 class DocumentScreen(StepScreen):

@@ -48,15 +48,33 @@ def paint(widget: Widget, colour, radius: float = 0) -> None:
     follow()
 
 
+class RendersWhenSized:
+    """A wrapping label (or button) whose text is rendered once it has the width its layout gives it: not first at
+    Kivy's default 100 px and again at the real width (rendering CJK text is most of a screen change's time).
+    Until then its text_size is (0, None) and nothing is drawn; a label on a screen never shown renders nothing."""
+
+    def texture_update(self, *largs):
+        if self.text and self.text_size[0] is not None and self.text_size[0] <= 0:
+            return  # not laid out yet: the width its layout gives triggers the one render
+        super().texture_update(*largs)
+
+
+class TextLabel(RendersWhenSized, Label):
+    pass
+
+
 def label(text: str = "", size: float = 22, colour=TEXT, *, bold: bool = False, halign: str = "left",
           valign: str = "middle", height: float | None = None, **kwargs) -> Label:
     """A wrapping label; with height=None it grows to its text (use inside vertical BoxLayouts). Its text goes
-    through ui.glyphs.set_text: characters the UI font lacks (rare names) are drawn by a fallback face."""
+    through ui.glyphs.set_text: characters the UI font lacks (rare names) are drawn by a fallback face. A label
+    whose width its layout gives is rendered once it has that width (RendersWhenSized)."""
     size = px(size)
     if "width" in kwargs:
         kwargs["width"] = px(kwargs["width"])
-    widget = Label(text="", font_size=size, color=colour, bold=bold, halign=halign, valign=valign,
-                   size_hint_y=None, **kwargs)
+    widget = TextLabel(text="", font_size=size, color=colour, bold=bold, halign=halign, valign=valign,
+                       size_hint_y=None, **kwargs)
+    if widget.size_hint_x is not None:
+        widget.width = 0  # the layout's width comes next: the first render waits for it
     set_text(widget, text)
     widget.bind(width=lambda w, width: setattr(w, "text_size", (width, None)))
     widget.text_size = (widget.width, None)
@@ -94,7 +112,7 @@ class BigButton(Button):
             self.background_color = self._colours[1] if self.state == "down" else self._colours[0]
 
 
-class Choice(ToggleButton):
+class Choice(RendersWhenSized, ToggleButton):
     """A big toggle (claims, confirmations, relation choice)."""
 
     def __init__(self, text: str, *, group: str | None = None, font_size: float = 22, height: float = 64, **kwargs):
@@ -104,6 +122,9 @@ class Choice(ToggleButton):
                          background_disabled_normal="", background_disabled_down="", disabled_color=DISABLED_TEXT,
                          size_hint_y=None, height=px(max(height, MIN_TOUCH)), halign="center", valign="middle",
                          **kwargs)
+        if self.size_hint_x is not None:
+            self.width = 0  # the layout's width comes next: the first render waits for it
+        self.text_size = (max(self.width - px(20), 1) if self.size_hint_x is None else 0, None)
         set_text(self, text)
         self.bind(state=self._shade, size=lambda w, s: setattr(w, "text_size", (s[0] - px(20), None)))
         self._shade()

@@ -3,6 +3,7 @@ questions a camera cannot answer), document scan (preview), print (status, the p
 from __future__ import annotations
 
 import numpy as np
+from kivy.clock import Clock
 from kivy.graphics import Color, Line
 from kivy.graphics.texture import Texture
 from kivy.uix.boxlayout import BoxLayout
@@ -12,6 +13,8 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from .base import ADVICE, ERROR, MUTED, OK, PRIMARY, TEXT, BigButton, Choice, StepScreen, label, paint, px
+
+BLANK_AFTER_S = 0.1  # the wiped preview texture is blanked a few frames after the screen change
 
 
 def texture_from_bgr(image: np.ndarray, texture: Texture | None = None) -> Texture:
@@ -136,6 +139,7 @@ class PhotoScreen(StepScreen):
         self.body.add_widget(self.live)
         self._mode = "live"
         self._texture: Texture | None = None
+        self._blanking = False  # the preview texture's blanking is scheduled (clear)
         self._saving = False  # the chosen photo is with the session (ui/device_steps.py photo_use)
         self._can_retake = True
 
@@ -252,10 +256,21 @@ class PhotoScreen(StepScreen):
         self.shot_choices, self.confirmations = [], []
         self.preview.texture = None
         self.preview.opacity = 0
-        if self._texture is not None:  # one preview texture for every student: blanked, not made again
+        if self._texture is not None and not self._blanking:  # one preview texture for every student
+            self._blanking = True
+            Clock.schedule_once(self._blank, BLANK_AFTER_S)
+        self.show_live()
+
+    def _blank(self, _dt=None) -> None:
+        """The last student's face out of the preview texture (blanked, not made again). Uploading a whole camera
+        frame takes ~150 ms on a software GL: done once the attract screen is drawn, not in the screen change."""
+        self._blanking = False
+        if self._texture is not None and self.preview.opacity == 0:  # not when a new student's frames came since
+            from ui.commands.run import release_memory
+
             self._texture.blit_buffer(bytes(self._texture.width * self._texture.height * 3), colorfmt="rgb",
                                       bufferfmt="ubyte")
-        self.show_live()
+            release_memory()  # the upload's buffers, freed after the wipe's own trim, back to the system too
 
 
 class DocumentScreen(StepScreen):

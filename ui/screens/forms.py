@@ -65,6 +65,8 @@ class CategoryScreen(FormScreen):
         self.claims: dict[str, Choice] = {}
         self.school_names: list[str] = []
         self._policy = None
+        self._chosen_claims: list[str] = []  # the record's claims when the step was entered
+        self._built: dict[tuple[str, str, str], Choice] = {}  # (kind, code, text): made once, shown again
         self.fields = {"school_name": self.school}
 
     @property
@@ -74,14 +76,12 @@ class CategoryScreen(FormScreen):
     def enter(self, session) -> None:
         record, policy = session.record, session.policy
         self._policy = policy
-        self.categories_box.clear_widgets()
-        self.category_choices = {}
-        for category in open_categories(policy, session.terminal.role, session.clock(), record.category):
-            choice = Choice(category.label, group="category", allow_no_selection=False)
-            choice.state = "down" if category.code == record.category else "normal"
-            choice.bind(state=lambda *_: self._show_claims(record.claims))
-            self.category_choices[category.code] = choice
-            self.categories_box.add_widget(choice)
+        self._chosen_claims = list(record.claims)
+        categories = open_categories(policy, session.terminal.role, session.clock(), record.category)
+        self.category_choices = self._show_choices(self.categories_box, "category",
+                                                   [(c.code, c.label) for c in categories])
+        for code, choice in self.category_choices.items():
+            choice.state = "down" if code == record.category else "normal"
         roster = []
         if record.school_code:
             roster.append(f"学校代码：{record.school_code}")
@@ -99,15 +99,34 @@ class CategoryScreen(FormScreen):
 
     def _show_claims(self, chosen) -> None:
         category = self._policy.category(self.category) if self._policy else None
-        self.claims_box.clear_widgets()
-        self.claims = {}
-        for code in (category.claims if category else []):
-            choice = Choice(self._policy.claims.get(code, code), height=64)
+        self.claims = self._show_choices(self.claims_box, "claim", [(code, self._policy.claims.get(code, code))
+                                                                    for code in (category.claims if category else [])])
+        for code, choice in self.claims.items():
             choice.state = "down" if code in chosen else "normal"
-            self.claims[code] = choice
-            self.claims_box.add_widget(choice)
         self.claims_panel.opacity = 1 if self.claims else 0
         self.claims_panel.disabled = not self.claims
+
+    def _show_choices(self, box, kind: str, items: list[tuple[str, str]]) -> dict[str, Choice]:
+        """The choices for (code, text) in `box`, in order: each made once (rendered once), shown again after."""
+        choices = {}
+        for code, text in items:
+            choice = self._built.get((kind, code, text))
+            if choice is None:
+                if kind == "category":
+                    choice = Choice(text, group="category", allow_no_selection=False)
+                    choice.bind(state=lambda *_: self._show_claims(self._chosen_claims))
+                elif kind == "claim":
+                    choice = Choice(text, height=64)
+                else:
+                    choice = Choice(text, height=60, font_size=20)
+                    choice.bind(on_release=lambda _c, n=code: self._pick_school(n))
+                self._built[(kind, code, text)] = choice
+            choices[code] = choice
+        if box.children[::-1] != list(choices.values()):
+            box.clear_widgets()
+            for choice in choices.values():
+                box.add_widget(choice)
+        return choices
 
     def _offer_schools(self) -> None:
         typed = self.school.text
@@ -115,13 +134,7 @@ class CategoryScreen(FormScreen):
             else self.school_names[:SCHOOL_MATCHES]
         if list(self.school_choices) == matches:
             return
-        self.schools_box.clear_widgets()
-        self.school_choices = {}
-        for name in matches:
-            choice = Choice(name, height=60, font_size=20)
-            choice.bind(on_release=lambda _c, n=name: self._pick_school(n))
-            self.school_choices[name] = choice
-            self.schools_box.add_widget(choice)
+        self.school_choices = self._show_choices(self.schools_box, "school", [(name, name) for name in matches])
 
     def _pick_school(self, name: str) -> None:
         self.school.text = name
@@ -137,7 +150,10 @@ class CategoryScreen(FormScreen):
         super().clear()
         for box in (self.claims_box, self.categories_box, self.schools_box):
             box.clear_widgets()
+        for choice in self._built.values():
+            choice.state = "normal"
         self.claims, self.category_choices, self.school_choices, self.school_names = {}, {}, {}, []
+        self._chosen_claims = []
         self.roster_label.text = ""
 
 

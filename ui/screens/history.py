@@ -87,7 +87,8 @@ class HistoryScreen(FormScreen):
         self.rows_box = BoxLayout(orientation="vertical", spacing=px(8), size_hint_y=None)
         self.rows_box.bind(minimum_height=self.rows_box.setter("height"))
         self.form.add_widget(self.rows_box)
-        self.rows: list[HistoryRow] = []
+        self.rows: list[HistoryRow] = []  # the rows shown, in order
+        self.spare: list[HistoryRow] = []  # rows built before and not shown now: reused (built once per screen)
         self.add_button = BigButton("＋ 添加一段经历", self.add_row, primary=False, width=260, height=60, font_size=22)
         self.footer.add_widget(self.add_button, index=len(self.footer.children))
 
@@ -95,7 +96,7 @@ class HistoryScreen(FormScreen):
         if len(self.rows) >= self.MAX_ROWS:
             self.show_message(f"学习简历最多填写{self.MAX_ROWS}段")
             return self.rows[-1]
-        row = HistoryRow(self.remove_row)
+        row = self.spare.pop() if self.spare else HistoryRow(self.remove_row)
         row.compact(bool(self._portrait))
         row.fill(entry)
         self.rows.append(row)
@@ -110,8 +111,7 @@ class HistoryScreen(FormScreen):
 
     def remove_row(self, row: HistoryRow) -> None:
         if row in self.rows:
-            self.rows.remove(row)
-            self.rows_box.remove_widget(row)
+            self._put_away(row)
         if not self.rows:
             self.add_row()
         self._map()
@@ -122,18 +122,33 @@ class HistoryScreen(FormScreen):
         for row in self.rows:
             row.remove_button.disabled = len(self.rows) == 1
 
+    def _put_away(self, row: HistoryRow) -> None:
+        """The row leaves the form, emptied, and waits to be shown again."""
+        row.fill(None)
+        for field in row.fields().values():
+            field.input.reset_undo()  # out of the form, the idle wipe's walk would not reach it
+        self.rows.remove(row)
+        self.rows_box.remove_widget(row)
+        self.spare.append(row)
+
     def enter(self, session) -> None:
-        self.rows_box.clear_widgets()
-        self.rows = []
-        for entry in session.record.study_history or [None]:
+        """The rows shown before are filled again in place (their labels and fields exist already); rows are
+        added or put away only when the number of entries changed."""
+        entries = list(session.record.study_history or [None])[:self.MAX_ROWS]
+        while len(self.rows) > len(entries):
+            self._put_away(self.rows[-1])
+        for row, entry in zip(self.rows, entries):
+            row.fill(entry)
+        for entry in entries[len(self.rows):]:
             self.add_row(entry)
+        self._map()
 
     def submit(self) -> None:
         self.ctl.act("set_history", [row.entry() for row in self.rows])
 
     def clear(self) -> None:
-        self.rows_box.clear_widgets()
-        self.rows = []
+        while self.rows:
+            self._put_away(self.rows[-1])
         self.fields = {}
         self.show_message("")
 

@@ -202,7 +202,7 @@ def child() -> dict:
         if profile and len(rss) < 2:
             print(f"  captured: RSS {_rss_mb():.0f} MB", file=sys.stderr)
         step("photo_taken", app.work.feeder.choose(0), [c.code for c in CONFIRMATIONS])  # as photo_use does
-        app.document_scan()
+        app.work.document_scan()
         wait(lambda: app.work._document is not None, "the document scan")
         if profile and len(rss) < 2:
             print(f"  scanned: RSS {_rss_mb():.0f} MB", file=sys.stderr)

@@ -16,5 +16,7 @@ def test_the_delayed_relay_of_the_demo_card_survives_a_closed_simulator(kiosk_ui
     app.simulate_card()
     d.until(present, 10, "the demo card on the reader")
     app.simulate_card()  # lying there: lifted now, laid again in 0.5 s
-    app.devices.close()  # the simulator and its control socket go away before that
+    app._stop_poller.set()  # the app closing, in on_stop's order: the card poller first,
+    app._poller_thread.join(3)
+    app.devices.close()  # then the devices with the simulator and its control socket, before the re-lay fires
     d.wait(1.0)  # the delayed command fires here: logged, not raised

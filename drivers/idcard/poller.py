@@ -5,8 +5,10 @@ CardPoller implements kiosk.devices.card_reader.CardReader. Each poll() is one s
     no reader --open + SAM status--> idle --find ok--> placed --select + read--> read or failed
     read/failed --find fails `removal_misses` times in a row--> removed --> idle
 
-A card is never read twice while it stays in the field. A vanished port, a reader that stops answering or a
-SAM fault closes the port and emits READER_LOST; later polls reopen it and emit READER_READY when it answers.
+A card is never read twice while it stays in the field. A vanished port, a SAM fault or a reader that stays
+silent `silence_misses` polls in a row closes the port and emits READER_LOST; later polls reopen it and emit
+READER_READY when it answers. One late or lost answer (a busy USB-serial bridge, a loaded terminal) is not a lost
+reader: the next poll asks again on the open port.
 """
 from __future__ import annotations
 
@@ -27,12 +29,13 @@ log = logging.getLogger(__name__)
 
 class CardPoller:
     def __init__(self, path: str, baud: int = 115200, *, interval: float = 0.5, fingerprint: bool = False,
-                 removal_misses: int = 2, slack: float = 0.0, opener: Callable[..., SamReader] = SamReader.open):
+                 removal_misses: int = 2, silence_misses: int = 2, slack: float = 0.0, opener: Callable[..., SamReader] = SamReader.open):
         self.path = path
         self.baud = baud
         self.interval = interval  # seconds between idle polls (~0.5 s in public drivers)
         self.fingerprint = fingerprint
         self.removal_misses = removal_misses
+        self.silence_misses = silence_misses
         self.slack = slack
         self._opener = opener
         self._reader: SamReader | None = None
@@ -40,6 +43,7 @@ class CardPoller:
         self._present = False
         self._read_pending = False
         self._misses = 0
+        self._silent = 0  # idle polls in a row the reader did not answer
         self._due = 0.0
 
     def poll(self) -> CardEvent | None:
@@ -54,6 +58,12 @@ class CardPoller:
                 self._due = 0.0
                 return self._read()
             return self._watch_field()
+        except ReaderTimeout as exc:
+            self._silent += 1
+            if self._silent < self.silence_misses:
+                log.info("no answer from the card reader, asking again", extra={"fields": {"reason": exc.detail}})
+                return None
+            return self._lose(exc)
         except CardReaderError as exc:  # port gone, no answer, SAM fault, garbled twice
             return self._lose(exc)
 
@@ -72,7 +82,7 @@ class CardPoller:
         except CardReaderError as exc:
             reader.close()
             return self._lose(exc)
-        self._reader, self._lost_reported = reader, False
+        self._reader, self._lost_reported, self._silent = reader, False, 0
         self._present = self._read_pending = False
         log.info("card reader ready", extra={"fields": {"port": self.path, "baud": self.baud}})
         return CardEvent(CardEventKind.READER_READY)
@@ -90,6 +100,7 @@ class CardPoller:
         try:
             self._reader.find()
         except NoCard:
+            self._silent = 0
             if not self._present:
                 return None
             self._misses += 1
@@ -98,7 +109,7 @@ class CardPoller:
                 return None
             self._present = False
             return CardEvent(CardEventKind.REMOVED)
-        self._misses = 0
+        self._misses = self._silent = 0
         if self._present:
             return None  # the same card is still there: never read it again
         self._present = self._read_pending = True

@@ -88,6 +88,25 @@ def test_sam_fault_while_idle_is_reported_as_reader_lost(poller, sim):
     assert events(poller, 1)[0].kind is K.READER_READY
 
 
+def test_one_unanswered_poll_is_not_a_lost_reader(poller, sim, resident):
+    """A late answer (a busy bridge, a loaded terminal) asks again on the open port; the card is still read."""
+    sim.remove()
+    assert events(poller, 1)[0].kind is K.READER_READY
+    sim.inject("silence", on="find")
+    assert quiet(poller, 3)
+    sim.place()
+    assert [e.kind for e in events(poller, 2)] == [K.PLACED, K.READ]
+
+
+def test_a_reader_silent_poll_after_poll_is_lost(poller, sim):
+    sim.remove()
+    events(poller, 1)
+    sim.inject("silence", on="find", times=poller.silence_misses)
+    lost = events(poller, 1)[0]
+    assert lost.kind is K.READER_LOST and "读卡器" in lost.error.message
+    assert events(poller, 1)[0].kind is K.READER_READY
+
+
 def test_reader_absent_from_the_start(tmp_path):
     poller = CardPoller(str(tmp_path / "nothing"), interval=0.01)
     lost = poller.poll()

@@ -209,3 +209,29 @@ def test_the_tour_shows_the_photo_step_with_a_shot_to_choose(app):
     assert photo.retake_button.parent is photo.footer and photo.use_button.parent is photo.footer
     assert photo.use_button.disabled  # every question answered first
     assert tour.check(kiosk) == []
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1080, 1920)], ids=["landscape", "portrait"])
+@pytest.mark.parametrize("count", [1, 2])
+def test_the_shots_to_choose_fill_their_pane(app, size, count):
+    """Each shot as large as its pane allows (no empty half of the screen beside or beneath it), the shots never
+    wider than the screen, and the heading says what to do now, not the live step's 请正对摄像头."""
+    kiosk = app.app
+    tour.resize(kiosk, size)
+    tour.demo_session(kiosk)
+    photo = tour.show(kiosk, Step.PHOTO)
+    photo.show_shots([tour.demo_shot(kiosk)] * count, True)
+    app.frames(4)
+    images = [w for w in photo.shots_box.walk(restrict=True) if type(w).__name__ == "Image"]
+    assert len(images) == count
+    body_w = photo.body.width
+    for image in images:
+        shown_w, shown_h = image.norm_image_size
+        room_h = photo.shots_box.height - theme.px(68)
+        room_w = (body_w if size[1] > size[0] else body_w / 2) / count - photo.shots_box.spacing
+        assert shown_h >= 0.95 * room_h or shown_w >= 0.95 * room_w  # limited by one side, not by a fixed box
+        assert image.right <= photo.body.right + 1
+    assert "摄像头" not in photo.prompt.text and "选择" in photo.prompt.text
+    photo.show_live()
+    assert photo.prompt.text == kiosk.session.prompt
+    assert tour.check(kiosk) == []

@@ -89,6 +89,9 @@ class FaceGuide(Widget):
             Line(ellipse=self.ellipse, width=px(2), dash_length=8, dash_offset=6)
 
 
+REVIEW_PROMPT = "拍摄完成，请选择照片或重新拍摄"
+
+
 class PhotoScreen(StepScreen):
     def __init__(self, ctl, **kwargs):
         super().__init__(ctl, name="photo", **kwargs)
@@ -120,8 +123,10 @@ class PhotoScreen(StepScreen):
         # review pane
         self.review = BoxLayout(spacing=px(28))
         self.shots_box = BoxLayout(spacing=px(16), size_hint_x=None, width=px(640))
+        self.shots_box.bind(size=self._fit_shots)
+        self.body.bind(width=self._fit_shots)
         self.review.add_widget(self.shots_box)
-        questions = BoxLayout(orientation="vertical", spacing=px(10))
+        self.questions_pane = questions = BoxLayout(orientation="vertical", spacing=px(10))
         questions.add_widget(label("请逐项确认（符合的请点选）：", 24, TEXT, bold=True))
         self.questions_box = BoxLayout(orientation="vertical", spacing=px(8), size_hint_y=None)
         self.questions_box.bind(minimum_height=self.questions_box.setter("height"))
@@ -142,6 +147,8 @@ class PhotoScreen(StepScreen):
         self._blanking = False  # the preview texture's blanking is scheduled (clear)
         self._saving = False  # the chosen photo is with the session (ui/device_steps.py photo_use)
         self._can_retake = True
+        self._portrait = False
+        self._live_prompt = ""
 
     def adapt(self, portrait: bool) -> None:
         """Portrait: the preview on top (60% of the height), guidance beneath; the shots above the questions."""
@@ -149,7 +156,10 @@ class PhotoScreen(StepScreen):
             box.orientation = "vertical" if portrait else "horizontal"
         self.frame.size_hint = (1, 0.6) if portrait else (None, 1)
         self.side.size_hint_y = 0.4 if portrait else 1
-        self.shots_box.size_hint = (1, 0.5) if portrait else (None, 1)
+        self.shots_box.size_hint = (1, 0.55) if portrait else (None, 1)
+        self.questions_pane.size_hint_y = 0.45 if portrait else 1
+        self._portrait = portrait
+        self._fit_shots()
 
     # -- live -------------------------------------------------------------------------------------------------
     def enter(self, session) -> None:
@@ -163,6 +173,7 @@ class PhotoScreen(StepScreen):
             self.body.add_widget(self.live)
             self.footer.remove_widget(self.retake_button)
             self.footer.remove_widget(self.use_button)
+            self.prompt.text = self._live_prompt
             self._mode = "live"
 
     def show_frame(self, state, preview: np.ndarray | None) -> None:
@@ -179,8 +190,9 @@ class PhotoScreen(StepScreen):
     # -- review -----------------------------------------------------------------------------------------------
     def show_shots(self, photos: list, can_retake: bool, message: str = "") -> None:
         """The shots taken so far (FinalPhoto), the last one chosen; the questions of the photo module."""
-        if message:
-            self.prompt.text = message
+        if self._mode == "live":
+            self._live_prompt = self.prompt.text
+        self.prompt.text = message or REVIEW_PROMPT  # never the live step's 请正对摄像头 over the shots
         self.body.clear_widgets()
         self.body.add_widget(self.review)
         self._mode = "review"
@@ -197,6 +209,7 @@ class PhotoScreen(StepScreen):
             self.shots_box.add_widget(column)
         if self.shot_choices:
             self.shot_choices[-1].state = "down"
+        self._fit_shots()
         self.questions_box.clear_widgets()
         self.confirmations = []
         for question in photos[-1].confirmations if photos else ():
@@ -213,6 +226,21 @@ class PhotoScreen(StepScreen):
         self._can_retake = can_retake
         self.retake_button.disabled = not can_retake
         self._update_use()
+
+    def _fit_shots(self, *_) -> None:
+        """Each shot as large as the pane's height allows (a 3:4 photo above its choice button), the shots
+        together never wider than the pane (portrait) or than half the body (landscape, the questions beside)."""
+        columns = self.shots_box.children
+        if not columns:
+            return
+        count, gap = len(columns), self.shots_box.spacing
+        image_height = max(self.shots_box.height - px(60) - px(8), px(200))
+        room = self.shots_box.width if self._portrait else self.body.width / 2
+        width = max(px(200), min(image_height * 3 / 4, (room - gap * (count - 1)) / count))
+        for column in columns:
+            column.width = width
+        if not self._portrait:
+            self.shots_box.width = width * count + gap * (count - 1)
 
     @property
     def is_saving(self) -> bool:

@@ -9,6 +9,8 @@ MIN_TOUCH, text wider than its label.
 """
 from __future__ import annotations
 
+import time
+
 from collections.abc import Iterator
 
 from kiosk.clock import utcnow
@@ -73,6 +75,12 @@ def show(app, step: Step, *, error: bool = False) -> object:
     if step is Step.PHOTO:  # the shot taken, its choice and the questions (the tour has no camera running)
         screen.show_shots([demo_shot(app)], True)
     pump(4)
+    if step is Step.REVIEW:  # the pictures are decoded off the UI thread: shown once they are (bounded)
+        for _ in range(200):
+            if not screen.loading:
+                break
+            time.sleep(0.01)
+            pump(1)
     return screen
 
 

@@ -55,6 +55,7 @@ def test_review_and_history_are_filled_in_place(kiosk_ui):
     photo = review.pictures["photo"]
     d.until(lambda: photo.image.parent is not None and photo.image.texture is not None, 10, "the photo decoded")
     texture, shown = photo.image.texture, labels(review)
+    assert not review.loading  # the tour waits on this before its screenshot
     assert any(app.session.record.name in w.text for w in shown)
     renders = count_renders(shown)
 

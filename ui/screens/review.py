@@ -81,12 +81,15 @@ class Picture(Panel):
         self.image = Image(fit_mode="contain", size_hint_y=None, height=px(220))
         self.missing = label("未采集", 22, MUTED, height=220)
         self.sha = None  # the hash of what the texture shows
+        self.loading = False
         self.show(None)
 
     def show(self, texture, *, loading: bool = False) -> None:
-        """The texture, or an empty frame while it is read (loading), or 未采集."""
+        """The texture, or 正在读取… while it is read and decoded (loading), or 未采集."""
         self.image.texture = texture
-        wanted = self.image if texture is not None or loading else self.missing
+        self.loading = texture is None and loading
+        self.missing.text = "正在读取…" if self.loading else "未采集"
+        wanted = self.image if texture is not None else self.missing
         other = self.missing if wanted is self.image else self.image
         if other.parent is not None:
             self.remove_widget(other)
@@ -222,6 +225,11 @@ class ReviewScreen(StepScreen):
             self._textures[picture.kind] = (sha, result)
         picture.sha = sha
         picture.show(result)
+
+    @property
+    def loading(self) -> bool:
+        """A picture is still being read and decoded in the background."""
+        return any(picture.loading for picture in self.pictures.values())
 
     def clear(self) -> None:
         super().clear()

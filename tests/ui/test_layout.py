@@ -235,3 +235,23 @@ def test_the_shots_to_choose_fill_their_pane(app, size, count):
     photo.show_live()
     assert photo.prompt.text == kiosk.session.prompt
     assert tour.check(kiosk) == []
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), *theme.SIZES], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_attract_drawing_stays_between_the_title_and_the_prompt(app, size):
+    """A panel lower than the design's 800 px (1280x720, 1366x768 are common) gives the card drawing less room: it
+    shrinks into its box instead of covering 考生基本信息采集 and 请将身份证放在感应区."""
+    from ui.screens.start import CardPad
+
+    kiosk = app.app
+    tour.resize(kiosk, size)
+    attract = tour.show(kiosk, Step.ATTRACT)
+    app.frames(3)
+    pad = next(w for w in attract.walk(restrict=True) if isinstance(w, CardPad))
+    x0, y0, x1, y1 = pad.drawn
+    # as large as one of its limits allows: 80% of the width, the design's 420 px, or the box's height
+    assert x1 - x0 >= min(0.8 * pad.width, theme.px(420)) - 1 or y1 - y0 >= pad.height - 1
+    assert pad.y - 0.5 <= y0 and y1 <= pad.top + 0.5 and pad.x <= x0 and x1 <= pad.right
+    siblings = [w for w in pad.parent.children if w is not pad and getattr(w, "text", "")]
+    for other in siblings:
+        assert other.top <= pad.y + 0.5 or other.y >= pad.top - 0.5, other.text  # no label under the drawing

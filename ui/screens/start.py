@@ -13,32 +13,41 @@ from .base import CHIP, ERROR, HEADER, MUTED, OK, PRIMARY, TEXT, BigButton, Pane
 
 
 class CardPad(Widget):
-    """A drawing of the reader's pad with a card above it: where to lay the card."""
+    """A drawing of the reader's pad with a card above it: where to lay the card. It takes the room its box gives
+    (a 720-px-high panel leaves less than the design's 800): `drawn` is the box it drew in."""
+
+    GAP = 10  # between the card and the pad
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self.drawn = (0.0, 0.0, 0.0, 0.0)
         self.bind(pos=self._draw, size=self._draw)
 
     def _draw(self, *_):
         self.canvas.clear()
-        cx, cy = self.center
-        w = min(self.width * 0.8, px(420))
+        cx = self.center_x
+        # the pad is 0.35 of its width high, the card (85.6 x 54 mm) 0.62 of it wide: both within the box's height
+        tall = 0.35 + 0.62 * 54 / 85.6
+        w = max(0.0, min(self.width * 0.8, px(420), (self.height - 2 * self.GAP) / tall))
         h = w * 0.35
         cw, ch = w * 0.62, w * 0.62 * 54 / 85.6
+        cy = self.y + (self.height - h - ch - 2 * self.GAP) / 2 + h + self.GAP  # the pair centred in the box
+        self.drawn = (cx - w / 2, cy - h - self.GAP, cx + w / 2, cy + self.GAP + ch)
         with self.canvas:
             Color(0.80, 0.86, 0.94, 1)
-            RoundedRectangle(pos=(cx - w / 2, cy - h - 10), size=(w, h), radius=px([18]))
+            RoundedRectangle(pos=(cx - w / 2, cy - h - self.GAP), size=(w, h), radius=px([18]))
             Color(*PRIMARY)
-            Line(rounded_rectangle=(cx - w / 2, cy - h - 10, w, h, 18), width=px(2))
+            Line(rounded_rectangle=(cx - w / 2, cy - h - self.GAP, w, h, 18), width=px(2))
             Color(1, 1, 1, 1)
-            RoundedRectangle(pos=(cx - cw / 2, cy + 10), size=(cw, ch), radius=px([10]))
+            RoundedRectangle(pos=(cx - cw / 2, cy + self.GAP), size=(cw, ch), radius=px([10]))
             Color(*HEADER)
-            Line(rounded_rectangle=(cx - cw / 2, cy + 10, cw, ch, 10), width=px(2))
+            Line(rounded_rectangle=(cx - cw / 2, cy + self.GAP, cw, ch, 10), width=px(2))
             Color(0.80, 0.86, 0.94, 1)
-            RoundedRectangle(pos=(cx + cw / 2 - cw * 0.3, cy + 10 + ch * 0.2), size=(cw * 0.22, ch * 0.6), radius=px([6]))
+            RoundedRectangle(pos=(cx + cw / 2 - cw * 0.3, cy + self.GAP + ch * 0.2), size=(cw * 0.22, ch * 0.6),
+                             radius=px([6]))
             for i in range(3):
-                RoundedRectangle(pos=(cx - cw / 2 + 18, cy + 10 + ch * (0.7 - i * 0.22)), size=(cw * 0.45, 10),
-                                 radius=px([4]))
+                RoundedRectangle(pos=(cx - cw / 2 + 18, cy + self.GAP + ch * (0.7 - i * 0.22)),
+                                 size=(cw * 0.45, 10), radius=px([4]))
             Color(*PRIMARY)
             Line(points=[cx, cy + 4, cx, cy - h * 0.45], width=px(3))
             Line(points=[cx - 14, cy - h * 0.45 + 16, cx, cy - h * 0.45, cx + 14, cy - h * 0.45 + 16], width=px(3))

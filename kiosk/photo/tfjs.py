@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -209,7 +210,9 @@ class GraphModel:
         return self._fused(attr, a @ b, *extra)
 
     def _reduce(fn):
-        return lambda self, attr, x, axes: fn(x, axis=_axes(axes, x.ndim), keepdims=attr.get("keep_dims", {}).get("b", False))
+        def reduce(self, attr, x, axes):
+            return fn(x, axis=_axes(axes, x.ndim), keepdims=attr.get("keep_dims", {}).get("b", False))
+        return reduce
 
     def _squeeze(self, attr, x):
         dims = _ints(attr, "squeeze_dims")
@@ -219,7 +222,7 @@ class GraphModel:
         e = np.exp(x - x.max(axis=-1, keepdims=True))
         return e / e.sum(axis=-1, keepdims=True)
 
-    _OPS = {
+    _OPS: ClassVar[dict] = {
         "Conv2D": _conv, "_FusedConv2D": _conv, "DepthwiseConv2dNative": _depthwise,
         "FusedDepthwiseConv2dNative": _depthwise, "MatMul": _matmul, "_FusedMatMul": _matmul,
         "Identity": lambda self, attr, x: x, "BiasAdd": lambda self, attr, x, b: x + b,

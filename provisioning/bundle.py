@@ -6,7 +6,8 @@ A bundle is an uncompressed tar of exactly three members:
     payload.tar.gz  kind "venv": the release tree itself (bin/kiosk, bin/kiosk-provision, lib/...), built at
                     /opt/kiosk/releases/<version> on the build machine (venv scripts carry absolute paths);
                     kind "wheels": wheels/*.whl (the hashed lock's set plus the project), installed on the
-                    terminal into a fresh venv at its final place with pip --no-index --no-deps
+                    terminal into a fresh venv at its final place with pip --no-index --no-deps, and
+                    wheels/share/ (the face model: share/kiosk/models/...) copied into that venv's prefix
 Nothing is parsed before its signature is checked; the payload is hashed while it is copied out, and unpacked with
 tarfile's "tar" filter (no absolute member names, nothing outside the release tree, no setuid bits; symlinks may
 point outside, as a venv's bin/python points at the system interpreter).

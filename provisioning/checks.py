@@ -98,6 +98,18 @@ def check_font(ctx: Context) -> Check:
     return Check("font", "error", "缺少中文字体 fonts-wqy-microhei", f"missing {FONT}")
 
 
+def check_face_model(ctx: Context) -> Check:
+    """The face-match model's files in place and intact: without them every photo goes to the operator to compare
+    with the card by eye (the kiosk still registers)."""
+    from kiosk.photo import weights
+
+    where = weights.model_dir()
+    if bad := weights.not_installed():
+        return Check("face_model", "warning", "人脸比对模型缺失或已损坏，照片需由工作人员与身份证人工核对；"
+                     "请重新安装软件（scripts/bootstrap.sh 或升级包）", f"{', '.join(bad)} missing or altered in {where}")
+    return Check("face_model", "ready", "人脸比对模型正常", str(where))
+
+
 def check_disk(ctx: Context) -> Check:
     ctx.paths.data_dir.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(ctx.paths.data_dir).free
@@ -154,4 +166,5 @@ def check_backlog(ctx: Context) -> Check:
     return Check("sync_backlog", "warning", f"有{depth}条记录等待上传中心服务器（联网后自动上传）", detail)
 
 
-CORE_CHECKS = [check_store, check_policy, check_font, check_disk, check_key_files, check_backlog]
+CORE_CHECKS = [check_store, check_policy, check_font, check_face_model, check_disk, check_key_files,
+               check_backlog]

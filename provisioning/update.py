@@ -90,7 +90,8 @@ class Releases:
 
 def _stage(manifest: dict, payload: Path, work: Path, target: Path) -> None:
     """Puts the release tree at target. A wheel set becomes a venv made in place (venv scripts carry their
-    absolute path), the wheels installed without an index or dependency resolution (the set is complete)."""
+    absolute path), the wheels installed without an index or dependency resolution (the set is complete), and its
+    share/ folder (the face model) copied into the venv's prefix."""
     try:
         if manifest["kind"] == "venv":
             tree = work / "tree"
@@ -103,6 +104,8 @@ def _stage(manifest: dict, payload: Path, work: Path, target: Path) -> None:
             subprocess.run([sys.executable, "-m", "pip", "--python", str(target / "bin" / "python"), "install",
                             "--no-index", "--no-deps", "--quiet", *map(str, sorted((work / "wheels").glob("*.whl")))],
                            check=True, capture_output=True, timeout=900)
+            if (work / "wheels" / "share").is_dir():  # data the wheels do not carry (the face model) into the prefix
+                shutil.copytree(work / "wheels" / "share", target / "share", dirs_exist_ok=True)
     except (OSError, subprocess.SubprocessError, tarfile.TarError) as exc:
         shutil.rmtree(target, ignore_errors=True)
         stderr = getattr(exc, "stderr", b"") or b""

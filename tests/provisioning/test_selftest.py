@@ -32,7 +32,7 @@ def test_all_ready_signed_uploaded_and_kept(terminal, enrolled, server, reader_s
     report = selftest(ctx)
     checks = checks_of(report)
     for name in ("card_reader", "camera", "document_camera", "printer", "server", "clock", "store", "key_files",
-                 "sync_backlog", "disk"):
+                 "sync_backlog", "disk", "face_model"):
         assert checks[name]["status"] == "ready", checks[name]
         assert checks[name]["message"] and checks[name]["detail"]
     assert "05.01-20101118-0012345678-1234567890" in checks["card_reader"]["message"]
@@ -145,3 +145,25 @@ def test_loose_key_file_mode_is_an_error(terminal, enrolled, queue_record, capsy
     assert main(["selftest", *terminal.args, "--core"]) == 0
     out = capsys.readouterr().out
     assert "[正常] key_files" in out and "总体" in out
+
+
+def test_a_missing_or_altered_face_model_is_named(terminal, tmp_path, monkeypatch, capsys):
+    """Without the face model every photo goes to the operator: the self-test says so and how to mend it."""
+    import shutil
+
+    from kiosk.photo import weights
+
+    copy = tmp_path / "models"
+    shutil.copytree(weights.model_dir(), copy / weights.FOLDER)
+    monkeypatch.setenv(weights.MODEL_DIR_ENV, str(copy))
+    assert main(["selftest", *terminal.args, "--json", "--no-upload", "--core"]) in (0, 1)
+    assert checks_of(json.loads(capsys.readouterr().out))["face_model"]["status"] == "ready"
+    with open(copy / weights.FOLDER / "mobilefacenet.bin", "r+b") as weights_file:
+        weights_file.write(b"\0\0\0\0")  # a damaged copy: present, but not the pinned bytes
+    main(["selftest", *terminal.args, "--json", "--no-upload", "--core"])
+    face = checks_of(json.loads(capsys.readouterr().out))["face_model"]
+    assert face["status"] == "warning" and "人工核对" in face["message"] and "mobilefacenet.bin" in face["detail"]
+    (copy / weights.FOLDER / "mobilefacenet.json").unlink()
+    main(["selftest", *terminal.args, "--json", "--no-upload", "--core"])
+    face = checks_of(json.loads(capsys.readouterr().out))["face_model"]
+    assert face["status"] == "warning" and "mobilefacenet.json" in face["detail"]

@@ -172,8 +172,12 @@ def test_wheel_set_bundle_becomes_a_venv(terminal, tmp_path, keys):
         for name, data in files.items():
             z.writestr(name, data)
         z.writestr("fieldapp-3.0.dist-info/RECORD", record + "fieldapp-3.0.dist-info/RECORD,,\n")
+    model = wheels / "share" / "kiosk" / "models" / "face" / "model.bin"  # data no wheel carries
+    model.parent.mkdir(parents=True)
+    model.write_bytes(b"weights")
     path = bundle.build(wheels, "3.0", keys[0], tmp_path / "wheels.bundle", kind="wheels")
     prefix = tmp_path / "opt"
     assert run_update(terminal, prefix, path, keys) == 0
     assert Releases(prefix).version("current") == "3.0"
     assert (prefix / "current" / "bin" / "kiosk-provision").exists()
+    assert (prefix / "current" / "share" / "kiosk" / "models" / "face" / "model.bin").read_bytes() == b"weights"

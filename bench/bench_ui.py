@@ -12,7 +12,8 @@ with it and the 20 students on its roster): nothing of the server is in the kios
 - screen transition p95: a session step changed -> the new screen entered and one frame drawn.
 
 BENCH_UI_PROFILE=1 prints where the memory is (smaps by mapping, tracemalloc's top Python allocations) at the
-attract screen and after the last registration, to stderr; BENCH_UI_CPROFILE=FILE writes a cProfile of the start-up;
+attract screen and after the last registration, and the RSS after each step of the first two registrations, to
+stderr (BENCH_UI_PROFILE=smaps: without tracemalloc, whose own tables inflate the RSS); BENCH_UI_CPROFILE=FILE writes a cProfile of the start-up;
 BENCH_UI_REGISTRATIONS=N runs fewer registrations (diagnosis only).
 """
 import json
@@ -65,6 +66,22 @@ def _slope(values: list[float]) -> float:
     return sum((i - mx) * (v - my) for i, v in enumerate(values)) / sum((i - mx) ** 2 for i in range(n))
 
 
+def _split() -> str:
+    """RSS of [heap] and of anonymous mappings now (smaps_rollup has no split)."""
+    heap = anon = 0
+    name = ""
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 5 and "-" in parts[0] and ":" in parts[3]:
+            name = parts[5] if len(parts) > 5 else "[anon]"
+        elif parts and parts[0] == "Rss:":
+            if name == "[heap]":
+                heap += int(parts[1])
+            elif name == "[anon]":
+                anon += int(parts[1])
+    return f"heap {heap / 1024:.0f} anon {anon / 1024:.0f}"
+
+
 def _profile(when: str) -> None:
     """Where the memory is: RSS by mapping (smaps, top 15) and the top Python allocations (tracemalloc)."""
     groups: dict[str, int] = {}
@@ -102,7 +119,7 @@ def child() -> dict:
 
         startup = cProfile.Profile()
         startup.enable()
-    if profile:
+    if profile and os.environ["BENCH_UI_PROFILE"] != "smaps":  # tracemalloc's own tables cost RSS too
         import tracemalloc
 
         tracemalloc.start()
@@ -168,10 +185,15 @@ def child() -> dict:
 
         screens = cProfile.Profile()
 
+    def mark(what: str) -> None:
+        if profile and len(rss) < 2:
+            print(f"  {what}: RSS {_rss_mb():.0f} MB ({_split()})", file=sys.stderr)
+
     def step(method, *args, **kwargs):
         """A session method (as the app's act calls it), then the app shows the new step: that is timed."""
         before = session.step
         getattr(session, method)(*args, **kwargs)
+        mark(f"{method} (session)")
         t = time.perf_counter()
         if screens is not None:
             screens.enable()
@@ -181,11 +203,11 @@ def child() -> dict:
             screens.disable()
         if session.step is not before:
             transitions.append((time.perf_counter() - t, session.step.value))
-        if profile and len(rss) < 2:
-            print(f"  {method} -> {session.step.value}: RSS {_rss_mb():.0f} MB", file=sys.stderr)
+        mark(f"{method} -> {session.step.value}")
 
     photo_screen = app.sm.get_screen("photo")
     for card in cards:
+        mark("before the card")
         app.devices.card_read(card)  # the simulated document camera shows the card just read
         step("card_read", card, app.category)
         assert session.step is Step.IDENTITY, session.refusal
@@ -199,13 +221,11 @@ def child() -> dict:
         first_frames.append(time.perf_counter() - entered)
         wait(lambda: app.work.feeder is not None and app.work.feeder.shots(), "the auto-capture")
         EventLoop.idle()
-        if profile and len(rss) < 2:
-            print(f"  captured: RSS {_rss_mb():.0f} MB", file=sys.stderr)
+        mark("captured")
         step("photo_taken", app.work.feeder.choose(0), [c.code for c in CONFIRMATIONS])  # as photo_use does
         app.work.document_scan()
         wait(lambda: app.work._document is not None, "the document scan")
-        if profile and len(rss) < 2:
-            print(f"  scanned: RSS {_rss_mb():.0f} MB", file=sys.stderr)
+        mark("scanned")
         step("document_scanned", *app.work._document)  # as document_use does
         step("confirm_review")
         password = f"Kaoshi{card.id_number[-4:]}ok"
@@ -214,6 +234,7 @@ def child() -> dict:
         assert session.step is not before, session.errors
         app.refresh()  # PRINT: the app prints in the background
         wait(lambda: session.step is Step.DONE, "the print")
+        mark("printed")
         session.operator_sign("1")
         t = time.perf_counter()
         app.reset()  # back to attract: every screen cleared
@@ -223,6 +244,7 @@ def child() -> dict:
             EventLoop.idle()  # the feeder's stop, the sync push and the malloc trim finish
             time.sleep(0.02)
         gc.collect()
+        mark("back at the attract screen")
         rss.append(_rss_mb())
     if profile:
         _profile(f"after {REGISTRATIONS} registrations")

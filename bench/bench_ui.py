@@ -85,16 +85,26 @@ def _split() -> str:
 def _profile(when: str) -> None:
     """Where the memory is: RSS by mapping (smaps, top 15) and the top Python allocations (tracemalloc)."""
     groups: dict[str, int] = {}
+    anon: list[tuple[int, int, str]] = []  # (rss kB, size kB, address range) of each anonymous mapping
     name = "[anon]"
     for line in Path("/proc/self/smaps").read_text().splitlines():
         parts = line.split()
         if len(parts) >= 5 and "-" in parts[0] and ":" in parts[3]:
             name = parts[5] if len(parts) > 5 else "[anon]"
+            start, end = (int(v, 16) for v in parts[0].split("-"))
+            where = parts[0]
         elif parts and parts[0] == "Rss:":
             groups[name] = groups.get(name, 0) + int(parts[1])
+            if name == "[anon]":
+                anon.append((int(parts[1]), (end - start) // 1024, where))
     print(f"== {when}: RSS {_rss_mb():.0f} MB", file=sys.stderr)
     for path, kb in sorted(groups.items(), key=lambda kv: -kv[1])[:15]:
         print(f"  {kb / 1024:8.1f} MB  {path}", file=sys.stderr)
+    big = sorted(anon, reverse=True)[:12]  # a glibc thread arena: 64 MB reserved (65536 kB, with its guard part)
+    print("  largest anonymous mappings (RSS/size MB): " + ", ".join(f"{r / 1024:.1f}/{s / 1024:.1f}"
+                                                                      for r, s, _ in big), file=sys.stderr)
+    print(f"  anonymous mappings: {len(anon)}, under 1 MB RSS: {sum(r for r, _, _ in anon if r < 1024) / 1024:.0f} MB",
+          file=sys.stderr)
     import gc
     import types
 
@@ -123,9 +133,9 @@ def child() -> dict:
         import tracemalloc
 
         tracemalloc.start()
-    from ui.commands.run import limit_malloc_arenas
+    from ui.commands.run import tune_malloc
 
-    limit_malloc_arenas()  # as `kiosk run --ui` does
+    tune_malloc()  # as `kiosk run --ui` does
     for key, value in (("SDL_VIDEODRIVER", "offscreen"), ("KIVY_NO_ARGS", "1"), ("KIVY_NO_CONSOLELOG", "1"),
                        ("KIVY_NO_FILELOG", "1"), ("KIVY_LOG_MODE", "PYTHON"), ("KIVY_CLIPBOARD", "sdl2")):
         os.environ.setdefault(key, value)

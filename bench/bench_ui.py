@@ -179,6 +179,9 @@ def child() -> dict:
     rss_start = _rss_mb()
     if profile:
         _profile("attract screen")
+    import tracemalloc
+
+    attract = tracemalloc.take_snapshot() if tracemalloc.is_tracing() else None
     example, cards = _cards(app.kiosk.clock().date())
     transitions, rss, first_frames = [], [], []
 
@@ -255,6 +258,9 @@ def child() -> dict:
             time.sleep(0.02)
         gc.collect()
         mark("back at the attract screen")
+        if attract is not None and not rss:  # the Python allocations the first registration left behind
+            for stat in tracemalloc.take_snapshot().compare_to(attract, "filename")[:12]:
+                print(f"  py +{stat.size_diff / 2**20:6.1f} MB  {stat.traceback[0].filename}", file=sys.stderr)
         rss.append(_rss_mb())
     if profile:
         _profile(f"after {REGISTRATIONS} registrations")

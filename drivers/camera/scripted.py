@@ -48,7 +48,9 @@ class Pose:
 
 
 def _landmarks(rgb: np.ndarray) -> np.ndarray:
-    import mediapipe as mp
+    from kiosk.photo.mesh import import_mediapipe
+
+    mp = import_mediapipe()
 
     with mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=True) as mesh:
         result = mesh.process(rgb)
@@ -59,7 +61,9 @@ def _landmarks(rgb: np.ndarray) -> np.ndarray:
 
 
 def _person_mask(rgb: np.ndarray) -> np.ndarray:
-    import mediapipe as mp
+    from kiosk.photo.mesh import import_mediapipe
+
+    mp = import_mediapipe()
 
     with mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0) as seg:
         mask = seg.process(rgb).segmentation_mask

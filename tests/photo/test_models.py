@@ -72,3 +72,21 @@ def test_the_scripted_camera_keeps_its_last_renders_only_and_renders_a_held_pose
     assert held == [Pose(face_x=0.25), Pose(), Pose(eyes_closed=True)]
     assert len(renders) < frames / 2
     assert camera.read() is None and (camera.subject.render(Pose(), FRAME) == camera._rendered[Pose()]).all()
+
+
+def test_mediapipe_is_imported_without_matplotlib_and_its_graphs_run():
+    """MediaPipe's package imports its drawing helpers, and so matplotlib.pyplot (31 MB, 0.3 s): the kiosk's import
+    leaves them out, in a fresh interpreter as the kiosk starts, and the face models still run."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, numpy as np\n"
+            "from kiosk.photo.mesh import Graphs, import_mediapipe\n"
+            "mp = import_mediapipe()\n"
+            "graphs = Graphs()\n"
+            "found = graphs.detection().process(np.zeros((240, 320, 3), np.uint8)).detections\n"
+            "print('matplotlib' in sys.modules, found, hasattr(mp.solutions, 'face_mesh'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.split() == ["False", "None", "True"]

@@ -12,9 +12,11 @@ with it and the 20 students on its roster): nothing of the server is in the kios
 - screen transition p95: a session step changed -> the new screen entered and one frame drawn.
 
 BENCH_UI_PROFILE=1 prints where the memory is (smaps by mapping, tracemalloc's top Python allocations) at the
-attract screen and after the last registration, and the RSS after each step of the first two registrations, to
-stderr (BENCH_UI_PROFILE=smaps: without tracemalloc, whose own tables inflate the RSS); BENCH_UI_CPROFILE=FILE writes a cProfile of the start-up;
-BENCH_UI_REGISTRATIONS=N runs fewer registrations (diagnosis only).
+attract screen and after the last registration, the RSS after each step of the first two registrations and the
+Python allocations the first left behind, to stderr. BENCH_UI_PROFILE=smaps does so without tracemalloc, whose own
+tables inflate the RSS (its +110 MB at the first card read is tracemalloc's, not the app's): use it for the RSS of
+each step. BENCH_UI_CPROFILE=FILE writes a cProfile of the start-up; BENCH_UI_REGISTRATIONS=N runs fewer
+registrations (diagnosis only).
 """
 import json
 import os

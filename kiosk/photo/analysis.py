@@ -72,7 +72,7 @@ class FaceAnalyser:
         self._owns_graphs = graphs is None
         self.graphs = graphs or Graphs()
         if self._owns_graphs:
-            self._mesh, self._segmenter  # noqa: B018 - loaded now, as before the graphs were shared
+            self.preload(detector=False)  # its own models load now (the face detector on first use)
         self.counter = FaceCounter(self.graphs, tracking=tracking, parallel_count=parallel_count)
         self.counts = self.counter.counts  # face counts run after FaceMesh, beside it (on the worker thread)
         self.carry_shift = carry_shift
@@ -88,17 +88,20 @@ class FaceAnalyser:
 
     @property
     def _mesh(self):
-        """FaceMesh in this analyser's mode: tracking one face, or a still image with up to two."""
+        """FaceMesh in this analyser's mode: tracking one face, or a still image with up to two (made on first use)."""
         return self.graphs.face_mesh(static=not self.tracking, max_faces=1 if self.tracking else 2)
 
     @property
     def _segmenter(self):
         return self.graphs.segmentation()
 
-    def preload(self) -> None:
-        """Loads the graphs analyse() needs on a live frame (FaceMesh, the segmenter, the face counter's detector)
-        now, not on the first frame."""
-        self._mesh, self._segmenter, self.graphs.detection()  # noqa: B018
+    def preload(self, detector: bool = True) -> None:
+        """Loads the graphs analyse() needs (FaceMesh, the segmenter and, for a live frame, the face counter's
+        detector) now, not on the first frame."""
+        self.graphs.face_mesh(static=not self.tracking, max_faces=1 if self.tracking else 2)
+        self.graphs.segmentation()
+        if detector:
+            self.graphs.detection()
 
     def forget(self) -> None:
         """A new subject: nothing measured on the last one (carried scene, face count) is used again. The models

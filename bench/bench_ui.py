@@ -12,8 +12,11 @@ with it and the 20 students on its roster): nothing of the server is in the kios
 - screen transition p95: a session step changed -> the new screen entered and one frame drawn.
 
 BENCH_UI_PROFILE=1 prints where the memory is (smaps by mapping, tracemalloc's top Python allocations) at the
-attract screen and after the last registration, to stderr; BENCH_UI_CPROFILE=FILE writes a cProfile of the start-up;
-BENCH_UI_REGISTRATIONS=N runs fewer registrations (diagnosis only).
+attract screen and after the last registration, the RSS after each step of the first two registrations and the
+Python allocations the first left behind, to stderr. BENCH_UI_PROFILE=smaps does so without tracemalloc, whose own
+tables inflate the RSS (its +110 MB at the first card read is tracemalloc's, not the app's): use it for the RSS of
+each step. BENCH_UI_CPROFILE=FILE writes a cProfile of the start-up; BENCH_UI_REGISTRATIONS=N runs fewer
+registrations (diagnosis only).
 """
 import json
 import os
@@ -32,6 +35,9 @@ COLD_GOAL_S, RSS_GOAL_MB, GROWTH_GOAL_MB, TRANSITION_GOAL_MS = 3.0, 300.0, 0.5, 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # This bench run on the commit before the memory and start-up work (bee3836), measured under contention (load ~7)
 BEFORE = {"cold_s": 1.99, "rss_start_mb": 292, "rss_mb": 881, "growth_mb": 3.20, "p95_ms": 362, "first_frame_s": 1.28}
+# This bench on 7ab3d26, before the second memory pass (one set of MediaPipe graphs, no matplotlib, glibc's mmap
+# threshold fixed, lean scripted camera, slim form fonts), on a quiet machine
+PASS_BEFORE = {"rss_start_mb": 427, "rss_mb": 680}
 
 
 def _id_number(base: str, serial: int) -> str:
@@ -65,19 +71,45 @@ def _slope(values: list[float]) -> float:
     return sum((i - mx) * (v - my) for i, v in enumerate(values)) / sum((i - mx) ** 2 for i in range(n))
 
 
-def _profile(when: str) -> None:
-    """Where the memory is: RSS by mapping (smaps, top 15) and the top Python allocations (tracemalloc)."""
-    groups: dict[str, int] = {}
-    name = "[anon]"
+def _split() -> str:
+    """RSS of [heap] and of anonymous mappings now (smaps_rollup has no split)."""
+    heap = anon = 0
+    name = ""
     for line in Path("/proc/self/smaps").read_text().splitlines():
         parts = line.split()
         if len(parts) >= 5 and "-" in parts[0] and ":" in parts[3]:
             name = parts[5] if len(parts) > 5 else "[anon]"
         elif parts and parts[0] == "Rss:":
+            if name == "[heap]":
+                heap += int(parts[1])
+            elif name == "[anon]":
+                anon += int(parts[1])
+    return f"heap {heap / 1024:.0f} anon {anon / 1024:.0f}"
+
+
+def _profile(when: str) -> None:
+    """Where the memory is: RSS by mapping (smaps, top 15) and the top Python allocations (tracemalloc)."""
+    groups: dict[str, int] = {}
+    anon: list[tuple[int, int, str]] = []  # (rss kB, size kB, address range) of each anonymous mapping
+    name = "[anon]"
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 5 and "-" in parts[0] and ":" in parts[3]:
+            name = parts[5] if len(parts) > 5 else "[anon]"
+            start, end = (int(v, 16) for v in parts[0].split("-"))
+            where = parts[0]
+        elif parts and parts[0] == "Rss:":
             groups[name] = groups.get(name, 0) + int(parts[1])
+            if name == "[anon]":
+                anon.append((int(parts[1]), (end - start) // 1024, where))
     print(f"== {when}: RSS {_rss_mb():.0f} MB", file=sys.stderr)
     for path, kb in sorted(groups.items(), key=lambda kv: -kv[1])[:15]:
         print(f"  {kb / 1024:8.1f} MB  {path}", file=sys.stderr)
+    big = sorted(anon, reverse=True)[:12]  # a glibc thread arena: 64 MB reserved (65536 kB, with its guard part)
+    print("  largest anonymous mappings (RSS/size MB): " + ", ".join(f"{r / 1024:.1f}/{s / 1024:.1f}"
+                                                                      for r, s, _ in big), file=sys.stderr)
+    print(f"  anonymous mappings: {len(anon)}, under 1 MB RSS: {sum(r for r, _, _ in anon if r < 1024) / 1024:.0f} MB",
+          file=sys.stderr)
     import gc
     import types
 
@@ -102,13 +134,13 @@ def child() -> dict:
 
         startup = cProfile.Profile()
         startup.enable()
-    if profile:
+    if profile and os.environ["BENCH_UI_PROFILE"] != "smaps":  # tracemalloc's own tables cost RSS too
         import tracemalloc
 
         tracemalloc.start()
-    from ui.commands.run import limit_malloc_arenas
+    from ui.commands.run import tune_malloc
 
-    limit_malloc_arenas()  # as `kiosk run --ui` does
+    tune_malloc()  # as `kiosk run --ui` does
     for key, value in (("SDL_VIDEODRIVER", "offscreen"), ("KIVY_NO_ARGS", "1"), ("KIVY_NO_CONSOLELOG", "1"),
                        ("KIVY_NO_FILELOG", "1"), ("KIVY_LOG_MODE", "PYTHON"), ("KIVY_CLIPBOARD", "sdl2")):
         os.environ.setdefault(key, value)
@@ -152,6 +184,9 @@ def child() -> dict:
     rss_start = _rss_mb()
     if profile:
         _profile("attract screen")
+    import tracemalloc
+
+    attract = tracemalloc.take_snapshot() if tracemalloc.is_tracing() else None
     example, cards = _cards(app.kiosk.clock().date())
     transitions, rss, first_frames = [], [], []
 
@@ -168,10 +203,15 @@ def child() -> dict:
 
         screens = cProfile.Profile()
 
+    def mark(what: str) -> None:
+        if profile and len(rss) < 2:
+            print(f"  {what}: RSS {_rss_mb():.0f} MB ({_split()})", file=sys.stderr)
+
     def step(method, *args, **kwargs):
         """A session method (as the app's act calls it), then the app shows the new step: that is timed."""
         before = session.step
         getattr(session, method)(*args, **kwargs)
+        mark(f"{method} (session)")
         t = time.perf_counter()
         if screens is not None:
             screens.enable()
@@ -181,11 +221,11 @@ def child() -> dict:
             screens.disable()
         if session.step is not before:
             transitions.append((time.perf_counter() - t, session.step.value))
-        if profile and len(rss) < 2:
-            print(f"  {method} -> {session.step.value}: RSS {_rss_mb():.0f} MB", file=sys.stderr)
+        mark(f"{method} -> {session.step.value}")
 
     photo_screen = app.sm.get_screen("photo")
     for card in cards:
+        mark("before the card")
         app.devices.card_read(card)  # the simulated document camera shows the card just read
         step("card_read", card, app.category)
         assert session.step is Step.IDENTITY, session.refusal
@@ -199,13 +239,11 @@ def child() -> dict:
         first_frames.append(time.perf_counter() - entered)
         wait(lambda: app.work.feeder is not None and app.work.feeder.shots(), "the auto-capture")
         EventLoop.idle()
-        if profile and len(rss) < 2:
-            print(f"  captured: RSS {_rss_mb():.0f} MB", file=sys.stderr)
+        mark("captured")
         step("photo_taken", app.work.feeder.choose(0), [c.code for c in CONFIRMATIONS])  # as photo_use does
         app.work.document_scan()
         wait(lambda: app.work._document is not None, "the document scan")
-        if profile and len(rss) < 2:
-            print(f"  scanned: RSS {_rss_mb():.0f} MB", file=sys.stderr)
+        mark("scanned")
         step("document_scanned", *app.work._document)  # as document_use does
         step("confirm_review")
         password = f"Kaoshi{card.id_number[-4:]}ok"
@@ -214,6 +252,7 @@ def child() -> dict:
         assert session.step is not before, session.errors
         app.refresh()  # PRINT: the app prints in the background
         wait(lambda: session.step is Step.DONE, "the print")
+        mark("printed")
         session.operator_sign("1")
         t = time.perf_counter()
         app.reset()  # back to attract: every screen cleared
@@ -223,6 +262,10 @@ def child() -> dict:
             EventLoop.idle()  # the feeder's stop, the sync push and the malloc trim finish
             time.sleep(0.02)
         gc.collect()
+        mark("back at the attract screen")
+        if attract is not None and not rss:  # the Python allocations the first registration left behind
+            for stat in tracemalloc.take_snapshot().compare_to(attract, "filename")[:12]:
+                print(f"  py +{stat.size_diff / 2**20:6.1f} MB  {stat.traceback[0].filename}", file=sys.stderr)
         rss.append(_rss_mb())
     if profile:
         _profile(f"after {REGISTRATIONS} registrations")
@@ -295,10 +338,12 @@ def run() -> list[Row]:
             f"{note}; spawn to first frame, interpreter start included; {before('cold_s', 's')}"),
         Row("ui: RSS at the attract screen, started (MB)", r["rss_start_mb"], "MB", RSS_GOAL_MB, "goal <=",
             f"{note}; kiosk process only (central in its own process), face models warmed; the baseline of the "
-            f"next rows; {before('rss_start_mb', 'MB')} (models not loaded then)"),
+            f"next rows; {before('rss_start_mb', 'MB')} (models not loaded then); before the second memory pass: "
+            f"{PASS_BEFORE['rss_start_mb']} MB"),
         Row(f"ui: RSS after {REGISTRATIONS} registrations (MB)", r["rss_mb"], "MB", RSS_GOAL_MB, "goal <=",
             f"{note}; kiosk process only; baseline {r['rss_start_mb']:.0f} MB at the attract screen, "
-            f"{r['rss_first_mb']:.0f} MB after the first; {before('rss_mb', 'MB')}"),
+            f"{r['rss_first_mb']:.0f} MB after the first; glibc tuned as `kiosk run --ui` does; "
+            f"{before('rss_mb', 'MB')}; before the second memory pass: {PASS_BEFORE['rss_mb']} MB"),
         Row(f"ui: RSS growth per registration, fit over the last {FIT_LAST} (MB)", r["growth_mb"], "MB",
             GROWTH_GOAL_MB, "goal <=", f"{note}; least-squares slope; {before('growth_mb', 'MB')}"),
         Row("ui: screen transition p95 (ms)", r["p95_ms"], "ms", TRANSITION_GOAL_MS, "goal <=",

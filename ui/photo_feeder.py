@@ -7,9 +7,7 @@ and goes with it: the session and its shots, the newest frame, the camera opened
 """
 from __future__ import annotations
 
-import importlib
 import logging
-import os
 import sys
 import threading
 import time
@@ -40,15 +38,15 @@ def models_for(spec):
 
 
 def import_mediapipe() -> None:
-    """Imports MediaPipe on a thread of its own. Its module keeps the ImportError of an optional dependency
-    (sounddevice) with its traceback, and so every frame of the stack that first imported it, for good: never a
-    student's feeder thread, whose frame holds the session and its shots."""
+    """Imports MediaPipe (kiosk.photo.mesh.import_mediapipe: without its drawing helpers) on a thread of its own. Its
+    module keeps the ImportError of an optional dependency (sounddevice) with its traceback, and so every frame of
+    the stack that first imported it, for good: never a student's feeder thread, whose frame holds the session and
+    its shots."""
     if "mediapipe" in sys.modules:
         return
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    thread = threading.Thread(target=importlib.import_module, args=("mediapipe",), name="mediapipe-import",
-                              daemon=True)
+    from kiosk.photo.mesh import import_mediapipe as load
+
+    thread = threading.Thread(target=load, name="mediapipe-import", daemon=True)
     thread.start()
     thread.join()
 

@@ -18,6 +18,11 @@ RIGHT_EYE_RING = (33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145
 LEFT_EYE_RING = (263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390, 249)
 INNER_LIPS = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95)
 LOWER_LIP_BAND = (17, 84, 314)  # points on the lower lip's outer edge, to sample its colour
+# Rendered frames kept (least recently shown dropped first): a held pose is rendered once, and so is a blink's
+# shut-eyes pose between two held ones; a moving subject's poses are each new. A 1280 x 960 frame is 3.7 MB: the
+# first 8 distinct poses kept for good were 30 MB of the kiosk's RSS in the demo (bench_ui), mostly poses of the
+# move to the centre that never came again.
+RENDERED_KEPT = 2
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,9 @@ class Pose:
 
 
 def _landmarks(rgb: np.ndarray) -> np.ndarray:
-    import mediapipe as mp
+    from kiosk.photo.mesh import import_mediapipe
+
+    mp = import_mediapipe()
 
     with mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=True) as mesh:
         result = mesh.process(rgb)
@@ -54,7 +61,9 @@ def _landmarks(rgb: np.ndarray) -> np.ndarray:
 
 
 def _person_mask(rgb: np.ndarray) -> np.ndarray:
-    import mediapipe as mp
+    from kiosk.photo.mesh import import_mediapipe
+
+    mp = import_mediapipe()
 
     with mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0) as seg:
         mask = seg.process(rgb).segmentation_mask
@@ -144,7 +153,7 @@ class ScriptedCamera:
                  size: tuple[int, int] = (1280, 960)):
         self.subject, self.script, self.fps, self.size = subject, sorted(script, key=lambda k: k[0]), fps, size
         self._index = 0
-        self._rendered: dict[Pose, np.ndarray] = {}  # a still subject renders each distinct pose once
+        self._rendered: dict[Pose, np.ndarray] = {}  # the last poses rendered: a still subject renders once
         self._open = False
 
     def open(self) -> None:
@@ -173,11 +182,12 @@ class ScriptedCamera:
         if not self._open or t > self.duration:
             return None
         pose = self.pose_at(t)
-        image = self._rendered.get(pose)
+        image = self._rendered.pop(pose, None)
         if image is None:
             image = self.subject.render(pose, self.size)
-            if len(self._rendered) < 8:
-                self._rendered[pose] = image
+            if len(self._rendered) >= RENDERED_KEPT:
+                del self._rendered[next(iter(self._rendered))]  # the least recently shown
+        self._rendered[pose] = image
         frame = Frame(image.copy(), t, self._index)
         self._index += 1
         return frame

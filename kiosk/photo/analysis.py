@@ -1,7 +1,8 @@
 """Per-frame analysis of a face: MediaPipe FaceMesh landmarks (3-D), then the measures (measures.py), the scene on
 the person mask (scene.py), the other faces (counting.py) and the verdicts (rules.py).
 
-One FaceAnalyser owns the models (loaded once); analyse() is cheap enough to run on every camera frame. Landmarks
+One FaceAnalyser uses the models of its Graphs (loaded once: its own, or a terminal's shared by its live and still
+analysers, kiosk.photo.session.PhotoModels); analyse() is cheap enough to run on every camera frame. Landmarks
 are found on a copy scaled to at most `work_width` pixels wide; a still image whose face is small in that copy is
 measured again on a full-resolution square around the face (the iris and lids need the pixels). Sharpness is
 measured on the full-size face. Left/right are in image coordinates: the camera faces the student, so the image's
@@ -34,8 +35,7 @@ from kiosk.policy import PhotoSpec
 from . import measures as m
 from .counting import FaceCounter, outside
 from .mesh import (CHIN, FOREHEAD, LEFT_CHEEK, LEFT_CHEEK_EDGE, LEFT_EYE, LEFT_IRIS, LOWER_LIP, RIGHT_CHEEK,
-                   RIGHT_CHEEK_EDGE, RIGHT_EYE, RIGHT_IRIS, SpareCore, landmark_points, load_face_mesh,
-                   load_segmentation)
+                   RIGHT_CHEEK_EDGE, RIGHT_EYE, RIGHT_IRIS, Graphs, SpareCore, landmark_points)
 from .problems import problem
 from .result import Analysis, blue_mask, crop_box  # noqa: F401 (re-exported)
 from .rules import frame_problems, framing_problems, quality_problems, quality_warnings  # noqa: F401 (re-exported)
@@ -56,20 +56,24 @@ class FaceAnalyser:
 
     def __init__(self, spec: PhotoSpec, thresholds: Thresholds | None = None, *, tracking: bool = True,
                  work_width: int = 640, count_every: int = 3, parallel_count: bool | None = None,
-                 carry_shift: float = 0.02):
+                 carry_shift: float = 0.02, graphs: Graphs | None = None):
         """parallel_count: None counts faces on a worker thread beside FaceMesh while a core is spare (SpareCore),
         True always does, False never does (the count then follows FaceMesh on the calling thread).
         carry_shift: in tracking, the scene (person mask, backdrop) is measured afresh on one frame in
         `scene_every` and carried to the frames between while the photo rectangle moved by at most this share of
-        its height since (0 measures every frame); the frame that counts faces carries it whenever it can."""
+        its height since (0 measures every frame); the frame that counts faces carries it whenever it can.
+        graphs: MediaPipe graphs shared with other analysers (their owner closes them), each made when first used;
+        without it the analyser makes its own and loads FaceMesh and the segmenter now."""
         self.spec = spec
         self.t = thresholds or Thresholds()
         self.work_width = work_width
         self.tracking = tracking
         self.count_every = max(1, count_every)
-        self._mesh = load_face_mesh(static=not tracking, max_faces=1 if tracking else 2)
-        self._segmenter = load_segmentation()
-        self.counter = FaceCounter(tracking=tracking, parallel_count=parallel_count)
+        self._owns_graphs = graphs is None
+        self.graphs = graphs or Graphs()
+        if self._owns_graphs:
+            self.preload(detector=False)  # its own models load now (the face detector on first use)
+        self.counter = FaceCounter(self.graphs, tracking=tracking, parallel_count=parallel_count)
         self.counts = self.counter.counts  # face counts run after FaceMesh, beside it (on the worker thread)
         self.carry_shift = carry_shift
         self._frame_no = 0
@@ -82,6 +86,23 @@ class FaceAnalyser:
         self._work: np.ndarray | None = None  # reused buffers: the scaled frame and its RGB copy
         self._rgb: np.ndarray | None = None
 
+    @property
+    def _mesh(self):
+        """FaceMesh in this analyser's mode: tracking one face, or a still image with up to two (made on first use)."""
+        return self.graphs.face_mesh(static=not self.tracking, max_faces=1 if self.tracking else 2)
+
+    @property
+    def _segmenter(self):
+        return self.graphs.segmentation()
+
+    def preload(self, detector: bool = True) -> None:
+        """Loads the graphs analyse() needs (FaceMesh, the segmenter and, for a live frame, the face counter's
+        detector) now, not on the first frame."""
+        self.graphs.face_mesh(static=not self.tracking, max_faces=1 if self.tracking else 2)
+        self.graphs.segmentation()
+        if detector:
+            self.graphs.detection()
+
     def forget(self) -> None:
         """A new subject: nothing measured on the last one (carried scene, face count) is used again. The models
         stay loaded (kiosk.photo.session.PhotoModels lends one analyser to each student)."""
@@ -89,8 +110,8 @@ class FaceAnalyser:
 
     def close(self) -> None:
         self.counter.close()
-        self._mesh.close()
-        self._segmenter.close()
+        if self._owns_graphs:
+            self.graphs.close()
 
     def __enter__(self):
         return self

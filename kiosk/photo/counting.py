@@ -1,41 +1,37 @@
 """Faces besides the candidate's: MediaPipe's face detectors (short range for the live frame, full range for a
 still image's photo rectangle and frame), run on the calling thread or on one worker thread beside FaceMesh.
 
-FaceAnalyser owns one FaceCounter. In tracking, FaceMesh follows one face and the counter finds the others every
-few frames; whether it runs beside FaceMesh is SpareCore's call (another core idle) unless fixed by the caller.
+FaceAnalyser owns one FaceCounter; the detectors are the analyser's Graphs (shared with the terminal's other
+analyser). In tracking, FaceMesh follows one face and the counter finds the others every few frames; whether it runs
+beside FaceMesh is SpareCore's call (another core idle) unless fixed by the caller.
 """
 from __future__ import annotations
 
-import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import cv2
 import numpy as np
 
 from . import measures as m
-from .mesh import SpareCore, load_face_detection
+from .mesh import Graphs, SpareCore
 from .problems import problem, warning
 from .result import Analysis
 from .scene import warp
 
 
 class FaceCounter:
-    def __init__(self, *, tracking: bool, parallel_count: bool | None):
+    def __init__(self, graphs: Graphs, *, tracking: bool, parallel_count: bool | None):
         """parallel_count: None counts beside FaceMesh while a core is spare, True always, False never."""
         self.parallel_count = parallel_count
         self._spare = SpareCore() if tracking and parallel_count is None else None
-        self._near = None  # short range, loaded on first use
-        self._far = None  # full range, for a still image's photo rectangle
-        self._lock = threading.Lock()
+        self.graphs = graphs  # the short-range detector and the full-range one (a still image's photo rectangle)
         self._pool: ThreadPoolExecutor | None = None  # the counting thread, started on first use
         self.counts = [0, 0]  # face counts run after FaceMesh, beside it (on the worker thread)
 
     def close(self) -> None:
+        """Ends the worker thread (the detectors are the Graphs' owner's to close)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
-        for d in (self._near, self._far):
-            if d is not None:
-                d.close()
 
     def start(self, rgb: np.ndarray) -> Future | None:
         """This frame's count begins: on the worker thread (returned) or later on the caller's (None)."""
@@ -55,16 +51,7 @@ class FaceCounter:
 
     def detect(self, rgb: np.ndarray, far: bool = False) -> list[tuple[float, float]]:
         """Centres (relative to the image) of the faces the short-range (or full-range) detector finds."""
-        with self._lock:
-            if far:
-                if self._far is None:
-                    self._far = load_face_detection(full_range=True)
-                detector = self._far
-            else:
-                if self._near is None:
-                    self._near = load_face_detection()
-                detector = self._near
-            detections = detector.process(rgb).detections or []
+        detections = self.graphs.detection(full_range=far).process(rgb).detections or []
         centres = []
         for d in detections:
             box = d.location_data.relative_bounding_box

@@ -13,6 +13,7 @@ from kiosk.policy import PhotoSpec
 from . import jpeg
 from .analysis import Analysis, FaceAnalyser
 from .measures import transform
+from .mesh import Graphs
 from .rules import frame_problems, quality_problems, quality_warnings
 from .problems import Problem, problem
 from .spoof import recapture_warnings
@@ -114,10 +115,12 @@ class PhotoMaker:
     """
 
     def __init__(self, spec: PhotoSpec, thresholds: Thresholds | None = None, *, denoise: bool = True,
-                 redetect: bool = False):
+                 redetect: bool = False, graphs: Graphs | None = None):
+        """graphs: the live analyser's (PhotoModels): the still analyser then runs the same segmenter and face
+        detector, and its own FaceMesh is loaded only when a still image is analysed (redetect, analyse_still)."""
         self.spec, self.t, self.denoise, self.redetect = spec, thresholds or Thresholds(), denoise, redetect
         self.frame_t = self.t.capture()  # a frame is cut only with a margin inside every limit
-        self.still = FaceAnalyser(spec, self.frame_t, tracking=False)
+        self.still = FaceAnalyser(spec, self.frame_t, tracking=False, graphs=graphs)
 
     def close(self) -> None:
         self.still.close()

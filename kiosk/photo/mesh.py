@@ -1,9 +1,13 @@
-"""The face models (MediaPipe FaceMesh, face detection, selfie segmentation; all ship inside the 0.10.21 wheel),
-landmark indices, the landmark decoder and SpareCore (is a core idle for the face count's worker thread?)."""
+"""The face models (MediaPipe FaceMesh, face detection, selfie segmentation; all ship inside the 0.10.21 wheel)
+and Graphs (one of each, shared by the analysers of a terminal), landmark indices, the landmark decoder and
+SpareCore (is a core idle for the face count's worker thread?)."""
 from __future__ import annotations
 
 import os
+import sys
+import threading
 import time
+import types
 
 import numpy as np
 
@@ -25,12 +29,30 @@ RIGHT_CHEEK, LEFT_CHEEK = 205, 425
 MIN_DETECTION = 0.5  # face detector score, FaceMesh's and the face counter's
 
 
-def _mediapipe():
+# MediaPipe's package imports its drawing helpers on every import, and with them matplotlib.pyplot: 31 MB of RSS and
+# 0.3 s of the 0.4 s import (bench_ui's steps). Nothing in the kiosk draws with them, so they are never loaded.
+_DRAWING = ("mediapipe.python.solutions.drawing_utils", "mediapipe.python.solutions.drawing_styles")
+
+
+class _NotLoaded(types.ModuleType):
+    def __getattr__(self, attr):
+        raise AttributeError(f"{self.__name__} is not loaded in the kiosk (it imports matplotlib); "
+                             f"import it in a process of its own")
+
+
+def import_mediapipe():
+    """MediaPipe (its models ship inside the 0.10.21 wheel: no download), without its drawing helpers."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("GLOG_minloglevel", "2")
-    import mediapipe as mp  # the models ship inside the 0.10.21 wheel: no download
+    if "mediapipe" not in sys.modules:
+        for name in _DRAWING:
+            sys.modules.setdefault(name, _NotLoaded(name))
+    import mediapipe as mp
 
     return mp
+
+
+_mediapipe = import_mediapipe
 
 
 def load_face_mesh(static: bool, max_faces: int):
@@ -49,6 +71,61 @@ def load_face_detection(full_range: bool = False):
 def load_segmentation():
     """Selfie segmentation (general model, 256x256): the person mask."""
     return _mediapipe().solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+
+
+class Graph:
+    """One MediaPipe graph, one frame at a time (a graph is not for two threads at once)."""
+
+    def __init__(self, graph):
+        self._graph, self._lock = graph, threading.Lock()
+
+    def process(self, rgb: np.ndarray):
+        with self._lock:
+            return self._graph.process(rgb)
+
+    def close(self) -> None:
+        with self._lock:
+            self._graph.close()
+
+
+class Graphs:
+    """The MediaPipe graphs an analysis needs, each made on first use and then shared by every analyser and face
+    counter given this object: the terminal's live and still analysers run one person segmenter and one face
+    detector of each range, not one each (every graph holds its model and tens of MB of buffers once it has run).
+    FaceMesh is kept per mode (tracking or still, and the face limit): a tracking graph carries the last frame's
+    face, so one Graphs serves one live analyser."""
+
+    def __init__(self):
+        self._graphs: dict[tuple, Graph] = {}
+        self._lock = threading.Lock()
+
+    def _get(self, key: tuple, make) -> Graph:
+        with self._lock:
+            graph = self._graphs.get(key)
+            if graph is None:
+                graph = self._graphs[key] = Graph(make())
+            return graph
+
+    def face_mesh(self, static: bool, max_faces: int) -> Graph:
+        return self._get(("face_mesh", static, max_faces), lambda: load_face_mesh(static, max_faces))
+
+    def segmentation(self) -> Graph:
+        return self._get(("segmentation",), load_segmentation)
+
+    def detection(self, full_range: bool = False) -> Graph:
+        return self._get(("detection", full_range), lambda: load_face_detection(full_range))
+
+    @property
+    def loaded(self) -> list[tuple]:
+        """The keys of the graphs made so far (tests, diagnosis)."""
+        with self._lock:
+            return sorted(self._graphs, key=repr)
+
+    def close(self) -> None:
+        with self._lock:
+            graphs, self._graphs = list(self._graphs.values()), {}
+        for graph in graphs:
+            graph.close()
 
 
 # A NormalizedLandmark as FaceMesh serialises it: field tags and a length byte around three little-endian floats.

@@ -24,6 +24,7 @@ from kiosk.policy import PhotoSpec
 
 from .analysis import Analysis, FaceAnalyser
 from .final import FinalPhoto, PhotoMaker
+from .mesh import Graphs
 from .problems import PRIORITY, Problem, problem
 from .thresholds import Thresholds
 
@@ -213,22 +214,28 @@ class PhotoSession:
 
 
 class PhotoModels:
-    """The photo step's face models (the live FaceAnalyser and the PhotoMaker with its still one: five MediaPipe
-    graphs), loaded once and lent to one PhotoSession at a time. Built per student they cost seconds and about
-    130 MB each time, and glibc keeps tens of MB of every closed one (bench_ui); MediaPipe's own graph reset leaks
-    too, so the graphs run on and only the analyser's per-subject state is forgotten."""
+    """The photo step's face models, loaded once and lent to one PhotoSession at a time: the live FaceAnalyser and
+    the PhotoMaker, whose still analyser runs on the same Graphs (one segmenter and one face detector for both,
+    and for the face count; its still FaceMesh only if a still image is ever analysed), so a capture runs three
+    MediaPipe graphs, not six. Built per student they cost seconds and tens of MB each time, and glibc keeps much
+    of every closed one (bench_ui); MediaPipe's own graph reset leaks too, so the graphs run on and only the
+    analyser's per-subject state is forgotten."""
 
     def __init__(self, spec: PhotoSpec, thresholds: Thresholds | None = None):
         self.spec, self.t = spec, thresholds or Thresholds()
         self._lent = threading.Lock()  # one session at a time: a MediaPipe graph is not for two threads
         self._loading = threading.Lock()
         self._models: tuple[FaceAnalyser, PhotoMaker] | None = None
+        self.graphs: Graphs | None = None
 
     def load(self) -> tuple[FaceAnalyser, PhotoMaker]:
         """Loads the models now (a warm-up thread may call this ahead of the first photo)."""
         with self._loading:
             if self._models is None:
-                self._models = FaceAnalyser(self.spec, self.t.capture(), tracking=True), PhotoMaker(self.spec, self.t)
+                graphs = Graphs()
+                live = FaceAnalyser(self.spec, self.t.capture(), tracking=True, graphs=graphs)
+                live.preload()  # what a live frame runs: the first photo does not wait for it
+                self.graphs, self._models = graphs, (live, PhotoMaker(self.spec, self.t, graphs=graphs))
             return self._models
 
     @contextlib.contextmanager
@@ -242,5 +249,8 @@ class PhotoModels:
     def close(self) -> None:
         with self._lent, self._loading:
             models, self._models = self._models, None
+            graphs, self.graphs = self.graphs, None
         for model in models or ():
             model.close()
+        if graphs is not None:
+            graphs.close()

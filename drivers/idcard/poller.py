@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 class CardPoller:
     def __init__(self, path: str, baud: int = 115200, *, interval: float = 0.5, fingerprint: bool = False,
-                 removal_misses: int = 2, silence_misses: int = 2, slack: float = 0.0, opener: Callable[..., SamReader] = SamReader.open):
+                 removal_misses: int = 2, silence_misses: int = 2, slack: float = 0.0,
+                 opener: Callable[..., SamReader] = SamReader.open):
         self.path = path
         self.baud = baud
         self.interval = interval  # seconds between idle polls (~0.5 s in public drivers)

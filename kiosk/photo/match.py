@@ -78,7 +78,8 @@ def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
 
 class FaceMatcher:
-    """Owns the network (5 MB of weights) and a FaceMesh; embed() and match() are thread-safe.
+    """Owns the network (5 MB of weights) and its own Graphs (a still FaceMesh, and the full-range detector for
+    small faces); embed() and match() are thread-safe.
     ModelMissing (naming the setup command) when the model files were not fetched."""
 
     def __init__(self):
@@ -88,17 +89,13 @@ class FaceMatcher:
         self._net = GraphModel(model_file("mobilefacenet.json"))
         self._net.restore_prelu()
         self._lock = threading.Lock()
-        self._mesh = self._detector = None
+        self._graphs = mp_mesh.Graphs()
 
     def close(self) -> None:
-        for model in (self._mesh, self._detector):
-            if model is not None:
-                model.close()
+        self._graphs.close()
 
     def _mesh_points(self, rgb: np.ndarray) -> np.ndarray | None:
-        if self._mesh is None:
-            self._mesh = mp_mesh.load_face_mesh(static=True, max_faces=1)
-        found = self._mesh.process(rgb).multi_face_landmarks
+        found = self._graphs.face_mesh(static=True, max_faces=1).process(rgb).multi_face_landmarks
         if not found:
             return None
         return mp_mesh.landmark_points(found[0], rgb.shape[1], rgb.shape[0])[list(POINTS)]
@@ -109,10 +106,9 @@ class FaceMatcher:
         found = self._mesh_points(rgb)
         if found is not None:
             return found
-        if self._detector is None:
-            self._detector = mp_mesh.load_face_detection(full_range=True)
         h, w = rgb.shape[:2]
-        boxes = [d.location_data.relative_bounding_box for d in self._detector.process(rgb).detections or []]
+        detections = self._graphs.detection(full_range=True).process(rgb).detections
+        boxes = [d.location_data.relative_bounding_box for d in detections or []]
         if not boxes:
             return None
         b = max(boxes, key=lambda b: b.width * b.height)

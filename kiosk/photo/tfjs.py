@@ -115,7 +115,12 @@ class GraphModel:
         self.inputs = [n for n, v in self.nodes.items() if v["op"] == "Placeholder"]
         used = {i.split(":")[0].lstrip("^") for v in self.nodes.values() for i in v.get("input", [])}
         self.outputs = outputs or [n for n, v in self.nodes.items() if n not in used and v["op"] != "Const"]
+        self._plan()
+
+    def _plan(self) -> None:
+        """The evaluation order and, for each value, the step that uses it last (when it can be dropped)."""
         self.order = self._order()
+        self._last = {i: step for step, name in enumerate(self.order) for i in self._inputs(name)}
 
     def _order(self) -> list[str]:
         order, seen = [], set()
@@ -139,7 +144,6 @@ class GraphModel:
     def __call__(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Runs the graph on one batch; each intermediate result is dropped after its last use (peak memory: a
         few activations, not all of them)."""
-        last = {i: step for step, name in enumerate(self.order) for i in self._inputs(name)}
         values = {self.inputs[0]: np.asarray(x, np.float32)}
         for step, name in enumerate(self.order):
             node = self.nodes[name]
@@ -149,7 +153,7 @@ class GraphModel:
                 args = [values[i] for i in self._inputs(name)]
                 values[name] = self._OPS[node["op"]](self, node.get("attr", {}), *args)
                 for i in set(self._inputs(name)):
-                    if last[i] == step and i not in self.outputs:
+                    if self._last[i] == step and i not in self.outputs:
                         del values[i]
         return {o: values[o] for o in self.outputs}
 
@@ -187,7 +191,7 @@ class GraphModel:
                 for c in consumers[x]:
                     if self.nodes[c]["op"] == "Add" and name in self.nodes[c]["input"]:
                         self.nodes[c]["input"] = [relu if i == x else i for i in self.nodes[c]["input"]]
-        self.order = self._order()
+        self._plan()
         return restored
 
     def _fused(self, attr, y, *extra):

@@ -48,12 +48,14 @@ from kiosk.session import Step  # noqa: E402
 
 from .device_steps import DeviceSteps, background  # noqa: E402
 from .failures import FailureControl  # noqa: E402
+from .glyphs import drop_render_surfaces  # noqa: E402
 from .field import FieldHooks  # noqa: E402
 from .idle import IdleWatch  # noqa: E402
 from .keyboard_host import KeyboardHost  # noqa: E402
 from .operator_mode import OperatorMode  # noqa: E402
 from .commands.run import release_memory  # noqa: E402
 from .overlays import NetworkBadge  # noqa: E402
+from .photo_feeder import release_face_models  # noqa: E402
 from .photo_feeder import warm as warm_photo  # noqa: E402
 from .screens import SCREENS  # noqa: E402
 from .screens import failure as failure_screen  # noqa: E402
@@ -71,6 +73,7 @@ def register_font(path: str = FONT) -> None:
     if not Path(path).exists():
         raise KioskError("缺少中文字体，请联系技术人员", detail=f"font {path} missing (apt install fonts-wqy-microhei)")
     LabelBase.register(DEFAULT_FONT, path, path, path, path)
+    drop_render_surfaces()
 
 
 class KioskApp(App):
@@ -147,8 +150,7 @@ class KioskApp(App):
         self._poller_thread.start()
         self._intervals = [Clock.schedule_interval(self.idle.tick, 1.0),
                            Clock.schedule_interval(self.show_network, 2.0),
-                           Clock.schedule_once(lambda _dt: warm_photo(self.session.policy.photo,
-                                                                      self.devices.open_camera))]
+                           Clock.schedule_once(lambda _dt: warm_photo(self.devices.open_camera))]
         self.field.start()
         self.operator.start()
 
@@ -260,7 +262,7 @@ class KioskApp(App):
             if step is Step.ATTRACT:
                 self._wipe_widgets()
                 self.field.end_session()
-                release_memory()  # the last student's buffers, freed, go back to the system
+                release_face_models(then=release_memory)  # the last student's graphs and buffers go back
             screen.enter(self.session)
             self._shown = step
             self.sm.current = step.value

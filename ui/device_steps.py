@@ -18,7 +18,7 @@ from kivy.clock import Clock
 from kiosk.errors import KioskError
 from kiosk.session import PAUSED_PROMPT, Step
 
-from .photo_feeder import PhotoFeeder
+from .photo_feeder import PhotoFeeder, warm_models
 from .screens import failure as failures
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,9 @@ class DeviceSteps:
         self._document = None  # (DocumentImage, FaceMatch | None) scanned, not yet used
 
     def entered(self, step: Step) -> None:
-        if step is Step.PHOTO:
+        if step is Step.IDENTITY:  # a card was read: this student's face graphs, while they check and type
+            warm_models(self.app.session.policy.photo)
+        elif step is Step.PHOTO:
             self.start_photo()
         elif step is Step.PRINT:
             self.print_form()

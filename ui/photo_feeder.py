@@ -1,9 +1,12 @@
 """Camera frames fed to the PhotoSession on a worker thread, the UI taking the newest outcome when it likes.
 
-The face models are the terminal's, loaded once (kiosk.photo.session.PhotoModels, one per photo spec: `models_for`)
-and lent to each student's session; `warm` loads them (and the camera) in the background after the attract screen,
-so neither the first photo nor the start-up waits for them. Everything of a student lives in the feeder's thread
-and goes with it: the session and its shots, the newest frame, the camera opened and closed there.
+The face models (kiosk.photo.session.PhotoModels, one per photo spec: `models_for`) are lent to each student's
+session. Their MediaPipe graphs are a student's: `warm_models` builds them in the background once a card is read
+(the student types for a minute before the photo step), `release_face_models` closes them, and the face matcher's,
+once the student has gone, so the attract screen holds none (about 75 MB, bench_ui). `warm` imports MediaPipe and
+builds the camera after the attract screen, so neither the start-up nor the first photo waits for them.
+Everything of a student lives in the feeder's thread and goes with it: the session and its shots, the newest
+frame, the camera opened and closed there.
 """
 from __future__ import annotations
 
@@ -51,9 +54,9 @@ def import_mediapipe() -> None:
     thread.join()
 
 
-def warm(spec, camera: Callable[[], object] | None = None, *, after: float = 2.0) -> threading.Thread:
-    """Loads the face models (and builds the camera) on a background thread, `after` seconds from now (the start-up
-    and the attract screen's first frames draw without it competing): the first photo then starts at once."""
+def warm(camera: Callable[[], object] | None = None, *, after: float = 2.0) -> threading.Thread:
+    """Imports MediaPipe and builds the camera on a background thread, `after` seconds from now (the start-up and
+    the attract screen's first frames draw without it competing)."""
 
     def run() -> None:
         time.sleep(after)
@@ -61,14 +64,54 @@ def warm(spec, camera: Callable[[], object] | None = None, *, after: float = 2.0
             import_mediapipe()
             if camera is not None:
                 camera()
-            models_for(spec).load()
             from .commands.run import release_memory
 
-            release_memory()  # what building them freed (the simulated camera's own models) goes back
-        except Exception:  # noqa: BLE001 - the photo step loads them again and shows its own failure
+            release_memory()  # what building it freed (the simulated camera's own models) goes back
+        except Exception:  # noqa: BLE001 - the photo step builds it again and shows its own failure
             log.exception("photo warm-up failed")
 
     thread = threading.Thread(target=run, name="photo-warm", daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_models(spec) -> threading.Thread:
+    """Builds the face graphs for the student whose card was just read, on a background thread (0.1-0.2 s of CPU
+    that never holds the interpreter for more than ~15 ms at a time): the photo step's first frame does not wait."""
+
+    def run() -> None:
+        try:
+            import_mediapipe()
+            models_for(spec).load()
+        except Exception:  # noqa: BLE001 - the photo step loads them again and shows its own failure
+            log.exception("face model warm-up failed")
+
+    thread = threading.Thread(target=run, name="face-models-warm", daemon=True)
+    thread.start()
+    return thread
+
+
+def release_face_models(then: Callable[[], None] | None = None) -> threading.Thread:
+    """Closes the last student's face graphs on a background thread: the photo step's (once its feeder has let go
+    of them) and the face matcher's (its network stays loaded); then calls `then` (the malloc trim). Closed and
+    trimmed, their ~75 MB goes back to the system and comes back for the next student only (bench_ui: 20 students
+    in a row stay flat)."""
+
+    def run() -> None:
+        with _models_lock:
+            models = _models
+        try:
+            if models is not None:
+                models.close()
+            if "kiosk.photo.match" in sys.modules:
+                from kiosk.photo.match import release_graphs
+
+                release_graphs()
+        finally:
+            if then is not None:
+                then()
+
+    thread = threading.Thread(target=run, name="face-models-release", daemon=True)
     thread.start()
     return thread
 

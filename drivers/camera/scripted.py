@@ -193,4 +193,6 @@ class ScriptedCamera:
         return frame
 
     def close(self) -> None:
+        """Closed between students: the renders kept for a held pose go too (7 MB, bench_ui)."""
         self._open = False
+        self._rendered.clear()

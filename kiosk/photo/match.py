@@ -79,7 +79,8 @@ def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
 class FaceMatcher:
     """Owns the network (5 MB of weights) and its own Graphs (a still FaceMesh, and the full-range detector for
-    small faces); embed() and match() are thread-safe.
+    small faces), made on first use; embed() and match() are thread-safe. close() closes the graphs (never under a
+    match); the next match makes them again.
     ModelMissing (naming the setup command) when the model files were not fetched."""
 
     def __init__(self):
@@ -92,7 +93,8 @@ class FaceMatcher:
         self._graphs = mp_mesh.Graphs()
 
     def close(self) -> None:
-        self._graphs.close()
+        with self._lock:
+            self._graphs.close()
 
     def _mesh_points(self, rgb: np.ndarray) -> np.ndarray | None:
         found = self._graphs.face_mesh(static=True, max_faces=1).process(rgb).multi_face_landmarks
@@ -180,6 +182,14 @@ def match_chip_photo(live_jpeg: bytes, chip_bgr: bytes, matcher: FaceMatcher | N
     chip = np.frombuffer(chip_bgr, np.uint8).reshape(CHIP_HEIGHT, CHIP_WIDTH, 3)
     chip = cv2.resize(chip, (CHIP_WIDTH * 3, CHIP_HEIGHT * 3), interpolation=cv2.INTER_CUBIC)
     return (matcher or _matcher()).match(_decode(live_jpeg), chip)
+
+
+def release_graphs() -> None:
+    """Closes the process-wide matcher's graphs (between students; its network stays loaded)."""
+    with _shared_lock:
+        matcher = _shared
+    if matcher is not None:
+        matcher.close()
 
 
 def _matcher() -> FaceMatcher:

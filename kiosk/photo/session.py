@@ -214,12 +214,15 @@ class PhotoSession:
 
 
 class PhotoModels:
-    """The photo step's face models, loaded once and lent to one PhotoSession at a time: the live FaceAnalyser and
-    the PhotoMaker, whose still analyser runs on the same Graphs (one segmenter and one face detector for both,
-    and for the face count; its still FaceMesh only if a still image is ever analysed), so a capture runs three
-    MediaPipe graphs, not six. Built per student they cost seconds and tens of MB each time, and glibc keeps much
-    of every closed one (bench_ui); MediaPipe's own graph reset leaks too, so the graphs run on and only the
-    analyser's per-subject state is forgotten."""
+    """The photo step's face models, lent to one PhotoSession at a time: the live FaceAnalyser and the PhotoMaker,
+    whose still analyser runs on the same Graphs (one segmenter and one face detector for both, and for the face
+    count; its still FaceMesh only if a still image is ever analysed), so a capture runs three MediaPipe graphs,
+    not six. load() builds them (about 0.1 s with the first frame's run); close() closes them once the session
+    holding them ends, and a later load() builds them again: the terminal closes them between students
+    (ui.photo_feeder.release_face_models). With glibc tuned as the kiosk runs it (ui.commands.run.tune_malloc) and
+    trimmed, a closed set gives its memory back: six build-run-close cycles in a row end at the same RSS, about
+    70 MB under a set kept loaded. Between the students of one load only the analyser's per-subject state is
+    forgotten (MediaPipe's own graph reset leaks)."""
 
     def __init__(self, spec: PhotoSpec, thresholds: Thresholds | None = None):
         self.spec, self.t = spec, thresholds or Thresholds()

@@ -72,6 +72,8 @@ def test_the_scripted_camera_keeps_its_last_renders_only_and_renders_a_held_pose
     assert held == [Pose(face_x=0.25), Pose(), Pose(eyes_closed=True)]
     assert len(renders) < frames / 2
     assert camera.read() is None and (camera.subject.render(Pose(), FRAME) == camera._rendered[Pose()]).all()
+    camera.close()  # between students: nothing kept
+    assert not camera._rendered
 
 
 def test_mediapipe_is_imported_without_matplotlib_and_its_graphs_run():

@@ -48,7 +48,7 @@ from kiosk.session import Step  # noqa: E402
 
 from .device_steps import DeviceSteps, background  # noqa: E402
 from .failures import FailureControl  # noqa: E402
-from .glyphs import drop_render_surfaces  # noqa: E402
+from . import textures  # noqa: E402
 from .field import FieldHooks  # noqa: E402
 from .idle import IdleWatch  # noqa: E402
 from .keyboard_host import KeyboardHost  # noqa: E402
@@ -73,7 +73,7 @@ def register_font(path: str = FONT) -> None:
     if not Path(path).exists():
         raise KioskError("缺少中文字体，请联系技术人员", detail=f"font {path} missing (apt install fonts-wqy-microhei)")
     LabelBase.register(DEFAULT_FONT, path, path, path, path)
-    drop_render_surfaces()
+    textures.drop_render_surfaces()
 
 
 class KioskApp(App):
@@ -122,7 +122,9 @@ class KioskApp(App):
         self.session = self.kiosk.session()
         self.sm = ScreenManager(transition=NoTransition())
         for screen_class in (*SCREENS, failure_screen.FailureScreen):
-            self.sm.add_widget(screen_class(self))
+            screen = screen_class(self)
+            screen.bind(on_pre_enter=textures.restore)
+            self.sm.add_widget(screen)
         for step in EXIT_STEPS:
             failure_screen.add_exit_button(self.sm.get_screen(step.value), self.exit_session)
         self.keys = KeyboardHost(lambda: self.current_screen)
@@ -285,6 +287,8 @@ class KioskApp(App):
             for widget in other.walk(restrict=True):
                 if isinstance(widget, TextInput):
                     widget.reset_undo()
+            if other.name not in ("attract", "failure"):  # the two that may be shown next without an entry
+                textures.release(other)  # its labels render again when it is next shown
         self.keys.reset()
         self.failures.clear()
 

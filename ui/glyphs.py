@@ -97,25 +97,6 @@ def markup_runs(text: str, font: str) -> Iterator[tuple[str, str]]:
         yield stack[-1], _unescape(text[pos:])
 
 
-def drop_render_surfaces() -> None:
-    """Kivy's SDL2 text provider keeps each label's last rendered SDL surface after its texture is made: a second
-    RGBA copy of every label on every screen shown (14 MB after one registration, bench_ui). The surface is only
-    the texture's source, so it is dropped once the texture data is taken (a re-render makes a new one)."""
-    from kivy.core.text import Label as CoreLabel
-
-    if getattr(CoreLabel, "_drops_surface", False) or not hasattr(CoreLabel, "_render_end"):
-        return
-    render_end = CoreLabel._render_end
-
-    def _render_end(self):
-        try:
-            return render_end(self)
-        finally:
-            self.__dict__.pop("_surface", None)
-
-    CoreLabel._render_end, CoreLabel._drops_surface = _render_end, True
-
-
 def font_file(name: str) -> str | None:
     """The file behind a Kivy font name (a path, or a registered name such as Roboto)."""
     if os.path.isfile(name):

@@ -1,12 +1,15 @@
 """The form's fonts and paragraph styles: the kiosk's font chain (kiosk/fonts.py), every face embedded as a subset.
 
 The body font is WenQuanYi Micro Hei; a character it lacks (䶮 in 刘䶮) is set in the first fallback face that has
-it (HanaMin A/B, BabelStone Han) through a <font> run, the same choice the touch UI makes. A fallback face is read
-and registered only when a form needs it (ReportLab holds the whole file: 40-50 MB each).
+it (HanaMin A/B, BabelStone Han) through a <font> run, the same choice the touch UI makes. A fallback face is
+registered only when a form needs it. ReportLab reads a font file whole and keeps it for subsetting (5 MB for the
+body font, 40-50 MB for each fallback): each file is given to it as a read-only memory map instead, so only the
+pages a subset reads are resident, and they are the page cache's, not the process's heap.
 """
 from __future__ import annotations
 
 import functools
+import mmap
 import threading
 from array import array
 import unicodedata
@@ -62,6 +65,22 @@ def _slim(face: TTFont) -> TTFont:
     return face
 
 
+class _Mapped:
+    """A font file as ReportLab's parser reads a file object (name, read()), read() giving a read-only memory map:
+    it slices and indexes the data as bytes, and every slice is a copy."""
+
+    def __init__(self, path: str):
+        self.name = path
+
+    def read(self) -> mmap.mmap:
+        with open(self.name, "rb") as f:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def _face(name: str, path: str, index: int = 0) -> TTFont:
+    return _slim(TTFont(name, _Mapped(path), subfontIndex=index))
+
+
 FONT_NAME = "WQYMicroHei"
 FONT_PATH = CJK_FONT
 _lock = threading.Lock()
@@ -71,7 +90,7 @@ _lock = threading.Lock()
 def font() -> TTFont:
     """Registers the body font once per process (ReportLab embeds only the glyphs used: a subset)."""
     try:
-        face = _slim(TTFont(FONT_NAME, FONT_PATH, subfontIndex=0))
+        face = _face(FONT_NAME, FONT_PATH)
     except Exception as exc:
         raise KioskError("缺少中文字体，无法生成报名登记表，请联系技术人员",
                          detail=f"cannot load {FONT_PATH}: {exc}") from None
@@ -89,7 +108,7 @@ def face_name(face: Face) -> str | None:
         if name in pdfmetrics.getRegisteredFontNames():
             return name
         try:
-            pdfmetrics.registerFont(_slim(TTFont(name, face.path, subfontIndex=face.index)))
+            pdfmetrics.registerFont(_face(name, face.path, face.index))
         except Exception:  # noqa: BLE001 - a broken fallback file: those characters stay missing
             return None
     return name

@@ -149,3 +149,27 @@ def test_kiosk_malloc_gives_freed_multi_mb_buffers_back():
 
     assert heap_after("plain") >= 40  # glibc's default: the seven freed 6 MB buffers stay in the heap
     assert heap_after("tuned") <= 20
+
+
+def _textured(screen) -> tuple[int, int]:
+    """(labels with text, of them with a texture) on a screen."""
+    from kivy.uix.label import Label
+
+    labels = [w for w in screen.walk(restrict=True) if isinstance(w, Label) and w.text]
+    return len(labels), sum(w.texture is not None for w in labels)
+
+
+def test_the_screens_of_a_student_give_their_label_textures_back_and_render_again_when_shown(kiosk_ui):
+    d, app = kiosk_ui, kiosk_ui.app
+    lay_card(d)
+    walk_to(d, Step.CATEGORY)
+    identity = app.sm.get_screen("identity")
+    shown = _textured(identity)
+    assert shown[0] > 5 and shown[1] == shown[0]
+    d.tap(d.screen.exit_button)
+    d.on("attract")
+    assert _textured(identity)[1] == 0  # nothing of it kept while nobody sees it
+    assert _textured(app.sm.get_screen("attract"))[1] > 0
+    lay_card(d)
+    d.frames(1)
+    assert _textured(identity) == shown  # every label rendered again as its screen is entered

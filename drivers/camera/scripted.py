@@ -136,11 +136,14 @@ class Subject:
         person = cv2.warpAffine(self.closed if pose.eyes_closed else self.image, m, size, flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_REPLICATE)
         alpha = cv2.warpAffine(self.mask, m, size, flags=cv2.INTER_LINEAR)[..., None]
-        backdrop = np.empty((h, w, 3), np.float32)
-        backdrop[:] = pose.backdrop[::-1]
+        backdrop = np.float32(pose.backdrop[::-1])
         light = pose.gain * (1 + pose.side_light * np.linspace(-1, 1, w, dtype=np.float32))[None, :, None]
-        frame = (person.astype(np.float32) * light * alpha + backdrop * (1 - alpha))
-        frame = np.clip(frame, 0, 255).astype(np.uint8)
+        frame = person.astype(np.float32)  # person * light * alpha + backdrop * (1 - alpha), in place in one
+        frame *= light                     # float frame: 15 MB at 1280 x 960, not the 60-70 of one per term
+        frame -= backdrop
+        frame *= alpha
+        frame += backdrop
+        frame = np.clip(frame, 0, 255, out=frame).astype(np.uint8)
         if pose.blur > 0:
             frame = cv2.GaussianBlur(frame, (0, 0), pose.blur)
         return frame

@@ -72,12 +72,17 @@ def place_on_desk(doc: np.ndarray, corners=TILTED, size=(1280, 960), seed: int =
     """The document warped onto `corners` (tl, tr, br, bl) of a dark, slightly noisy desk photo."""
     rng = np.random.default_rng(seed)
     w, h = size
-    desk = np.full((h, w, 3), (60, 70, 85), np.float32) + rng.normal(0, 6, (h, w, 3))
+    desk = rng.standard_normal((h, w, 3), dtype=np.float32)
+    desk *= 6
+    desk += np.float32((60, 70, 85))
     src = np.float32([[0, 0], [doc.shape[1], 0], [doc.shape[1], doc.shape[0]], [0, doc.shape[0]]])
     m = cv2.getPerspectiveTransform(src, np.float32(corners))
     warped = cv2.warpPerspective(doc, m, size).astype(np.float32)
     mask = cv2.warpPerspective(np.ones(doc.shape[:2], np.float32), m, size)[..., None]
-    return np.clip(warped * mask + desk * (1 - mask), 0, 255).astype(np.uint8)
+    warped -= desk  # warped * mask + desk * (1 - mask), in place in float32: 38 MB at most, not 104
+    warped *= mask
+    warped += desk
+    return np.clip(warped, 0, 255, out=warped).astype(np.uint8)
 
 
 def render_page(pdf: bytes, dpi: int = 200) -> np.ndarray:

@@ -269,3 +269,26 @@ def test_core_binds_no_native_library(engine):
     offenders = [str(p.relative_to(REPO)) for p in (REPO / "kiosk").rglob("*.py") if binds.search(p.read_text())]
     assert offenders == []
     assert isinstance(engine, InputEngine)
+
+
+def test_a_killed_kiosks_rime_directory_is_removed_at_the_next_start():
+    """A kiosk killed with SIGKILL (the watchdog) runs no exit handler: its private Rime directory, in /dev/shm (RAM,
+    with the roster's phrases), stayed until the next boot. The next start removes it, never a live kiosk's."""
+    import os
+    import signal
+
+    from drivers.input.rime.runtime import remove_orphans
+
+    child = subprocess.Popen([sys.executable, "-c", "from drivers.input.rime.runtime import runtime\n"
+                              "print(runtime().user_dir, flush=True)\nimport time\ntime.sleep(60)"],
+                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    try:
+        left = Path(child.stdout.readline().strip())
+        assert (left / "custom_phrase.txt").is_file()
+        assert left not in remove_orphans(left.parent)  # its kiosk is alive
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    assert left.is_dir()  # killed: nothing removed it
+    assert left in remove_orphans(left.parent) and not left.exists()
+    assert not any(p.name.startswith(f"kiosk-rime-{os.getpid()}-") for p in remove_orphans(left.parent))

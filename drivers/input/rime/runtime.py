@@ -52,9 +52,33 @@ patch:
 """
 
 
+_PREFIX = "kiosk-rime-"
+
+
 def _default_user_dir() -> Path:
-    base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
-    return Path(tempfile.mkdtemp(prefix="kiosk-rime-", dir=base))
+    """A private directory named after this process (kiosk-rime-<pid>-...); those a killed kiosk left behind (no
+    exit handler ran: the watchdog's SIGKILL, a power cut on a kiosk without tmpfs) are removed first. In
+    /dev/shm each held 2.4 MB of RAM, and the roster's phrases, until the next boot."""
+    base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
+    remove_orphans(Path(base))
+    return Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=base))
+
+
+def remove_orphans(base: Path) -> list[Path]:
+    """Removes this user's kiosk-rime-<pid>-* directories under base whose process has ended; the removed."""
+    removed = []
+    for path in base.glob(f"{_PREFIX}*-*"):
+        pid = path.name[len(_PREFIX):].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or path.is_symlink() or path.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)  # raises when no such process
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        except OSError:  # PermissionError: the pid is another user's live process
+            continue
+    return removed
 
 
 _GENERATIONS = itertools.count(1)  # session generations, unique across restarts (session ids may be reused)

@@ -10,7 +10,9 @@ with it and the 20 students on its roster): nothing of the server is in the kios
   run (VmHWM), a student's photo, document and print steps;
 - first photo frame: entering the photo step to the first camera frame shown (the first registration, and the
   median of the others), so deferring the face models never slows the first photo unseen;
-- screen transition p95: a session step changed -> the new screen entered and one frame drawn.
+- screen transition p95: a session step changed -> the new screen entered and one frame drawn;
+- the baseline: a bare Kivy window with one label, started the same way in its own process (`--floor`): what
+  any Kivy app costs on this machine's GL, the GL driver's code included.
 
 BENCH_UI_PROFILE=1 prints where the memory is (smaps by mapping, tracemalloc's top Python allocations) at the
 attract screen and after the last registration, the RSS after each step of the first two registrations and the
@@ -287,6 +289,47 @@ def child() -> dict:
             "later_frame_s": statistics.median(first_frames[1:] or first_frames), "rss": [round(v, 1) for v in rss]}
 
 
+def floor() -> dict:
+    """A bare Kivy window with one CJK label, as the kiosk's child starts it (SDL offscreen, glibc tuned): the RSS
+    under any Kivy app on this machine's GL, and how much of it is the GL driver's code."""
+    from ui.commands.run import tune_malloc
+
+    tune_malloc()
+    os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    from kivy.config import Config
+
+    Config.set("graphics", "width", "1280")
+    Config.set("graphics", "height", "800")
+    from kivy.base import EventLoop, runTouchApp
+    from kivy.uix.label import Label
+
+    from kiosk.fonts import CJK_FONT
+
+    runTouchApp(Label(text="考生基本信息采集", font_name=CJK_FONT, font_size=40), embedded=True)
+    for _ in range(5):
+        EventLoop.idle()
+    gl = 0
+    name = ""
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 5 and "-" in parts[0] and ":" in parts[3]:
+            name = parts[5] if len(parts) > 5 else ""
+        elif parts and parts[0] == "Rss:" and ("libLLVM" in name or "_dri.so" in name or "libgallium" in name):
+            gl += int(parts[1])
+    return {"floor_mb": _rss_mb(), "gl_code_mb": gl / 1024}
+
+
+def _floor() -> dict:
+    out = subprocess.run([sys.executable, "-m", "bench.bench_ui", "--floor"], capture_output=True, text=True,
+                         timeout=120)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{\"floor_mb\"")]
+    if not lines:
+        raise RuntimeError(f"bench_ui floor failed: {out.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
 def _central(root: Path):
     """`kiosk-central serve` in its own process with the school and the 20 students, and the terminal enrolled."""
     from central import terminals
@@ -328,7 +371,7 @@ def measure() -> dict:
     lines = [line for line in out.stdout.splitlines() if line.startswith("{\"cold_s\"")]
     if not lines:
         raise RuntimeError(f"bench_ui child failed: {out.stderr[-3000:]}")
-    return json.loads(lines[-1])
+    return {**json.loads(lines[-1]), **_floor()}
 
 
 def run() -> list[Row]:
@@ -351,6 +394,11 @@ def run() -> list[Row]:
             f"{r['rss_first_mb']:.0f} MB after the first; glibc tuned as `kiosk run --ui` does; "
             f"{before('rss_mb', 'MB')}; before the second memory pass: {PASS_BEFORE['rss_mb']} MB, before the "
             f"third: {THIRD_BEFORE['rss_mb']} MB"),
+        Row(f"ui: RSS after {REGISTRATIONS} registrations against a bare Kivy window (MB)", r["rss_mb"], "MB",
+            r["floor_mb"], "baseline",
+            f"{note}; the baseline: one label in a Kivy window on this machine's GL, started the same way; "
+            f"{r['gl_code_mb']:.0f} MB of it is the GL driver's code (libLLVM, the software renderer); the kiosk's own "
+            f"share: {r['rss_mb'] - r['floor_mb']:.0f} MB"),
         Row("ui: peak RSS during the registrations (MB)", r["peak_mb"], "MB", RSS_GOAL_MB, "goal <=",
             f"{note}; the highest RSS of the run (VmHWM): a student's photo, document and print steps, what the "
             f"appliance's memory must hold; the goal is the steady one's"),
@@ -367,6 +415,8 @@ def run() -> list[Row]:
 if __name__ == "__main__":
     if "--child" in sys.argv:
         print(json.dumps(child()))
+    elif "--floor" in sys.argv:
+        print(json.dumps(floor()))
     else:
         for row in run():
             print(row.name, round(row.value, 3), row.unit, f"ratio {row.ratio:.2f}", row.verdict, row.note)

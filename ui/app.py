@@ -64,6 +64,7 @@ from .voice import VoicePrompts  # noqa: E402
 log = logging.getLogger(__name__)
 
 FONT = CJK_FONT  # Kivy opens face 0 of a .ttc: WenQuanYi Micro Hei
+STUDENT_STEPS = {step.value for step in Step} - {Step.ATTRACT.value}  # the screens a student's visit shows
 EXIT_STEPS = (Step.IDENTITY, Step.CATEGORY, Step.GUARDIANS, Step.HISTORY, Step.CONTACT, Step.PHOTO, Step.DOCUMENT,
               Step.REVIEW, Step.PASSWORD)  # 退出，清除本人信息 (done, printed, refused already lead home)
 
@@ -122,9 +123,8 @@ class KioskApp(App):
         self.session = self.kiosk.session()
         self.sm = ScreenManager(transition=NoTransition())
         for screen_class in (*SCREENS, failure_screen.FailureScreen):
-            screen = screen_class(self)
-            screen.bind(on_pre_enter=textures.restore)
-            self.sm.add_widget(screen)
+            self.sm.add_widget(screen_class(self))
+        self.sm.bind(current=textures.on_current)  # a screen's released labels render before it is drawn
         for step in EXIT_STEPS:
             failure_screen.add_exit_button(self.sm.get_screen(step.value), self.exit_session)
         self.keys = KeyboardHost(lambda: self.current_screen)
@@ -287,7 +287,7 @@ class KioskApp(App):
             for widget in other.walk(restrict=True):
                 if isinstance(widget, TextInput):
                     widget.reset_undo()
-            if other.name not in ("attract", "failure"):  # the two that may be shown next without an entry
+            if other.name in STUDENT_STEPS:
                 textures.release(other)  # its labels render again when it is next shown
         self.keys.reset()
         self.failures.clear()

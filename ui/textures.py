@@ -4,8 +4,9 @@ heap). A label's text is rendered by Kivy's SDL2 text provider into an SDL surfa
 - drop_render_surfaces: the provider keeps each label's last surface after its texture is made, a second RGBA
   copy of every label on every screen shown; it is dropped once the texture data is taken;
 - release/restore: the labels of the screens a student saw give their textures back when the student has gone
-  (`release`, at the attract screen) and render again just before their screen is next shown (`restore`, bound to
-  each screen's on_pre_enter): a screen's first showing per student renders its labels, 10-40 ms (bench_ui).
+  (`release`, at the attract screen) and render again as their screen is next made current (`on_current`, bound to
+  the ScreenManager's `current`, before any frame draws it): a screen's first showing per student renders its
+  labels, 10-40 ms (bench_ui).
 """
 from __future__ import annotations
 
@@ -42,7 +43,13 @@ def release(root) -> int:
     return released
 
 
-def restore(root, *_) -> None:
+def on_current(manager, name: str) -> None:
+    """ScreenManager.current changed: the screen now shown gets its released labels back."""
+    if manager.has_screen(name):
+        restore(manager.get_screen(name))
+
+
+def restore(root) -> None:
     """Renders again the labels under root that release() emptied (before the screen is drawn: never a blank)."""
     for widget in root.walk(restrict=True):
         if widget.__dict__.pop("released_texture", False) and widget.texture is None:

@@ -173,3 +173,21 @@ def test_the_screens_of_a_student_give_their_label_textures_back_and_render_agai
     lay_card(d)
     d.frames(1)
     assert _textured(identity) == shown  # every label rendered again as its screen is entered
+
+
+def test_any_screen_released_renders_its_labels_again_when_made_current(kiosk_ui):
+    """Operator mode adds its own screens: whichever screen becomes current, released labels render before it is
+    drawn (no blank label)."""
+    from ui import textures
+
+    d, app = kiosk_ui, kiosk_ui.app
+    d.on("attract")
+    screen = app.sm.get_screen("operator_login")
+    app.sm.current = screen.name
+    d.frames(1)
+    shown = _textured(screen)
+    assert shown[0] > 0 and shown[1] == shown[0]
+    app.sm.current = "attract"
+    assert textures.release(screen) == shown[0] and _textured(screen)[1] == 0
+    app.sm.current = screen.name
+    assert _textured(screen) == shown

@@ -2,8 +2,8 @@
 
 The face models (kiosk.photo.session.PhotoModels, one per photo spec: `models_for`) are lent to each student's
 session. Their MediaPipe graphs are a student's: `warm_models` builds them in the background once a card is read
-(the student types for a minute before the photo step), `release_face_models` closes them, and the face matcher's,
-once the student has gone, so the attract screen holds none (about 75 MB, bench_ui). `warm` imports MediaPipe and
+(the student types for a minute before the photo step), `release_face_models` closes them, and lets the face
+matcher go, once the student has gone, so the attract screen holds none (about 80 MB, bench_ui). `warm` imports MediaPipe and
 builds the camera after the attract screen, so neither the start-up nor the first photo waits for them.
 Everything of a student lives in the feeder's thread and goes with it: the session and its shots, the newest
 frame, the camera opened and closed there.
@@ -93,9 +93,8 @@ def warm_models(spec) -> threading.Thread:
 
 def release_face_models(then: Callable[[], None] | None = None) -> threading.Thread:
     """Closes the last student's face graphs on a background thread: the photo step's (once its feeder has let go
-    of them) and the face matcher's (its network stays loaded); then calls `then` (the malloc trim). Closed and
-    trimmed, their ~75 MB goes back to the system and comes back for the next student only (bench_ui: 20 students
-    in a row stay flat)."""
+    of them), and lets the face matcher go; then calls `then` (the malloc trim). Closed and trimmed, their ~80 MB
+    goes back to the system and comes back for the next student only (bench_ui: 20 students in a row stay flat)."""
 
     def run() -> None:
         with _models_lock:
@@ -104,9 +103,9 @@ def release_face_models(then: Callable[[], None] | None = None) -> threading.Thr
             if models is not None:
                 models.close()
             if "kiosk.photo.match" in sys.modules:
-                from kiosk.photo.match import release_graphs
+                from kiosk.photo.match import release_matcher
 
-                release_graphs()
+                release_matcher()
         finally:
             if then is not None:
                 then()

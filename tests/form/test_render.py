@@ -190,6 +190,11 @@ def test_a_slimmed_face_embeds_the_same_subset_and_widths_as_reportlabs_own():
     slim = fonts._face("Slim", fonts.FONT_PATH)
     assert slim.face.glyphToChar is None and len(slim.face.hmetrics) == len(full.face.hmetrics)
     assert not isinstance(slim.face._ttf_data, bytes)  # the file mapped, not held on the heap (5 MB)
+    for table in ("charToGlyph", "charWidths"):  # packed, the same entries
+        packed, plain = getattr(slim.face, table), getattr(full.face, table)
+        assert not isinstance(packed, dict) and dict(packed.items()) == plain
+        assert 0x10FFFF not in packed and "A" not in packed and packed.get(-1, "none") == "none"
+    assert list(slim.face.glyphPos) == full.face.glyphPos
     text = "报名登记表王小明郑州市金水区ABC123（）—"
     chars = [0] + [ord(c) for c in text]
     assert slim.face.makeSubset(chars) == full.face.makeSubset(chars)

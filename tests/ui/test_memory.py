@@ -49,6 +49,7 @@ def test_a_finished_session_is_collected_and_its_face_graphs_closed(kiosk_ui):
     d.tap(d.screen.exit_button)  # 退出，清除本人信息
     d.on("attract")
     d.until(lambda: photo_models.graphs is None and not matcher._graphs.loaded, 10, "the face graphs closed")
+    assert match._shared is None  # the matcher itself let go (its network too): the next match makes one
 
     def alive() -> dict:
         gc.collect()

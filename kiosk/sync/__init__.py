@@ -13,6 +13,11 @@ neither httpx nor the store). Wiring in the composition root (ui/):
     worker.stop()
 """
 import importlib
+import sys
+
+# httpx imports its command-line client whenever click, rich and pygments are installed (uvicorn brings click): 5.7
+# MB of RSS in the kiosk, which never runs it. A None entry makes that import fail, and httpx carries on without it.
+sys.modules.setdefault("httpx._main", None)
 
 _WHERE = {"SignedAuth": "client", "open_client": "client", "send_self_test": "client", "ConfigCache": "config",
           "TerminalIdentity": "identity", "enroll": "identity", "SyncStatus": "worker", "SyncWorker": "worker"}

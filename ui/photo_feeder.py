@@ -3,9 +3,9 @@
 The face models (kiosk.photo.session.PhotoModels, one per photo spec: `models_for`) are lent to each student's
 session. Their MediaPipe graphs are a student's: `warm_models` builds them in the background once a card is read
 (the student types for a minute before the photo step), `release_face_models` closes them, and lets the face
-matcher go, once the student has gone, so the attract screen holds none (about 80 MB, bench_ui). `warm` imports MediaPipe and
-builds the camera after the attract screen, so neither the start-up nor the first photo waits for them.
-Everything of a student lives in the feeder's thread and goes with it: the session and its shots, the newest
+matcher go, once the student has gone, so the attract screen holds none (about 80 MB, bench_ui). `warm` imports
+MediaPipe and builds the camera after the attract screen, so neither the start-up nor the first photo waits for
+them. Everything of a student lives in the feeder's thread and goes with it: the session and its shots, the newest
 frame, the camera opened and closed there.
 """
 from __future__ import annotations

@@ -98,8 +98,7 @@ class FaceAnalyser:
     def preload(self, detector: bool = True) -> None:
         """Loads the graphs analyse() needs (FaceMesh, the segmenter and, for a live frame, the face counter's
         detector) now, not on the first frame."""
-        self.graphs.face_mesh(static=not self.tracking, max_faces=1 if self.tracking else 2)
-        self.graphs.segmentation()
+        _ = self._mesh, self._segmenter  # each property makes its graph on first use: now
         if detector:
             self.graphs.detection()
 

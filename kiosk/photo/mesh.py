@@ -52,11 +52,9 @@ def import_mediapipe():
     return mp
 
 
-_mediapipe = import_mediapipe
-
 
 def load_face_mesh(static: bool, max_faces: int):
-    return _mediapipe().solutions.face_mesh.FaceMesh(
+    return import_mediapipe().solutions.face_mesh.FaceMesh(
         static_image_mode=static, max_num_faces=max_faces, refine_landmarks=True,
         min_detection_confidence=MIN_DETECTION, min_tracking_confidence=0.5)
 
@@ -64,13 +62,13 @@ def load_face_mesh(static: bool, max_faces: int):
 def load_face_detection(full_range: bool = False):
     """The short-range face detector FaceMesh itself runs (same model, same threshold), to count faces;
     full_range: the model for small faces (a head far from the camera, a crowd)."""
-    return _mediapipe().solutions.face_detection.FaceDetection(model_selection=1 if full_range else 0,
+    return import_mediapipe().solutions.face_detection.FaceDetection(model_selection=1 if full_range else 0,
                                                                min_detection_confidence=MIN_DETECTION)
 
 
 def load_segmentation():
     """Selfie segmentation (general model, 256x256): the person mask."""
-    return _mediapipe().solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+    return import_mediapipe().solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
 
 
 class Graph:

@@ -192,3 +192,20 @@ def test_any_screen_released_renders_its_labels_again_when_made_current(kiosk_ui
     assert textures.release(screen) == shown[0] and _textured(screen)[1] == 0
     app.sm.current = screen.name
     assert _textured(screen) == shown
+
+
+def test_the_school_buttons_offered_to_a_student_are_not_kept_for_the_next(kiosk_ui):
+    """The category screen keeps its category and claim buttons (the policy's); the school buttons offered as the
+    student types come from the roster and would add up to all of its schools: they go with the student."""
+    d, app = kiosk_ui, kiosk_ui.app
+    lay_card(d)
+    walk_to(d, Step.CATEGORY)
+    screen = app.sm.get_screen("category")
+    screen.school_names = [f"测试学校{i}" for i in range(20)]
+    for typed in ("测试学校1", "测试学校2", ""):
+        screen.school.text = typed
+    built = {key[0] for key in screen._built}
+    assert {"category", "school"} <= built and len([k for k in screen._built if k[0] == "school"]) > 6
+    d.tap(d.screen.exit_button)
+    d.on("attract")
+    assert {key[0] for key in screen._built} == built - {"school"}

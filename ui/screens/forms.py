@@ -79,7 +79,7 @@ class CategoryScreen(FormScreen):
         self._chosen_claims = list(record.claims)
         categories = open_categories(policy, session.terminal.role, session.clock(), record.category)
         self.category_choices = self._show_choices(self.categories_box, "category",
-                                                   [(c.code, c.label) for c in categories])
+                                                   [(c.code, c.label) for c in categories], self._category_choice)
         for code, choice in self.category_choices.items():
             choice.state = "down" if code == record.category else "normal"
         roster = []
@@ -100,27 +100,31 @@ class CategoryScreen(FormScreen):
     def _show_claims(self, chosen) -> None:
         category = self._policy.category(self.category) if self._policy else None
         self.claims = self._show_choices(self.claims_box, "claim", [(code, self._policy.claims.get(code, code))
-                                                                    for code in (category.claims if category else [])])
+                                                                    for code in (category.claims if category else [])],
+                                         lambda _code, text: Choice(text, height=64))
         for code, choice in self.claims.items():
             choice.state = "down" if code in chosen else "normal"
         self.claims_panel.opacity = 1 if self.claims else 0
         self.claims_panel.disabled = not self.claims
 
-    def _show_choices(self, box, kind: str, items: list[tuple[str, str]]) -> dict[str, Choice]:
-        """The choices for (code, text) in `box`, in order: each made once (rendered once), shown again after."""
+    def _category_choice(self, _code: str, text: str) -> Choice:
+        choice = Choice(text, group="category", allow_no_selection=False)
+        choice.bind(state=lambda *_: self._show_claims(self._chosen_claims))
+        return choice
+
+    def _school_choice(self, name: str, text: str) -> Choice:
+        choice = Choice(text, height=60, font_size=20)
+        choice.bind(on_release=lambda _c: self._pick_school(name))
+        return choice
+
+    def _show_choices(self, box, kind: str, items: list[tuple[str, str]], make) -> dict[str, Choice]:
+        """The choices for (code, text) in `box`, in order: each made once by make(code, text) (rendered once),
+        shown again after."""
         choices = {}
         for code, text in items:
             choice = self._built.get((kind, code, text))
             if choice is None:
-                if kind == "category":
-                    choice = Choice(text, group="category", allow_no_selection=False)
-                    choice.bind(state=lambda *_: self._show_claims(self._chosen_claims))
-                elif kind == "claim":
-                    choice = Choice(text, height=64)
-                else:
-                    choice = Choice(text, height=60, font_size=20)
-                    choice.bind(on_release=lambda _c, n=code: self._pick_school(n))
-                self._built[(kind, code, text)] = choice
+                choice = self._built[(kind, code, text)] = make(code, text)
             choices[code] = choice
         if box.children[::-1] != list(choices.values()):
             box.clear_widgets()
@@ -134,7 +138,8 @@ class CategoryScreen(FormScreen):
             else self.school_names[:SCHOOL_MATCHES]
         if list(self.school_choices) == matches:
             return
-        self.school_choices = self._show_choices(self.schools_box, "school", [(name, name) for name in matches])
+        self.school_choices = self._show_choices(self.schools_box, "school", [(name, name) for name in matches],
+                                                 self._school_choice)
 
     def _pick_school(self, name: str) -> None:
         self.school.text = name
@@ -152,6 +157,9 @@ class CategoryScreen(FormScreen):
             box.clear_widgets()
         for choice in self._built.values():
             choice.state = "normal"
+        # the roster's schools, offered as typed, are built again for the next student (kept, they would add up to
+        # every school of the roster); the policy's categories and claims stay
+        self._built = {key: choice for key, choice in self._built.items() if key[0] != "school"}
         self.claims, self.category_choices, self.school_choices, self.school_names = {}, {}, {}, []
         self._chosen_claims = []
         self.roster_label.text = ""

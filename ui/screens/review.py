@@ -146,7 +146,7 @@ class ReviewScreen(StepScreen):
             images.add_widget(picture)
         self.right_column.add_widget(images)
         self.right_column.add_widget(Widget(size_hint_y=None, height=px(4)))
-        self._textures: dict[str, tuple[str, object]] = {}  # kind -> (sha256, texture), reused for the next student
+        self._textures: dict[str, tuple[str, object]] = {}  # kind -> (sha256, texture), until clear()
         self._visit = 0  # a background read answers only the visit that started it
 
     def adapt(self, portrait: bool) -> None:
